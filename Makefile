@@ -1,0 +1,65 @@
+# geo_service: `make run` serves the demo district, `make test` runs the whole suite.
+# Both install what is missing (OS packages, .venv), start the project-local PostGIS and migrate.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+GS := $(BIN)/geo-service
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test setup os-deps venv db lint format typecheck demo-data bench bench-readiness \
+        bench-import bench-maps clean-db
+
+run: setup ## serve the demo district on http://127.0.0.1:8000
+	$(GS) demo load
+	$(GS) serve
+
+test: setup ## the whole test suite against a real PostGIS
+	$(BIN)/python -m pytest
+
+setup: os-deps venv db
+
+os-deps:
+	@bash scripts/install-os-deps.sh --with-browser
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+db: venv
+	$(GS) db up
+	$(GS) db migrate
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+demo-data: venv ## regenerate data/demo/ (deterministic)
+	$(BIN)/python -m geo_service.demo.generate --out data/demo
+
+bench: bench-readiness bench-import bench-maps
+
+bench-readiness: setup
+	$(BIN)/python benchmarks/readiness.py
+
+bench-import: setup
+	@bash scripts/install-os-deps.sh --with-gdal
+	$(BIN)/python benchmarks/import_parcels.py
+
+bench-maps: setup
+	$(BIN)/python benchmarks/maps.py
+
+clean-db: venv ## stop the local cluster (its data is kept)
+	$(GS) db down

@@ -1,0 +1,42 @@
+"""The FastAPI application factory. No import-time side effects: call create_app(settings)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from geo_service.api import errors
+from geo_service.api.routes import health, parcels, projects, stats
+from geo_service.db.engine import make_engine, make_sessionmaker
+from geo_service.settings import Settings, get_settings
+
+log = logging.getLogger("geo_service")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="geo_service",
+        summary="One map of a district's industrial standard land and key projects",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    for module in (health, parcels, projects, stats):
+        app.include_router(module.router)
+    return app

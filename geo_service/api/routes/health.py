@@ -1,0 +1,44 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from geo_service.api.errors import problem
+from geo_service.db.migrate import current_revision, head_revision
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """200 while the process lives."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "database down or schema not current"}})
+def readyz(request: Request) -> JSONResponse:
+    """200 when the database answers and the schema is current."""
+    engine = request.app.state.engine
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        current = current_revision(engine)
+    except Exception:  # any failure to reach the database means "not ready"
+        return problem(
+            503,
+            "Database unavailable",
+            "the database is not answering",
+            headers={"Retry-After": "5"},
+        )
+    head = head_revision()
+    if current != head:
+        return problem(
+            503,
+            "Schema out of date",
+            f"schema is at {current}, the code needs {head}: run `geo-service db migrate`",
+            headers={"Retry-After": "30"},
+        )
+    return JSONResponse({"status": "ready", "schema": current})

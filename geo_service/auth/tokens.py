@@ -1,0 +1,92 @@
+"""API tokens and the principal a request acts as. Only a token's SHA-256 is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from geo_service.audit import ApiToken, record
+from geo_service.errors import InvalidInput, NotFound, Unauthorized
+
+ROLES = ("bureau", "official", "investor")
+TOKEN_PREFIX = "gs_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a role and a name; ``role=None`` is the anonymous public."""
+
+    role: str | None
+    name: str
+
+    @property
+    def is_public(self) -> bool:
+        """The public (investor) view: published records and public fields only."""
+        return self.role in (None, "investor")
+
+    @property
+    def actor(self) -> str:
+        return f"{self.role or 'public'}:{self.name}"
+
+
+PUBLIC = Principal(role=None, name="anonymous")
+SYSTEM = Principal(role="bureau", name="system")
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(session: Session, *, role: str, name: str, actor: str) -> str:
+    """Store a new token and return its secret (shown once, never stored)."""
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}; got {role!r}")
+    if not name.strip() or len(name) > 200:
+        raise InvalidInput("token name must be 1-200 characters")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(name=name.strip(), role=role, token_hash=_hash(secret)))
+    record(
+        session,
+        actor=actor,
+        action="token.create",
+        entity_type="token",
+        entity_code=name.strip(),
+        after={"role": role},
+    )
+    return secret
+
+
+def revoke_token(session: Session, *, name: str, actor: str) -> int:
+    """Revoke every live token with this name; returns how many."""
+    res = session.execute(
+        update(ApiToken)
+        .where(ApiToken.name == name, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    n = res.rowcount  # type: ignore[attr-defined]
+    if n == 0:
+        raise NotFound(f"no live token named {name!r}; see `geo-service token list`")
+    record(session, actor=actor, action="token.revoke", entity_type="token", entity_code=name)
+    return int(n)
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.execute(select(ApiToken).order_by(ApiToken.created_at)).scalars())
+
+
+def resolve(session: Session, secret: str) -> Principal:
+    """The principal of a bearer token; Unauthorized when unknown or revoked."""
+    tok = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _hash(secret), ApiToken.revoked_at.is_(None))
+    ).scalar()
+    if tok is None:
+        raise Unauthorized(
+            "the bearer token is unknown or revoked; ask the land bureau for a new one "
+            "(geo-service token create)"
+        )
+    return Principal(role=tok.role, name=tok.name)

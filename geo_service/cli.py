@@ -1,0 +1,254 @@
+"""The ``geo-service`` command line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from geo_service.errors import GeoServiceError
+from geo_service.settings import PROJECT_DIR, Settings, get_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+db_app = typer.Typer(no_args_is_help=True, help="The database: local cluster and schema.")
+demo_app = typer.Typer(no_args_is_help=True, help="The demo district.")
+token_app = typer.Typer(no_args_is_help=True, help="API tokens.")
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(token_app, name="token")
+
+out = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Print what went wrong and how to fix it, exit non-zero; no stack traces."""
+    from pydantic import ValidationError
+    from sqlalchemy import exc as sa_exc
+
+    from geo_service.db.cluster import ClusterError
+
+    try:
+        yield
+    except GeoServiceError as e:
+        err.print(f"[red]error:[/red] {e.public}", highlight=False)
+        for p in e.extra.get("problems", [])[:200]:
+            err.print(f"  - {p}", highlight=False)
+        raise typer.Exit(1) from None
+    except ClusterError as e:
+        err.print(f"[red]error:[/red] {e}", highlight=False)
+        raise typer.Exit(1) from None
+    except ValidationError as e:
+        err.print(f"[red]configuration error:[/red] {e}", highlight=False)
+        raise typer.Exit(2) from None
+    except sa_exc.OperationalError as e:
+        err.print(
+            "[red]error:[/red] cannot reach the database "
+            f"({str(e.orig).splitlines()[0] if e.orig else type(e).__name__}); "
+            "start it with `geo-service db up` or check GEO_SERVICE_DATABASE_URL",
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+
+
+def _settings() -> Settings:
+    with friendly_errors():
+        return get_settings()
+
+
+def _engine(settings: Settings) -> Any:
+    from geo_service.db.engine import make_engine
+
+    return make_engine(settings)
+
+
+def _cluster_cfg(settings: Settings) -> Any:
+    from geo_service.db import cluster
+
+    return cluster.default_config(PROJECT_DIR, port=settings.db_port)
+
+
+# ---------------------------------------------------------------- db
+
+
+@db_app.command("up")
+def db_up() -> None:
+    """Start the project-local PostGIS (creating it the first time); print its URL."""
+    from geo_service.db import cluster
+
+    settings = _settings()
+    with friendly_errors():
+        url = cluster.up(_cluster_cfg(settings))
+    out.print(_redact(url), highlight=False)
+
+
+@db_app.command("down")
+def db_down() -> None:
+    """Stop the project-local PostGIS (its data is kept)."""
+    from geo_service.db import cluster
+
+    with friendly_errors():
+        cluster.down(_cluster_cfg(_settings()))
+    out.print("stopped")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Whether the local PostGIS runs, where, and whether the schema is current."""
+    from geo_service.db import cluster
+
+    settings = _settings()
+    with friendly_errors():
+        st = cluster.status(_cluster_cfg(settings))
+    out.print(f"local cluster: {'running' if st.running else 'stopped'} (port {st.port})")
+    out.print(f"data folder:   {st.data_dir}")
+    if st.url:
+        out.print(f"url:           {_redact(st.url)}", highlight=False)
+    if settings.database_url:
+        out.print(f"in use:        {_redact(settings.database_url)} (GEO_SERVICE_DATABASE_URL)")
+    if not st.running and not settings.database_url:
+        raise typer.Exit(3)
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Bring the schema to the latest version (idempotent)."""
+    from geo_service.db import migrate
+
+    settings = _settings()
+    with friendly_errors():
+        before, after = migrate.upgrade(_engine(settings))
+    out.print(f"schema: {before or 'empty'} → {after}" if before != after else f"schema: {after}")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# ---------------------------------------------------------------- demo
+
+
+@demo_app.command("load")
+def demo_load(
+    directory: Annotated[Path | None, typer.Option(help="folder of the demo files")] = None,
+) -> None:
+    """Load the demo district (idempotent), then check its readiness."""
+    from geo_service.demo.load import load_demo
+
+    settings = _settings()
+    with friendly_errors():
+        engine = _engine(settings)
+        with out.status("loading the demo district…") as status:
+            counts = load_demo(
+                engine,
+                directory or settings.demo_dir,
+                progress=lambda m: status.update(f"loading {m}…"),
+            )
+    out.print("loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    _after_demo_load(settings, engine)
+
+
+def _after_demo_load(settings: Settings, engine: Any) -> None:
+    """Hook for follow-up work after a demo load (readiness run, when available)."""
+    try:
+        from geo_service.readiness import engine as readiness_engine
+    except ImportError:
+        return
+    run = getattr(readiness_engine, "run_cli", None)
+    if run is not None:
+        run(settings, engine, out)
+
+
+# ---------------------------------------------------------------- tokens
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="bureau, official or investor")],
+    name: Annotated[str, typer.Option(help="who or what holds the token")],
+) -> None:
+    """Create an API token and print it ONCE (only its hash is kept)."""
+    from geo_service.auth.tokens import create_token
+    from geo_service.db.engine import transaction
+
+    settings = _settings()
+    with friendly_errors(), transaction(_engine(settings)) as s:
+        secret = create_token(s, role=role, name=name, actor="cli")
+    out.print(secret, highlight=False)
+    err.print(f"token for {name!r} ({role}); keep it: it is not shown again")
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List tokens (names, roles, dates; never secrets)."""
+    from geo_service.auth.tokens import list_tokens
+    from geo_service.db.engine import transaction
+
+    settings = _settings()
+    with friendly_errors(), transaction(_engine(settings)) as s:
+        for t in list_tokens(s):
+            state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "live"
+            out.print(f"{t.name}\t{t.role}\t{t.created_at:%Y-%m-%d %H:%M}\t{state}")
+
+
+@token_app.command("revoke")
+def token_revoke(name: Annotated[str, typer.Option(help="the token's name")]) -> None:
+    """Revoke the live tokens with this name."""
+    from geo_service.auth.tokens import revoke_token
+    from geo_service.db.engine import transaction
+
+    settings = _settings()
+    with friendly_errors(), transaction(_engine(settings)) as s:
+        n = revoke_token(s, name=name, actor="cli")
+    out.print(f"revoked {n} token(s)")
+
+
+# ---------------------------------------------------------------- serve
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to bind")] = None,
+    port: Annotated[int | None, typer.Option(help="port")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes")] = 1,
+) -> None:
+    """Serve the HTTP API and the maps."""
+    import uvicorn
+
+    settings = _settings()
+    h, p = host or settings.host, port or settings.port
+    out.print(f"serving http://{h}:{p}  (docs: http://{h}:{p}/docs)")
+    for path, who in (
+        ("/maps/readiness", "land bureau"),
+        ("/maps/investors", "investors"),
+        ("/maps/projects", "officials"),
+    ):
+        out.print(f"  {who:12} http://{h}:{p}{path}")
+    uvicorn.run(
+        "geo_service.api.app:create_app",
+        factory=True,
+        host=h,
+        port=p,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Engine and session factories. Engines are made by the caller and live on app.state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from geo_service.errors import ConfigurationError
+from geo_service.settings import PROJECT_DIR, Settings
+
+
+def database_url(settings: Settings) -> str:
+    """The URL to use: GEO_SERVICE_DATABASE_URL, else the project-local cluster's."""
+    if settings.database_url:
+        return settings.database_url
+    from geo_service.db import cluster
+
+    url = cluster.url(cluster.default_config(PROJECT_DIR, port=settings.db_port))
+    if url is None:
+        raise ConfigurationError(
+            "no database configured: run `geo-service db up` to start the project-local "
+            "PostGIS, or set GEO_SERVICE_DATABASE_URL"
+        )
+    return url
+
+
+def make_engine(settings: Settings, url: str | None = None) -> Engine:
+    """An engine with short connect timeouts so a dead database answers 503 quickly."""
+    return create_engine(
+        url or database_url(settings),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+        pool_timeout=settings.db_connect_timeout_s,
+        connect_args={
+            "connect_timeout": settings.db_connect_timeout_s,
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+            "application_name": "geo-service",
+        },
+    )
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One session, one transaction: commit on success, roll back on any error."""
+    with make_sessionmaker(engine)() as session, session.begin():
+        yield session

@@ -1,0 +1,109 @@
+"""Load the demo district from data/demo/ (idempotent; one transaction)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import Engine
+
+from geo_service import audit
+from geo_service.db.engine import transaction
+from geo_service.errors import InvalidInput
+from geo_service.parcels import writes as land
+from geo_service.projects import writes as ledger
+
+
+def _clean(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, str):
+        if v == "":
+            return None
+        if v.lower() in ("true", "false"):
+            return v.lower() == "true"
+    return v
+
+
+def _layer(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        raise InvalidInput(f"demo file missing: {path}; regenerate with `make demo-data`")
+    gdf = gpd.read_file(path, engine="pyogrio")
+    rows = []
+    for rec, geom in zip(
+        gdf.drop(columns="geometry").to_dict("records"), gdf.geometry.to_wkb(hex=True), strict=True
+    ):
+        row = {k: _clean(v) for k, v in rec.items()}
+        row["wkb"] = geom
+        rows.append(row)
+    return rows
+
+
+def _table(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        raise InvalidInput(f"demo file missing: {path}; regenerate with `make demo-data`")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return [{k: _clean(v) for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def load_demo(
+    engine: Engine,
+    demo_dir: Path,
+    *,
+    actor: str = "cli:demo",
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """Upsert every demo layer and table in one transaction; returns counts per layer."""
+    say = progress or (lambda _msg: None)
+    d = demo_dir
+    counts: dict[str, int] = {}
+    with transaction(engine) as s:
+        say("zones")
+        counts["zones"] = land.upsert_zones(s, _layer(d / "zones.geojson"))
+        say("parcels")
+        counts["parcels"] = land.upsert_parcels(s, _layer(d / "parcels.geojson"))
+        say("leveling surveys")
+        counts["leveling_surveys"] = land.replace_records(
+            s, table="leveling_surveys", rows=_table(d / "leveling.csv")
+        )
+        say("title records")
+        counts["title_records"] = land.replace_records(
+            s, table="title_records", rows=_table(d / "titles.csv")
+        )
+        say("infrastructure")
+        counts["infrastructure"] = land.upsert_infrastructure(
+            s, _layer(d / "infrastructure.geojson")
+        )
+        say("assessment areas")
+        counts["assessments"] = land.upsert_assessments(s, _layer(d / "assessments.geojson"))
+        say("protected areas")
+        counts["protected"] = land.upsert_protected(s, _layer(d / "protected.geojson"))
+        say("projects")
+        counts["projects"] = ledger.upsert_projects(s, _table(d / "projects.csv"))
+        counts["visits"] = ledger.upsert_visits(s, _table(d / "visits.csv"))
+        counts["problems"] = ledger.upsert_problems(s, _table(d / "problems.csv"))
+        for table, file, cols in (
+            ("milestones", "milestones.csv", ("seq", "name", "due_on", "done_on")),
+            ("investment_reports", "investment_reports.csv", ("month", "completed_wan")),
+            ("project_rounds", "rounds.csv", ("round_no", "round_date", "list")),
+            ("project_funding", "funding.csv", ("source", "amount_wan")),
+        ):
+            counts[table] = ledger.replace_children(
+                s, table=table, columns=cols, rows=_table(d / file)
+            )
+        counts["baselines"] = ledger.upsert_baselines(s, _table(d / "baseline.csv"))
+        audit.record(
+            s,
+            actor=actor,
+            action="demo.load",
+            entity_type="dataset",
+            entity_code=str(demo_dir.name),
+            after=dict(counts),
+        )
+    return counts

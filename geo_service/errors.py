@@ -1,0 +1,89 @@
+"""One small exception tree. Each error carries a public message safe to show a user.
+
+The HTTP layer maps these to status codes in ONE place (``api/errors.py``); the CLI prints the
+message and exits non-zero. Internal detail (SQL, stack) never goes into ``public``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GeoServiceError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, public: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(public)
+        self.public = public
+        self.extra = extra or {}
+
+
+class NotFound(GeoServiceError):
+    status = 404
+    title = "Not found"
+
+
+class InvalidInput(GeoServiceError):
+    """Bad parameter, body or file content."""
+
+    status = 422
+    title = "Invalid input"
+
+
+class InvalidGeometry(InvalidInput):
+    title = "Invalid geometry"
+
+
+class ImportRejected(InvalidInput):
+    """A file import found problems; ``extra['problems']`` lists every one."""
+
+    title = "Import rejected"
+
+
+class Conflict(GeoServiceError):
+    status = 409
+    title = "Conflict"
+
+
+class PreconditionRequired(GeoServiceError):
+    status = 428
+    title = "Precondition required"
+
+
+class StaleVersion(GeoServiceError):
+    """If-Match did not match the current version."""
+
+    status = 412
+    title = "Precondition failed"
+
+
+class TooLarge(GeoServiceError):
+    status = 413
+    title = "Payload too large"
+
+
+class Unauthorized(GeoServiceError):
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(GeoServiceError):
+    status = 403
+    title = "Forbidden"
+
+
+class DatabaseUnavailable(GeoServiceError):
+    status = 503
+    title = "Database unavailable"
+
+
+class SchemaOutdated(GeoServiceError):
+    status = 503
+    title = "Schema out of date"
+
+
+class ConfigurationError(GeoServiceError):
+    title = "Configuration error"

@@ -1,0 +1,182 @@
+"""Reading projects and problems. Keyword-only functions taking a Session; no HTTP here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from geo_service.errors import NotFound
+from geo_service.parcels.models import Parcel
+from geo_service.projects.models import Problem, Project
+from geo_service.spatial import BBox, wan_to_yi
+
+STARTED_OR_LATER = ("started", "under_construction", "completed", "in_production")
+
+
+@dataclass(frozen=True)
+class ProjectFilter:
+    status: str | None = None
+    domain: str | None = None
+    leader: str | None = None
+    unit: str | None = None
+    bbox: BBox | None = None
+    overdue: bool | None = None
+    year: int | None = None
+    as_of: date | None = None
+
+
+def latest_year(session: Session) -> int | None:
+    return session.execute(select(func.max(Project.year))).scalar()
+
+
+def overdue_expr(as_of: date) -> Any:
+    """Late start, late completion, or an unresolved problem past its deadline."""
+    late_problem = exists().where(
+        Problem.project_id == Project.id,
+        Problem.status != "resolved",
+        Problem.deadline < as_of,
+    )
+    return or_(
+        and_(Project.planned_start < as_of, Project.actual_start.is_(None)),
+        and_(Project.planned_completion < as_of, Project.actual_completion.is_(None)),
+        late_problem,
+    )
+
+
+def _money(v: Decimal | None) -> str | None:
+    return None if v is None else f"{v:.2f}"
+
+
+def _query(f: ProjectFilter) -> Select[Any]:
+    as_of = f.as_of or date.today()
+    q = (
+        select(
+            Project,
+            Parcel.code.label("parcel_code"),
+            func.ST_AsGeoJSON(Project.geom, 7).label("geojson"),
+            overdue_expr(as_of).label("overdue"),
+        )
+        .outerjoin(Parcel, Parcel.id == Project.parcel_id)
+        .order_by(Project.code)
+    )
+    conds = []
+    if f.year is not None:
+        conds.append(Project.year == f.year)
+    if f.status is not None:
+        conds.append(Project.status == f.status)
+    if f.domain is not None:
+        conds.append(Project.domain == f.domain)
+    if f.leader is not None:
+        conds.append(Project.leader == f.leader)
+    if f.unit is not None:
+        conds.append(Project.responsible_unit == f.unit)
+    if f.bbox is not None:
+        conds.append(
+            func.ST_Intersects(Project.geom, func.ST_MakeEnvelope(*f.bbox.as_tuple(), 4490))
+        )
+    if f.overdue is not None:
+        expr = overdue_expr(as_of)
+        conds.append(expr if f.overdue else ~expr)
+    if conds:
+        q = q.where(and_(*conds))
+    return q
+
+
+def _feature(row: Any) -> dict[str, Any]:
+    p: Project = row.Project
+    props = {
+        "code": p.code,
+        "name": p.name,
+        "year": p.year,
+        "domain": p.domain,
+        "industry": p.industry,
+        "description": p.description,
+        "status": p.status,
+        "total_investment_wan": _money(p.total_investment_wan),
+        "total_investment_yi": wan_to_yi(p.total_investment_wan, 2),
+        "planned_investment_wan": _money(p.planned_investment_wan),
+        "completed_wan": _money(p.completed_wan),
+        "leader": p.leader,
+        "responsible_unit": p.responsible_unit,
+        "parcel": row.parcel_code,
+        "planned_start": p.planned_start,
+        "actual_start": p.actual_start,
+        "planned_completion": p.planned_completion,
+        "actual_completion": p.actual_completion,
+        "signed_on": p.signed_on,
+        "in_production_on": p.in_production_on,
+        "attracted_this_year": p.attracted_this_year,
+        "source_region": p.source_region,
+        "overdue": bool(row.overdue),
+        "version": p.version,
+    }
+    props = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in props.items()}
+    return {
+        "type": "Feature",
+        "id": p.code,
+        "geometry": json.loads(row.geojson) if row.geojson else None,
+        "properties": props,
+    }
+
+
+def list_projects(
+    session: Session, *, filters: ProjectFilter, limit: int, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    q = _query(filters)
+    total = session.execute(select(func.count()).select_from(q.order_by(None).subquery())).scalar()
+    rows = session.execute(q.limit(limit).offset(offset)).all()
+    return [_feature(r) for r in rows], int(total or 0)
+
+
+def get_project(session: Session, *, code: str, as_of: date | None = None) -> dict[str, Any]:
+    row = session.execute(_query(ProjectFilter(as_of=as_of)).where(Project.code == code)).first()
+    if row is None:
+        raise NotFound(f"no project with code {code!r}; list codes with GET /api/v1/projects")
+    return _feature(row)
+
+
+def list_problems(
+    session: Session,
+    *,
+    status: str | None = None,
+    project: str | None = None,
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    q = (
+        select(Problem, Project.code.label("project_code"), Project.name.label("project_name"))
+        .join(Project, Project.id == Problem.project_id)
+        .order_by(Problem.code)
+    )
+    if status is not None:
+        q = q.where(Problem.status == status)
+    if project is not None:
+        q = q.where(Project.code == project)
+    total = session.execute(select(func.count()).select_from(q.order_by(None).subquery())).scalar()
+    out = []
+    for r in session.execute(q.limit(limit).offset(offset)).all():
+        pr: Problem = r.Problem
+        out.append(
+            {
+                "code": pr.code,
+                "project": r.project_code,
+                "project_name": r.project_name,
+                "description": pr.description,
+                "found_on": pr.found_on.isoformat(),
+                "assignee_unit": pr.assignee_unit,
+                "assignee_leader": pr.assignee_leader,
+                "deadline": pr.deadline.isoformat() if pr.deadline else None,
+                "status": pr.status,
+                "resolved_on": pr.resolved_on.isoformat() if pr.resolved_on else None,
+                "resolution": pr.resolution,
+                "escalated": pr.escalated,
+                "version": pr.version,
+            }
+        )
+    return out, int(total or 0)

@@ -1,0 +1,155 @@
+"""Configuration: environment variables with the ``GEO_SERVICE_`` prefix.
+
+Nothing here is read at import time; call :func:`get_settings` (the CLI does) or build
+:class:`Settings` yourself (tests do) and hand it to the code that needs it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+CONDITIONS: tuple[str, ...] = ("water", "power", "road", "leveling", "title")
+
+
+class NetworkRule(BaseModel):
+    """One spatial readiness rule: an existing feature of ``kind`` within ``max_distance_m``."""
+
+    kind: str
+    max_distance_m: float = Field(gt=0, le=50_000)
+    min_diameter_mm: float | None = Field(default=None, ge=0)
+    min_voltage_kv: float | None = Field(default=None, ge=0)
+    road_classes: list[str] | None = None
+
+
+class ReadinessRules(BaseModel):
+    """Thresholds of the net-land checks; configuration, not code."""
+
+    water: NetworkRule = NetworkRule(kind="water", max_distance_m=200, min_diameter_mm=100)
+    power: NetworkRule = NetworkRule(kind="power", max_distance_m=500, min_voltage_kv=10)
+    road: NetworkRule = NetworkRule(kind="road", max_distance_m=50)
+    max_evidence_age_days: int = Field(default=180, gt=0)
+    #: overlap with another parcel smaller than this (m²) is taken as survey noise
+    parcel_overlap_tolerance_m2: float = Field(default=0.5, ge=0)
+    required_assessments: list[str] = [
+        "land_survey",
+        "mineral_overlay",
+        "geological_hazard",
+        "energy_saving",
+        "soil_water",
+        "cultural_relics",
+        "flood_impact",
+        "seismic_safety",
+        "climate",
+        "environmental_impact",
+    ]
+    #: label -> the conditions it needs ("三通一平" and friends have no single national definition)
+    labels: dict[str, list[str]] = {
+        "三通一平": ["water", "power", "road", "leveling"],
+        "净地": ["water", "power", "road", "leveling", "title"],
+    }
+
+    @model_validator(mode="after")
+    def _kinds_match(self) -> ReadinessRules:
+        for key in ("water", "power", "road"):
+            rule: NetworkRule = getattr(self, key)
+            if rule.kind != key:
+                raise ValueError(
+                    f"GEO_SERVICE_READINESS__{key.upper()}__KIND must be {key!r}, not {rule.kind!r}"
+                )
+        for label, conds in self.labels.items():
+            bad = [c for c in conds if c not in CONDITIONS]
+            if bad:
+                raise ValueError(
+                    f"readiness label {label!r} names unknown condition(s) {bad}; "
+                    f"use {list(CONDITIONS)}"
+                )
+        return self
+
+
+class Settings(BaseSettings):
+    """All settings of the service; see the README for each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GEO_SERVICE_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    database_url: str | None = None
+    """Use this PostGIS instead of the project-local cluster."""
+    db_port: int = Field(default=55432, ge=1024, le=65535)
+    """Port of the project-local cluster."""
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_connect_timeout_s: int = Field(default=3, ge=1, le=60)
+    db_statement_timeout_ms: int = Field(default=60_000, ge=100)
+    read_replica_url: str | None = None
+    """Optional read replica for GET requests."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    demo_dir: Path = PROJECT_DIR / "data" / "demo"
+    district_boundary: Path = PROJECT_DIR / "data" / "huaiyang-boundary.geojson"
+
+    max_page_size: int = Field(default=1000, ge=1, le=100_000)
+    default_page_size: int = Field(default=100, ge=1)
+    max_body_bytes: int = Field(default=5_000_000, ge=1024)
+    max_upload_bytes: int = Field(default=200_000_000, ge=1024)
+    max_vertices: int = Field(default=20_000, ge=4)
+
+    net_land_reserve_target_mu: float = Field(default=500, ge=0)
+    readiness: ReadinessRules = ReadinessRules()
+
+    #: fields of a parcel the public (investor) view may see
+    public_parcel_fields: list[str] = [
+        "code",
+        "name",
+        "zone",
+        "area_m2",
+        "area_mu",
+        "land_use",
+        "industry",
+        "supply_stage",
+        "indicators",
+        "contact",
+        "net_land",
+    ]
+
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = "© OpenStreetMap contributors"
+    tianditu_key: str | None = None
+    map_review_number: str | None = None
+    """审图号 shown on public maps when set."""
+    map_max_embedded_features: int = Field(default=2000, ge=1)
+
+    ledger_year: int | None = None
+    """The year of the project ledger; default: the latest year in the database."""
+
+    @field_validator("database_url", "read_replica_url")
+    @classmethod
+    def _sqlalchemy_driver(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        if v.startswith("postgres://"):
+            v = "postgresql://" + v[len("postgres://") :]
+        if v.startswith("postgresql://"):
+            v = "postgresql+psycopg://" + v[len("postgresql://") :]
+        if not v.startswith("postgresql+psycopg://"):
+            raise ValueError(
+                "GEO_SERVICE_DATABASE_URL must be a PostgreSQL URL "
+                "(postgresql://user:password@host:port/database)"
+            )
+        return v
+
+
+Role = Literal["bureau", "official", "investor"]
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment (no caching: cheap, and tests need fresh ones)."""
+    return Settings()

@@ -1,0 +1,131 @@
+"""Test fixtures: throw-away databases in the project-local PostGIS (never mocks, never skips).
+
+`make test` starts the cluster; with GEO_SERVICE_TEST_ADMIN_URL set, databases are made through
+that role instead (any PostgreSQL with PostGIS where it may CREATE DATABASE).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from geo_service.api.app import create_app
+from geo_service.db import cluster, migrate
+from geo_service.settings import PROJECT_DIR, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _target() -> cluster.ClusterConfig | str:
+    admin = os.environ.get("GEO_SERVICE_TEST_ADMIN_URL")
+    if admin:
+        return admin
+    cfg = cluster.default_config(
+        PROJECT_DIR, port=int(os.environ.get("GEO_SERVICE_DB_PORT", 55432))
+    )
+    cluster.up(cfg)  # idempotent; fails loudly (never skips) when PostGIS cannot run
+    return cfg
+
+
+def _fresh_database() -> Iterator[str]:
+    target = _target()
+    url = cluster.create_database(target)
+    try:
+        yield url
+    finally:
+        cluster.drop_database(target, make_url(url).database or "")
+
+
+@pytest.fixture(scope="session")
+def db_url() -> Iterator[str]:
+    """An empty, migrated database for tests that write their own small data."""
+    for url in _fresh_database():
+        engine = create_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = create_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+def _truncate_all(engine: Engine) -> None:
+    from geo_service.db.models import Base
+
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def clean_engine(engine: Engine) -> Engine:
+    """The empty database, emptied again before the test."""
+    _truncate_all(engine)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def demo_url() -> Iterator[str]:
+    """A database with the demo district loaded (and checked, where readiness exists). Read only."""
+    from geo_service.demo.load import load_demo
+
+    for url in _fresh_database():
+        eng = create_engine(url)
+        migrate.upgrade(eng)
+        settings = Settings(database_url=url)
+        load_demo(eng, settings.demo_dir)
+        try:
+            from geo_service.readiness.engine import run_readiness  # type: ignore[attr-defined]
+        except ImportError:
+            pass
+        else:
+            run_readiness(eng, settings=settings, actor="test")
+        eng.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def demo_engine(demo_url: str) -> Iterator[Engine]:
+    eng = create_engine(demo_url)
+    yield eng
+    eng.dispose()
+
+
+ClientFactory = Callable[..., TestClient]
+
+
+@pytest.fixture(scope="session")
+def make_client() -> Iterator[ClientFactory]:
+    """Build TestClients for a database URL and optional settings overrides."""
+    clients: list[TestClient] = []
+
+    def factory(url: str, **overrides: object) -> TestClient:
+        client = TestClient(create_app(Settings(database_url=url, **overrides)))
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield factory
+    for c in clients:
+        c.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: ClientFactory, clean_engine: Engine) -> TestClient:
+    """A client on the emptied database."""
+    return make_client(str(clean_engine.url.render_as_string(hide_password=False)))
+
+
+@pytest.fixture(scope="session")
+def demo_client(make_client: ClientFactory, demo_url: str) -> TestClient:
+    return make_client(demo_url)

@@ -1,0 +1,80 @@
+"""Small explicit test data: shapes built in metres around a point, written through the service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import shapely
+from pyproj import Transformer
+from shapely import affinity
+from shapely.geometry import LineString, Point, Polygon, box
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Engine
+
+from geo_service.auth.tokens import create_token
+from geo_service.db.engine import transaction
+from geo_service.parcels import writes
+
+ORIGIN = (114.90, 33.72)  # the demo development zone
+
+
+def local(lon0: float = ORIGIN[0], lat0: float = ORIGIN[1]) -> tuple[Transformer, Transformer]:
+    """Forward/back transformers of an equal-area projection centred on (lon0, lat0), in metres."""
+    laea = f"+proj=laea +lat_0={lat0} +lon_0={lon0} +ellps=GRS80 +units=m"
+    fwd = Transformer.from_crs("EPSG:4490", laea, always_xy=True)
+    back = Transformer.from_crs(laea, "EPSG:4490", always_xy=True)
+    return fwd, back
+
+
+def to_lonlat(geom_m: BaseGeometry, origin: tuple[float, float] = ORIGIN) -> BaseGeometry:
+    """A shape drawn in metres (x east, y north) around ``origin`` → lon/lat EPSG:4490."""
+    _, back = local(*origin)
+    return shapely.transform(geom_m, lambda x, y: back.transform(x, y), interleaved=False)
+
+
+def rect_m(x: float, y: float, w: float, h: float) -> Polygon:
+    """A w × h metre rectangle with its south-west corner at (x, y) metres from the origin."""
+    return box(x, y, x + w, y + h)
+
+
+def line_m(*pts: tuple[float, float]) -> LineString:
+    return LineString(pts)
+
+
+def point_m(x: float, y: float) -> Point:
+    return Point(x, y)
+
+
+def rotate(g: BaseGeometry, deg: float) -> BaseGeometry:
+    return affinity.rotate(g, deg, origin="centroid")
+
+
+def add_parcels(engine: Engine, *parcels: dict[str, Any]) -> None:
+    """Write parcels given with ``geom_m`` (metres around ORIGIN) or ``geom`` (lon/lat)."""
+    rows = []
+    for p in parcels:
+        p = dict(p)
+        geom = p.pop("geom", None) or to_lonlat(p.pop("geom_m"))
+        p["wkb"] = geom.wkb_hex
+        p.setdefault("name", f"地块 {p['code']}")
+        rows.append(p)
+    with transaction(engine) as s:
+        writes.upsert_parcels(s, rows)
+
+
+def add_infrastructure(engine: Engine, *features: dict[str, Any]) -> None:
+    rows = []
+    for f in features:
+        f = dict(f)
+        geom = f.pop("geom", None) or to_lonlat(f.pop("geom_m"))
+        f["wkb"] = geom.wkb_hex
+        rows.append(f)
+    with transaction(engine) as s:
+        writes.upsert_infrastructure(s, rows)
+
+
+def token(engine: Engine, role: str, name: str | None = None) -> dict[str, str]:
+    """An Authorization header for a new token of ``role``."""
+    with transaction(engine) as s:
+        secret = create_token(s, role=role, name=name or f"test-{role}", actor="test")
+    return {"Authorization": f"Bearer {secret}"}
