@@ -22,6 +22,19 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(token_app, name="token")
 
+
+def _register_commands() -> None:
+    """Domain command groups live in geo_service/commands/<name>.py, each with ``register(app)``."""
+    import importlib
+    import pkgutil
+
+    import geo_service.commands as pkg
+
+    for mod in sorted(m.name for m in pkgutil.iter_modules(pkg.__path__)):
+        module = importlib.import_module(f"geo_service.commands.{mod}")
+        module.register(app)
+
+
 out = Console()
 err = Console(stderr=True)
 
@@ -157,14 +170,14 @@ def demo_load(
 
 
 def _after_demo_load(settings: Settings, engine: Any) -> None:
-    """Hook for follow-up work after a demo load (readiness run, when available)."""
+    """Check the readiness of the freshly loaded parcels (when the readiness engine exists)."""
     try:
-        from geo_service.readiness import engine as readiness_engine
+        from geo_service.readiness.engine import run_readiness  # type: ignore[attr-defined]
     except ImportError:
         return
-    run = getattr(readiness_engine, "run_cli", None)
-    if run is not None:
-        run(settings, engine, out)
+    with friendly_errors():
+        summary = run_readiness(engine, settings=settings, actor="cli:demo")
+    out.print(f"readiness: {summary}")
 
 
 # ---------------------------------------------------------------- tokens
@@ -244,6 +257,7 @@ def serve(
 
 
 def main() -> None:
+    _register_commands()
     try:
         app()
     except KeyboardInterrupt:

@@ -9,7 +9,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from geo_service.api import errors
-from geo_service.api.routes import health, parcels, projects, stats
+from geo_service.api.routes import (
+    audit,
+    exports,
+    health,
+    imports,
+    ledger,
+    maps,
+    parcels,
+    projects,
+    readiness,
+    stats,
+    tiles,
+)
 from geo_service.db.engine import make_engine, make_sessionmaker
 from geo_service.settings import Settings, get_settings
 
@@ -37,6 +49,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
-    for module in (health, parcels, projects, stats):
+    for module in (
+        health,
+        parcels,
+        readiness,
+        projects,
+        ledger,
+        stats,
+        imports,
+        exports,
+        audit,
+        maps,
+        tiles,
+    ):
         app.include_router(module.router)
     return app

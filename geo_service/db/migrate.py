@@ -22,12 +22,15 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The code's head(s), comma-joined (independent branches off one base are allowed)."""
+    heads = sorted(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return ",".join(heads) or None
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = sorted(MigrationContext.configure(conn).get_current_heads())
+    return ",".join(heads) or None
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
@@ -38,7 +41,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
         cfg = alembic_config()
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
     return before, current_revision(engine)
 
 
