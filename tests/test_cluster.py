@@ -155,12 +155,13 @@ def test_create_and_drop_throwaway_database(cfg: cluster.ClusterConfig) -> None:
         engine = sa.create_engine(db_url)
         with engine.begin() as conn:
             conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
-        # an open connection does not prevent the drop
-        conn2 = engine.connect()
-        conn2.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        # a connection still open does not prevent the drop
+        lingering = psycopg.connect(db_url.replace("postgresql+psycopg://", "postgresql://"))
+        lingering.execute("SELECT 1")
     finally:
         cluster.drop_database(cfg, name)
-    engine.dispose()
+    lingering.close()
     main_url = cluster.url(cfg)
     assert main_url is not None
     assert _scalar(main_url, f"SELECT count(*) FROM pg_database WHERE datname = '{name}'") == 0
@@ -198,9 +199,9 @@ def test_lifecycle_of_a_separate_cluster(scratch_cfg: cluster.ClusterConfig) -> 
     assert f"@127.0.0.1:{config.port}/" in first
     assert 'POSTGIS="3' in str(_scalar(first, "SELECT postgis_full_version()"))
     if os.geteuid() == 0:
-        st = config.state_dir.stat()
-        assert st.st_uid == _uid("postgres")
-        assert stat.S_IMODE(st.st_mode) == 0o700
+        info = config.state_dir.stat()
+        assert info.st_uid == _uid("postgres")
+        assert stat.S_IMODE(info.st_mode) == 0o700
 
     cluster.down(config)
     st = cluster.status(config)
@@ -222,9 +223,13 @@ def test_recovers_from_a_stale_pid_file(scratch_cfg: cluster.ClusterConfig) -> N
     cluster.down(config)
 
     # a live process of the server's OS user now holds the recorded pid
-    as_user = {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
+    user = "postgres" if os.geteuid() == 0 else None
     impostor = subprocess.Popen(
-        ["sleep", "60"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **as_user
+        ["sleep", "60"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        user=user,
+        group=user,
     )
     try:
         lines = saved.splitlines()
