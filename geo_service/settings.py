@@ -36,6 +36,9 @@ class ReadinessRules(BaseModel):
     max_evidence_age_days: int = Field(default=180, gt=0)
     #: overlap with another parcel smaller than this (m²) is taken as survey noise
     parcel_overlap_tolerance_m2: float = Field(default=0.5, ge=0)
+    # readiness (issue 5): overlap with protected land above this (m²) fails title; 0.01 m²
+    # only absorbs floating-point noise along shared edges, so a 1 m² overlap fails
+    protected_overlap_tolerance_m2: float = Field(default=0.01, ge=0, le=100)
     required_assessments: list[str] = [
         "land_survey",
         "mineral_overlay",

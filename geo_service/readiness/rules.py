@@ -1,0 +1,124 @@
+"""Where readiness is decided: the rules as plain functions and SQL fragments from configuration.
+
+The engine (``engine.py``) gathers the facts set-based in PostGIS; the thresholds and the way a
+failing feature is explained come from here, so a reader finds every decision in one file.
+All SQL fragments here take their values as bound parameters, never as interpolated text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from geo_service.settings import CONDITIONS, NetworkRule, ReadinessRules
+
+SPATIAL = ("water", "power", "road")
+RECORD = ("leveling", "title")
+
+#: the feature attribute each network rule looks at, shown in the evidence
+ATTRIBUTE = {"water": "diameter_mm", "power": "voltage_kv", "road": "road_class"}
+
+#: what a network feature is called in a sentence
+FEATURE_NOUN = {"water": "water main", "power": "power line or substation", "road": "road"}
+
+
+@dataclass(frozen=True)
+class SpatialSql:
+    """SQL pieces of one network rule: a predicate on ``i`` and an explanation on ``f``."""
+
+    qualifies: str  #: true when feature ``i`` has the required attributes (status aside)
+    why: str  #: text explaining why feature ``f`` (columns f.*, distance f.d) fails
+    params: dict[str, Any]
+
+
+def rule_evidence(rule: NetworkRule) -> dict[str, Any]:
+    """The rule as it is shown in the evidence."""
+    out: dict[str, Any] = {
+        "kind": rule.kind,
+        "status": "existing",
+        "max_distance_m": rule.max_distance_m,
+    }
+    if rule.kind == "water" and rule.min_diameter_mm is not None:
+        out["min_diameter_mm"] = rule.min_diameter_mm
+    if rule.kind == "power" and rule.min_voltage_kv is not None:
+        out["min_voltage_kv"] = rule.min_voltage_kv
+    if rule.kind == "road" and rule.road_classes:
+        out["road_classes"] = list(rule.road_classes)
+    return out
+
+
+def spatial_sql(rule: NetworkRule) -> SpatialSql:
+    """The attribute predicate and the why-it-failed text of one network rule.
+
+    Only the attribute of the rule's own kind counts (a diameter on a road is ignored). A
+    missing attribute fails when a threshold is configured: an unknown main does not count.
+    """
+    params: dict[str, Any] = {"max_d": float(rule.max_distance_m)}
+    qualifies = "true"
+    attr_why = ""
+    if rule.kind == "water" and rule.min_diameter_mm is not None:
+        params["min_diam"] = float(rule.min_diameter_mm)
+        qualifies = "i.diameter_mm >= CAST(:min_diam AS float8)"
+        attr_why = (
+            "WHEN f.diameter_mm IS NULL THEN 'diameter unknown' "
+            "WHEN f.diameter_mm < CAST(:min_diam AS float8) THEN format('diameter %s mm < %s mm', "
+            "f.diameter_mm, CAST(:min_diam AS float8)) "
+        )
+    elif rule.kind == "power" and rule.min_voltage_kv is not None:
+        params["min_volt"] = float(rule.min_voltage_kv)
+        qualifies = "i.voltage_kv >= CAST(:min_volt AS float8)"
+        attr_why = (
+            "WHEN f.voltage_kv IS NULL THEN 'voltage unknown' "
+            "WHEN f.voltage_kv < CAST(:min_volt AS float8) THEN format('voltage %s kV < %s kV', "
+            "f.voltage_kv, CAST(:min_volt AS float8)) "
+        )
+    elif rule.kind == "road" and rule.road_classes:
+        params["classes"] = list(rule.road_classes)
+        qualifies = "i.road_class = ANY(CAST(:classes AS text[]))"
+        attr_why = (
+            "WHEN f.road_class IS NULL OR NOT f.road_class = ANY(CAST(:classes AS text[])) "
+            "THEN format('road class %s not in %s', coalesce(f.road_class, 'unknown'), "
+            "array_to_string(CAST(:classes AS text[]), ', ')) "
+        )
+    why = (
+        "CASE WHEN f.status <> 'existing' THEN f.status "
+        + attr_why
+        + "ELSE format('distance %s m > %s m', round(CAST(f.d AS numeric), 1), "
+        "CAST(:max_d AS float8)) END"
+    )
+    return SpatialSql(qualifies=qualifies, why=why, params=params)
+
+
+def validate_rules(rules: ReadinessRules) -> list[str]:
+    """Problems with a rule configuration that pydantic alone does not catch (names the setting)."""
+    problems: list[str] = []
+    if rules.road.road_classes is not None and not [c for c in rules.road.road_classes if c]:
+        problems.append(
+            "GEO_SERVICE_READINESS__ROAD__ROAD_CLASSES is empty: leave it unset to accept "
+            "any road class, or list the classes that count"
+        )
+    for kind in rules.required_assessments:
+        if not kind.strip():
+            problems.append(
+                "GEO_SERVICE_READINESS__REQUIRED_ASSESSMENTS contains an empty assessment kind"
+            )
+    return problems
+
+
+def earned_labels(statuses: Mapping[str, str], labels: Mapping[str, list[str]]) -> list[str]:
+    """The configured labels (三通一平 …) whose conditions are all met."""
+    return [name for name, conds in labels.items() if all(statuses.get(c) == "met" for c in conds)]
+
+
+def is_net_land(statuses: Mapping[str, str]) -> bool:
+    """Net land (净地): all five conditions met."""
+    return all(statuses.get(c) == "met" for c in CONDITIONS)
+
+
+def age_days(verified_at: datetime | None, now: datetime) -> int | None:
+    """Whole days since the evidence was verified (None when never)."""
+    if verified_at is None:
+        return None
+    return max(0, (now - verified_at).days)
