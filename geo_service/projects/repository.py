@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from geo_service.errors import NotFound
 from geo_service.parcels.models import Parcel
 from geo_service.projects.models import Problem, Project
+from geo_service.projects.rag import rag_subquery
+from geo_service.settings import ProjectRules
 from geo_service.spatial import BBox, wan_to_yi
 
 STARTED_OR_LATER = ("started", "under_construction", "completed", "in_production")
@@ -27,8 +29,10 @@ class ProjectFilter:
     unit: str | None = None
     bbox: BBox | None = None
     overdue: bool | None = None
+    rag: str | None = None
     year: int | None = None
     as_of: date | None = None
+    rules: ProjectRules = field(default_factory=ProjectRules)
 
 
 def latest_year(session: Session) -> int | None:
@@ -36,7 +40,10 @@ def latest_year(session: Session) -> int | None:
 
 
 def overdue_expr(as_of: date) -> Any:
-    """Late start, late completion, or an unresolved problem past its deadline."""
+    """Late start, late completion, or an unresolved problem past its deadline.
+
+    Kept for callers outside the ledger; the ledger's own rules are in ``projects/rag.py``.
+    """
     late_problem = exists().where(
         Problem.project_id == Project.id,
         Problem.status != "resolved",
@@ -55,13 +62,17 @@ def _money(v: Decimal | None) -> str | None:
 
 def _query(f: ProjectFilter) -> Select[Any]:
     as_of = f.as_of or date.today()
+    rag = rag_subquery(as_of, f.rules)
     q = (
         select(
             Project,
             Parcel.code.label("parcel_code"),
             func.ST_AsGeoJSON(Project.geom, 7).label("geojson"),
-            overdue_expr(as_of).label("overdue"),
+            rag.c.overdue,
+            rag.c.rag,
+            rag.c.reasons,
         )
+        .join(rag, rag.c.project_id == Project.id)
         .outerjoin(Parcel, Parcel.id == Project.parcel_id)
         .order_by(Project.code)
     )
@@ -81,8 +92,9 @@ def _query(f: ProjectFilter) -> Select[Any]:
             func.ST_Intersects(Project.geom, func.ST_MakeEnvelope(*f.bbox.as_tuple(), 4490))
         )
     if f.overdue is not None:
-        expr = overdue_expr(as_of)
-        conds.append(expr if f.overdue else ~expr)
+        conds.append(rag.c.overdue if f.overdue else ~rag.c.overdue)
+    if f.rag is not None:
+        conds.append(rag.c.rag == f.rag)
     if conds:
         q = q.where(and_(*conds))
     return q
@@ -114,6 +126,8 @@ def _feature(row: Any) -> dict[str, Any]:
         "attracted_this_year": p.attracted_this_year,
         "source_region": p.source_region,
         "overdue": bool(row.overdue),
+        "rag": row.rag,
+        "reasons": row.reasons,
         "version": p.version,
     }
     props = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in props.items()}
@@ -134,8 +148,11 @@ def list_projects(
     return [_feature(r) for r in rows], int(total or 0)
 
 
-def get_project(session: Session, *, code: str, as_of: date | None = None) -> dict[str, Any]:
-    row = session.execute(_query(ProjectFilter(as_of=as_of)).where(Project.code == code)).first()
+def get_project(
+    session: Session, *, code: str, as_of: date | None = None, rules: ProjectRules | None = None
+) -> dict[str, Any]:
+    f = ProjectFilter(as_of=as_of, rules=rules or ProjectRules())
+    row = session.execute(_query(f).where(Project.code == code)).first()
     if row is None:
         raise NotFound(f"no project with code {code!r}; list codes with GET /api/v1/projects")
     return _feature(row)

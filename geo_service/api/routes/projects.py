@@ -1,15 +1,30 @@
-"""Key projects and problems, for officials (and the land bureau, read-only)."""
+"""Key projects, problems and visits: officials edit, the land bureau reads, the public gets 401."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 
-from geo_service.api.deps import PageDep, SessionDep, require
+from geo_service.api.deps import PageDep, SessionDep, SettingsDep, require
 from geo_service.api.responses import GeoJSONResponse
+from geo_service.auth.tokens import Principal
+from geo_service.errors import InvalidInput
+from geo_service.projects import edits, problems, visits
 from geo_service.projects import repository as repo
+from geo_service.projects.schemas import (
+    FundingItem,
+    InvestmentReportIn,
+    MilestoneDone,
+    MilestonePlan,
+    ProblemCreate,
+    ProblemUpdate,
+    ProjectCreate,
+    ProjectUpdate,
+    RoundEntry,
+    VisitCreate,
+)
 from geo_service.spatial import parse_bbox
 
 router = APIRouter(prefix="/api/v1", tags=["projects"])
@@ -21,22 +36,51 @@ DomainQ = Literal[
     "innovation", "infrastructure", "industrial_transformation", "green_low_carbon", "livelihood"
 ]
 INTERNAL = require("official", "bureau")
+OFFICIAL = require("official")
+AsOfQ = Annotated[
+    date | None,
+    Query(description="evaluate the slow/overdue rules as of this date (default today)"),
+]
+IfMatch = Annotated[str | None, Header(description="the ETag of the version you edited")]
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise InvalidInput(f"If-Match {if_match!r} is not an ETag this service gave out") from None
+
+
+def _feature(session: SessionDep, settings: SettingsDep, code: str, status: int = 200) -> Any:
+    feature = repo.get_project(session, code=code, rules=settings.projects)
+    return GeoJSONResponse(
+        feature,
+        status_code=status,
+        headers={"ETag": f'"{feature["properties"]["version"]}"'},
+    )
 
 
 @router.get("/projects", response_class=GeoJSONResponse, dependencies=[INTERNAL])
 def list_projects(
     session: SessionDep,
+    settings: SettingsDep,
     page: PageDep,
     status: StatusQ | None = None,
     domain: DomainQ | None = None,
     leader: Annotated[str | None, Query(max_length=100)] = None,
     unit: Annotated[str | None, Query(max_length=200)] = None,
     bbox: Annotated[str | None, Query(max_length=200)] = None,
-    overdue: bool | None = None,
+    overdue: Annotated[
+        bool | None,
+        Query(description="a date passed (start, completion, milestone, problem deadline)"),
+    ] = None,
+    rag: Literal["red", "yellow", "green"] | None = None,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-    as_of: date | None = None,
+    as_of: AsOfQ = None,
 ) -> Any:
-    """Projects as GeoJSON points/polygons, filtered."""
+    """Projects as GeoJSON points/polygons with red/yellow/green and the reasons, filtered."""
     filters = repo.ProjectFilter(
         status=status,
         domain=domain,
@@ -44,8 +88,10 @@ def list_projects(
         unit=unit,
         bbox=parse_bbox(bbox) if bbox is not None else None,
         overdue=overdue,
+        rag=rag,
         year=year,
         as_of=as_of,
+        rules=settings.projects,
     )
     features, total = repo.list_projects(
         session, filters=filters, limit=page.limit, offset=page.offset
@@ -62,10 +108,166 @@ def list_projects(
     )
 
 
+@router.post("/projects", response_class=GeoJSONResponse, status_code=201)
+def create_project(
+    body: ProjectCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, OFFICIAL],
+) -> Any:
+    """A new project (status dates must cover every step it has reached)."""
+    edits.create_project(session, body=body, actor=principal.actor)
+    return _feature(session, settings, body.code, status=201)
+
+
+@router.get("/projects/not-visited", dependencies=[INTERNAL])
+def projects_not_visited(
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageDep,
+    days: Annotated[int | None, Query(ge=1, le=366)] = None,
+    as_of: AsOfQ = None,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+) -> dict[str, Any]:
+    """Projects no leader visited in the last ``days`` days (default from settings: 7)."""
+    n = days or settings.projects.visit_interval_days
+    day = as_of or date.today()
+    items, total = visits.not_visited(
+        session, as_of=day, days=n, year=year, limit=page.limit, offset=page.offset
+    )
+    return {
+        "as_of": day.isoformat(),
+        "days": n,
+        "items": items,
+        "numberMatched": total,
+        "numberReturned": len(items),
+    }
+
+
 @router.get("/projects/{code}", response_class=GeoJSONResponse, dependencies=[INTERNAL])
-def get_project(code: str, session: SessionDep, as_of: date | None = None) -> Any:
-    feature = repo.get_project(session, code=code, as_of=as_of)
+def get_project(code: str, session: SessionDep, settings: SettingsDep, as_of: AsOfQ = None) -> Any:
+    feature = repo.get_project(session, code=code, as_of=as_of, rules=settings.projects)
     return GeoJSONResponse(feature, headers={"ETag": f'"{feature["properties"]["version"]}"'})
+
+
+@router.patch("/projects/{code}", response_class=GeoJSONResponse)
+def update_project(
+    code: str,
+    body: ProjectUpdate,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, OFFICIAL],
+    if_match: IfMatch = None,
+) -> Any:
+    """Change the fields sent; a status change must follow the lifecycle (422 says why not)."""
+    edits.update_project(
+        session, code=code, body=body, actor=principal.actor, if_match=_version(if_match)
+    )
+    return _feature(session, settings, code)
+
+
+@router.get("/projects/{code}/progress", dependencies=[INTERNAL])
+def project_progress(code: str, session: SessionDep, as_of: AsOfQ = None) -> dict[str, Any]:
+    """Monthly investment, completed to date, share of plan, milestones, funding, rounds."""
+    return edits.progress(session, code=code, as_of=as_of)
+
+
+@router.put("/projects/{code}/investment/{month}")
+def put_investment_report(
+    code: str,
+    month: str,
+    body: InvestmentReportIn,
+    session: SessionDep,
+    principal: Annotated[Principal, OFFICIAL],
+) -> dict[str, Any]:
+    """The investment completed in one month (YYYY-MM), 万元."""
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise InvalidInput(f"month {month!r} is not YYYY-MM (e.g. 2026-03)") from None
+    return edits.put_investment_report(
+        session, code=code, month=first, completed_wan=body.completed_wan, actor=principal.actor
+    )
+
+
+@router.put("/projects/{code}/funding")
+def put_funding(
+    code: str,
+    body: list[FundingItem],
+    session: SessionDep,
+    principal: Annotated[Principal, OFFICIAL],
+) -> dict[str, Any]:
+    """Replace the project's funding sources and amounts."""
+    return {"funding": edits.replace_funding(session, code=code, items=body, actor=principal.actor)}
+
+
+@router.post("/projects/{code}/rounds", status_code=201)
+def add_round(
+    code: str,
+    body: RoundEntry,
+    session: SessionDep,
+    principal: Annotated[Principal, OFFICIAL],
+) -> dict[str, Any]:
+    """Put the project on a 三个一批 list; in_production links to its earlier started round."""
+    return edits.add_round(session, code=code, entry=body, actor=principal.actor)
+
+
+@router.put("/projects/{code}/milestones")
+def plan_milestones(
+    code: str,
+    body: MilestonePlan,
+    session: SessionDep,
+    principal: Annotated[Principal, OFFICIAL],
+) -> dict[str, Any]:
+    """倒排工期: milestones with due dates planned backwards from the target date."""
+    return {
+        "milestones": edits.plan_milestones(session, code=code, plan=body, actor=principal.actor)
+    }
+
+
+@router.patch("/projects/{code}/milestones/{seq}")
+def milestone_done(
+    code: str,
+    seq: int,
+    body: MilestoneDone,
+    session: SessionDep,
+    principal: Annotated[Principal, OFFICIAL],
+) -> dict[str, Any]:
+    return {
+        "milestones": edits.mark_milestone(
+            session, code=code, seq=seq, done_on=body.done_on, actor=principal.actor
+        )
+    }
+
+
+@router.get("/projects/{code}/visits", dependencies=[INTERNAL])
+def project_visits(code: str, session: SessionDep, page: PageDep) -> dict[str, Any]:
+    edits.get_by_code(session, code)
+    items, total = visits.list_visits(session, project=code, limit=page.limit, offset=page.offset)
+    return {"items": items, "numberMatched": total, "numberReturned": len(items)}
+
+
+@router.post("/projects/{code}/visits", status_code=201)
+def record_visit(
+    code: str,
+    body: VisitCreate,
+    session: SessionDep,
+    principal: Annotated[Principal, OFFICIAL],
+) -> dict[str, Any]:
+    """A supervision visit and the problems found on it (each with unit, leader, deadline)."""
+    return visits.record_visit(session, project_code=code, body=body, actor=principal.actor)
+
+
+@router.get("/visits", dependencies=[INTERNAL])
+def list_visits(
+    session: SessionDep,
+    page: PageDep,
+    project: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict[str, Any]:
+    items, total = visits.list_visits(
+        session, project=project, limit=page.limit, offset=page.offset
+    )
+    return {"items": items, "numberMatched": total, "numberReturned": len(items)}
 
 
 @router.get("/problems", dependencies=[INTERNAL])
@@ -74,8 +276,67 @@ def list_problems(
     page: PageDep,
     status: Literal["open", "in_progress", "resolved"] | None = None,
     project: Annotated[str | None, Query(max_length=64)] = None,
+    overdue: bool | None = None,
+    as_of: AsOfQ = None,
 ) -> dict[str, Any]:
-    items, total = repo.list_problems(
-        session, status=status, project=project, limit=page.limit, offset=page.offset
+    items, total = problems.list_problems(
+        session,
+        status=status,
+        project=project,
+        overdue=overdue,
+        as_of=as_of,
+        limit=page.limit,
+        offset=page.offset,
     )
     return {"items": items, "numberMatched": total, "numberReturned": len(items)}
+
+
+@router.post("/problems", status_code=201)
+def create_problem(
+    body: ProblemCreate,
+    session: SessionDep,
+    principal: Annotated[Principal, OFFICIAL],
+    response: Response,
+) -> dict[str, Any]:
+    """A problem entered directly (not on a visit), assigned with a deadline."""
+    pr = problems.create_problem(
+        session,
+        project_code=body.project,
+        body=body,
+        found_on=body.found_on,
+        actor=principal.actor,
+    )
+    out = problems.get_problem(session, code=pr.code)
+    response.headers["ETag"] = f'"{out["version"]}"'
+    return out
+
+
+@router.get("/problems/{code}", dependencies=[INTERNAL])
+def get_problem(code: str, session: SessionDep, as_of: AsOfQ = None) -> dict[str, Any]:
+    return problems.get_problem(session, code=code, as_of=as_of)
+
+
+@router.patch("/problems/{code}")
+def update_problem(
+    code: str,
+    body: ProblemUpdate,
+    session: SessionDep,
+    principal: Annotated[Principal, OFFICIAL],
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """Move a problem forward (resolving needs resolution and resolved_on) or reassign it."""
+    problems.update_problem(
+        session, code=code, body=body, actor=principal.actor, if_match=_version(if_match)
+    )
+    return problems.get_problem(session, code=code)
+
+
+@router.post("/problems/escalate")
+def escalate_problems(
+    session: SessionDep,
+    principal: Annotated[Principal, OFFICIAL],
+    as_of: AsOfQ = None,
+) -> dict[str, Any]:
+    """Flag every unresolved problem past its deadline as escalated."""
+    n = problems.escalate_overdue(session, as_of=as_of or date.today(), actor=principal.actor)
+    return {"escalated": n}
