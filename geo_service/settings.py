@@ -75,6 +75,34 @@ class ReadinessRules(BaseModel):
         return self
 
 
+# --- key-project ledger (projects/): slow and overdue rules, targets --------------------------
+
+
+class ProjectRules(BaseModel):
+    """Rules of the key-project ledger: when a project is slow or overdue, and the targets."""
+
+    #: a project is behind when its completed investment trails the linear plan by more than this
+    investment_behind_share: float = Field(default=0.2, gt=0, le=1)
+    #: ... and red (not yellow) when it trails by more than this
+    investment_behind_red_share: float = Field(default=0.5, gt=0, le=1)
+    #: a milestone this many days overdue turns the project red (fewer: yellow)
+    milestone_red_after_days: int = Field(default=30, ge=0)
+    #: severity of each reason: "red" or "yellow"
+    severity: dict[str, Literal["red", "yellow"]] = {
+        "not_started": "red",
+        "completion_overdue": "red",
+        "investment_behind": "yellow",
+        "milestone_overdue": "yellow",
+        "problem_overdue": "red",
+    }
+    #: start-rate targets: month-day of the year -> minimum share of projects started (%)
+    start_rate_targets: dict[str, float] = {"03-31": 50.0, "06-30": 80.0}
+    #: investment attraction targets: minimum total investment (万元) -> projects this year
+    attraction_targets: dict[int, int] = {10_000: 16, 100_000: 3}
+    #: "not visited in the last N days"
+    visit_interval_days: int = Field(default=7, ge=1)
+
+
 class Settings(BaseSettings):
     """All settings of the service; see the README for each one."""
 
@@ -140,6 +168,8 @@ class Settings(BaseSettings):
             return None
         if v.startswith("postgres://"):
             v = "postgresql://" + v[len("postgres://") :]
+    # key-project ledger (projects/)
+    projects: ProjectRules = ProjectRules()
         if v.startswith("postgresql://"):
             v = "postgresql+psycopg://" + v[len("postgresql://") :]
         if not v.startswith("postgresql+psycopg://"):
