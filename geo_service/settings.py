@@ -160,6 +160,8 @@ class Settings(BaseSettings):
 
     ledger_year: int | None = None
     """The year of the project ledger; default: the latest year in the database."""
+    # key-project ledger (projects/)
+    projects: ProjectRules = ProjectRules()
 
     @field_validator("database_url", "read_replica_url")
     @classmethod
@@ -168,8 +170,6 @@ class Settings(BaseSettings):
             return None
         if v.startswith("postgres://"):
             v = "postgresql://" + v[len("postgres://") :]
-    # key-project ledger (projects/)
-    projects: ProjectRules = ProjectRules()
         if v.startswith("postgresql://"):
             v = "postgresql+psycopg://" + v[len("postgresql://") :]
         if not v.startswith("postgresql+psycopg://"):
