@@ -1,15 +1,30 @@
-"""Dependencies: the session, the principal, paging. ``Annotated`` aliases keep routes short."""
+"""Dependencies: the session, the principal, roles, If-Match, paging, body size.
+
+``Annotated`` aliases keep routes short: ``SessionDep``, ``SettingsDep``, ``PrincipalDep``,
+``PageDep``, ``IfMatchDep``; ``require("bureau")`` / ``require_action("parcels.write")`` admit
+roles (401 without a token, 403 for the wrong role).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from geo_service.auth import policy
 from geo_service.auth.tokens import PUBLIC, Principal, resolve
-from geo_service.errors import Forbidden, InvalidInput, Unauthorized
+from geo_service.errors import (
+    Forbidden,
+    InvalidInput,
+    PreconditionRequired,
+    StaleVersion,
+    TooLarge,
+    Unauthorized,
+)
 from geo_service.settings import Settings
 
 
@@ -50,19 +65,103 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require(*roles: str):  # type: ignore[no-untyped-def]
+def _admit(principal: Principal, roles: tuple[str, ...] | frozenset[str]) -> Principal:
+    wanted = " or ".join(sorted(roles))
+    if principal.role is None:
+        raise Unauthorized(
+            f"this needs a bearer token of role {wanted}: send 'Authorization: Bearer <token>'"
+        )
+    if principal.role not in roles:
+        raise Forbidden(f"role {principal.role!r} may not do this; it needs {wanted}")
+    return principal
+
+
+def require(*roles: str) -> Any:
     """A dependency that admits only the given roles (401 without a token, 403 for others)."""
 
     def _check(principal: PrincipalDep) -> Principal:
-        if principal.role is None:
-            raise Unauthorized(f"this needs a bearer token of role {' or '.join(roles)}")
-        if principal.role not in roles:
-            raise Forbidden(
-                f"role {principal.role!r} may not do this; it needs {' or '.join(roles)}"
-            )
-        return principal
+        return _admit(principal, roles)
 
     return Depends(_check)
+
+
+def require_action(action: str) -> Any:
+    """Like :func:`require`, with the roles taken from ``auth.policy.ACTIONS[action]``."""
+    roles = policy.roles_for(action)  # fails at import time for an unknown action
+
+    def _check(principal: PrincipalDep) -> Principal:
+        return _admit(principal, roles)
+
+    return Depends(_check)
+
+
+# ------------------------------------------------------------------ concurrent edits
+
+
+def etag(version: int) -> str:
+    """The strong ETag of a record version: ``"<version>"``."""
+    return f'"{version}"'
+
+
+def _parse_if_match(value: str) -> frozenset[int]:
+    versions = set()
+    for part in value.split(","):
+        tag = part.strip()
+        if tag.startswith("W/"):
+            tag = tag[2:]
+        tag = tag.strip('"')
+        if tag == "*":
+            raise PreconditionRequired(
+                "If-Match: * would overwrite any version; send the ETag of your last GET, "
+                'e.g. If-Match: "3"'
+            )
+        if not tag.isdigit():
+            raise InvalidInput(
+                f'If-Match must be the ETag of your last GET of this record, e.g. "3"; '
+                f"got {value[:50]!r}"
+            )
+        versions.add(int(tag))
+    return frozenset(versions)
+
+
+class IfMatch:
+    """The versions named by the request's ``If-Match`` header (428 when it is missing)."""
+
+    def __init__(
+        self,
+        if_match: Annotated[
+            str | None,
+            Header(
+                max_length=200,
+                description='the ETag of your last GET of this record, e.g. "3" (required)',
+            ),
+        ] = None,
+    ) -> None:
+        if if_match is None or not if_match.strip():
+            raise PreconditionRequired(
+                "this update needs an If-Match header with the ETag of your last GET of the "
+                'record (e.g. If-Match: "3"), so that nobody\'s change is overwritten'
+            )
+        self.versions = _parse_if_match(if_match)
+
+    def check(self, current_version: int) -> None:
+        """StaleVersion (412, with the current version) unless the header names it."""
+        if current_version not in self.versions:
+            raise StaleVersion(
+                f"the record changed since you read it: it is at version {current_version}, "
+                "your If-Match names "
+                + ", ".join(str(v) for v in sorted(self.versions))
+                + "; GET it again, re-apply your change and send the new ETag",
+                extra={"current_version": current_version, "current_etag": etag(current_version)},
+            )
+
+
+IfMatchDep = Annotated[IfMatch, Depends(IfMatch)]
+
+
+def check_if_match(request: Request, current_version: int) -> None:
+    """428 without If-Match, 412 (with the current version in the body) when it is stale."""
+    IfMatch(request.headers.get("if-match")).check(current_version)
 
 
 class Page:
@@ -83,3 +182,89 @@ class Page:
 
 
 PageDep = Annotated[Page, Depends(Page)]
+
+
+# ------------------------------------------------------------------ body size
+
+
+class BodySizeLimit:
+    """Refuse request bodies over the configured size with 413 before reading them.
+
+    ``Settings.max_body_bytes`` for JSON and other bodies, ``Settings.max_upload_bytes`` for
+    ``multipart/form-data`` uploads. Works with and without ``Content-Length`` (chunked bodies are
+    counted as they arrive).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        settings: Settings = scope["app"].state.settings
+        headers = dict(scope.get("headers") or [])
+        upload = headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data")
+        limit = settings.max_upload_bytes if upload else settings.max_body_bytes
+        what = "upload" if upload else "request body"
+        length = headers.get(b"content-length")
+        if length is not None and length.strip().isdigit() and int(length) > limit:
+            await _send_413(send, what, limit)
+            return
+
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await _send_413(send, what, limit)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _send_413(send: Send, what: str, limit: int) -> None:
+    err = TooLarge(
+        f"the {what} is larger than the limit of {limit} bytes "
+        f"(GEO_SERVICE_MAX_{'UPLOAD' if what == 'upload' else 'BODY'}_BYTES); "
+        "send less, e.g. split the file or fewer features per request"
+    )
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": err.title,
+            "status": err.status,
+            "detail": err.public,
+            "limit_bytes": limit,
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,4 +1,11 @@
-"""ONE map from exceptions to HTTP: RFC 9457 problem details, never a stack trace or SQL."""
+"""ONE map from exceptions to HTTP: RFC 9457 problem details, never a stack trace or SQL.
+
+Every error answer is ``application/problem+json`` with ``type``, ``title``, ``status`` and
+``detail`` (what was wrong and how to fix it) plus optional members (``errors``,
+``current_version``, ``limit_bytes`` …). The database going away is 503 with ``Retry-After``;
+the pool reconnects by itself once it is back (``pool_pre_ping``), nothing needs a restart.
+``install`` also documents the problem shape in the OpenAPI and installs the body-size limit.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from geo_service.api.deps import BodySizeLimit
 from geo_service.errors import DatabaseUnavailable, GeoServiceError
 
 log = logging.getLogger("geo_service.api")
@@ -42,7 +50,73 @@ def _db_down() -> JSONResponse:
     return problem(err.status, err.title, err.public, headers={"Retry-After": "5"})
 
 
+#: sqlstate class → (status, title, safe detail) for database refusals caused by the input
+_SQLSTATE: dict[str, tuple[int, str, str]] = {
+    "23505": (409, "Conflict", "a record with this code already exists; nothing was written"),
+    "23503": (
+        422,
+        "Invalid input",
+        "the change refers to a record that does not exist; nothing was written",
+    ),
+    "23514": (
+        422,
+        "Invalid input",
+        "a value breaks a rule of the register (e.g. an invalid geometry or an unknown "
+        "status); nothing was written",
+    ),
+    "22": (422, "Invalid input", "a value is out of range for its field; nothing was written"),
+}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `detail` says what was wrong and how to fix it",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    ref = {"$ref": "#/components/schemas/Problem"}
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": ref}, "application/json": {"schema": ref}},
+    }
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI say what the service does: every error is a Problem (RFC 9457)."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for path_item in schema.get("paths", {}).values():
+        for op in path_item.values():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            responses = op["responses"]
+            if "422" in responses:
+                responses["422"] = _problem_response("Invalid input (RFC 9457 problem)")
+            responses.setdefault("default", _problem_response("Error (RFC 9457 problem)"))
+    schema["components"]["schemas"].pop("HTTPValidationError", None)
+    schema["components"]["schemas"].pop("ValidationError", None)
+    return schema
+
+
 def install(app: FastAPI) -> None:
+    app.add_middleware(BodySizeLimit)
+    original_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(original_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     @app.exception_handler(GeoServiceError)
     async def _domain(_: Request, e: GeoServiceError) -> JSONResponse:
         headers = {"Retry-After": "5"} if e.status == 503 else None
@@ -74,6 +148,16 @@ def install(app: FastAPI) -> None:
     async def _db(_: Request, e: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", type(e).__name__)
         return _db_down()
+
+    @app.exception_handler(sa_exc.IntegrityError)
+    @app.exception_handler(sa_exc.DataError)
+    async def _refused(_: Request, e: Exception) -> JSONResponse:
+        code = str(getattr(getattr(e, "orig", None), "sqlstate", "") or "")
+        status, title, detail = _SQLSTATE.get(code) or _SQLSTATE.get(
+            code[:2], (422, "Invalid input", "the database refused a value; nothing was written")
+        )
+        log.info("database refused input: sqlstate %s", code)
+        return problem(status, title, detail)
 
     @app.exception_handler(Exception)
     async def _any(_: Request, e: Exception) -> JSONResponse:

@@ -1,0 +1,98 @@
+"""ONE place that decides what each role sees and may do.
+
+Routes, maps, tiles and exports ask this module instead of testing roles themselves:
+
+* ``can(principal, action)``: may this caller do this? (``require_action`` in ``api/deps.py``
+  turns it into 401 without a token, 403 for the wrong role);
+* ``visible_fields(principal, kind, settings)``: which properties of a record of ``kind`` the
+  caller may see (``None`` = all of them);
+* ``published_only(principal)``: whether the caller sees only published records (everything
+  else is 404 to them: the existence of an unpublished record is not revealed).
+
+The public (no token) and the ``investor`` role share the public view; the list of public parcel
+fields is configuration (``GEO_SERVICE_PUBLIC_PARCEL_FIELDS``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from geo_service.auth.tokens import Principal
+from geo_service.errors import ConfigurationError
+from geo_service.settings import Settings
+
+#: action -> roles allowed to do it. Reading published land is open to everybody (no entry).
+ACTIONS: dict[str, frozenset[str]] = {
+    # land and readiness: the land bureau changes them; officials see everything
+    "parcels.write": frozenset({"bureau"}),
+    "readiness.write": frozenset({"bureau"}),
+    "readiness.read_internal": frozenset({"bureau", "official"}),
+    "infrastructure.write": frozenset({"bureau"}),
+    # projects and problems: officials change them; the bureau reads them
+    "projects.read": frozenset({"bureau", "official"}),
+    "projects.write": frozenset({"official"}),
+    "problems.read": frozenset({"bureau", "official"}),
+    "problems.write": frozenset({"official"}),
+    "visits.read": frozenset({"bureau", "official"}),
+    "visits.write": frozenset({"official"}),
+    # internal lists and tools
+    "audit.read": frozenset({"bureau", "official"}),
+    "imports.read": frozenset({"bureau", "official"}),
+    "stats.internal": frozenset({"bureau", "official"}),
+    "maps.readiness": frozenset({"bureau", "official"}),
+    "maps.projects": frozenset({"bureau", "official"}),
+    "exports.internal": frozenset({"bureau", "official"}),
+}
+
+#: kinds of record with a public view: kind -> name of the Settings field listing public fields
+PUBLIC_FIELD_SETTINGS: dict[str, str] = {"parcel": "public_parcel_fields"}
+
+#: kinds the public never sees at all (internal lists)
+INTERNAL_KINDS = frozenset({"project", "problem", "visit", "audit", "token", "import"})
+
+
+def roles_for(action: str) -> frozenset[str]:
+    """The roles allowed to do ``action``; ConfigurationError for an unknown action (a bug)."""
+    try:
+        return ACTIONS[action]
+    except KeyError:
+        raise ConfigurationError(
+            f"unknown action {action!r}: add it to geo_service.auth.policy.ACTIONS"
+        ) from None
+
+
+def can(principal: Principal, action: str) -> bool:
+    """Whether ``principal`` may do ``action``."""
+    return principal.role is not None and principal.role in roles_for(action)
+
+
+def published_only(principal: Principal) -> bool:
+    """The public view sees published records only."""
+    return principal.is_public
+
+
+def visible_fields(principal: Principal, kind: str, settings: Settings) -> frozenset[str] | None:
+    """The properties of a ``kind`` record the caller may see; ``None`` means all of them.
+
+    The public view of a kind without a configured public field list is empty (nothing leaks
+    by default when a new kind is added).
+    """
+    if not principal.is_public:
+        return None
+    if kind in INTERNAL_KINDS:
+        return frozenset()
+    name = PUBLIC_FIELD_SETTINGS.get(kind)
+    if name is None:
+        return frozenset()
+    return frozenset(getattr(settings, name))
+
+
+def filter_properties(
+    props: Mapping[str, Any], principal: Principal, kind: str, settings: Settings
+) -> dict[str, Any]:
+    """``props`` reduced to what the caller may see."""
+    fields = visible_fields(principal, kind, settings)
+    if fields is None:
+        return dict(props)
+    return {k: v for k, v in props.items() if k in fields}
