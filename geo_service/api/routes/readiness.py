@@ -1,7 +1,143 @@
-"""Routes: readiness (to be built)."""
+"""Routes: net-land readiness of parcels, the bureau's attestations, runs and the report."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import io
+from datetime import datetime
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import Response
+
+from geo_service.api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep, require
+from geo_service.auth.tokens import Principal
+from geo_service.errors import InvalidInput
+from geo_service.readiness import queries, report
+from geo_service.readiness.engine import run_readiness
+from geo_service.readiness.schemas import (
+    AttestationIn,
+    HistoryOut,
+    ReadinessOut,
+    RunOut,
+)
+
+router = APIRouter(tags=["readiness"])
+
+Bureau = Annotated[Principal, require("bureau")]
+Staff = Annotated[Principal, require("bureau", "official")]
+
+
+@router.get("/api/v1/parcels/{code}/readiness", response_model=ReadinessOut)
+def get_readiness(
+    code: str, session: SessionDep, settings: SettingsDep, principal: PrincipalDep
+) -> Any:
+    """The five net-land conditions of a parcel with their evidence and age.
+
+    The public sees published parcels only, and of the evidence only status and distance.
+    """
+    return queries.parcel_readiness(
+        session, code=code, settings=settings, public=principal.is_public
+    )
+
+
+@router.get("/api/v1/parcels/{code}/readiness/history", response_model=HistoryOut)
+def get_history(
+    code: str,
+    session: SessionDep,
+    _: Staff,
+    page: PageDep,
+    condition: Annotated[str | None, Query(max_length=16, description="one condition")] = None,
+) -> Any:
+    """Every change of a condition's status: who or what, when, old → new, why."""
+    return queries.history(
+        session, code=code, condition=condition, limit=page.limit, offset=page.offset
+    )
+
+
+@router.put("/api/v1/parcels/{code}/conditions/{condition}", response_model=ReadinessOut)
+def put_condition(
+    code: str,
+    condition: str,
+    body: AttestationIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Bureau,
+    if_match: Annotated[str | None, Header(description='the parcel\'s ETag, e.g. "3"')] = None,
+) -> Any:
+    """Attest or override one condition (status, reason, document, optional expiry).
+
+    It shows as an override on every output until it expires or is revoked; the parcel is
+    re-checked at once.
+    """
+    return queries.attest(
+        session,
+        code=code,
+        condition=condition,
+        status=body.status,
+        reason=body.reason,
+        document_ref=body.document_ref,
+        expires_at=body.expires_at,
+        evidence=body.evidence,
+        actor=principal.actor,
+        settings=settings,
+        if_match=if_match,
+    )
+
+
+@router.delete(
+    "/api/v1/parcels/{code}/conditions/{condition}/override", response_model=ReadinessOut
+)
+def delete_override(
+    code: str, condition: str, session: SessionDep, settings: SettingsDep, principal: Bureau
+) -> Any:
+    """Revoke the live override of one condition; the checked result counts again."""
+    return queries.revoke(
+        session, code=code, condition=condition, actor=principal.actor, settings=settings
+    )
+
+
+@router.post("/api/v1/readiness/run", response_model=RunOut)
+def post_run(
+    request: Request,
+    settings: SettingsDep,
+    principal: Bureau,
+    as_of: Annotated[
+        datetime | None, Query(description="judge freshness as of (ISO 8601 with zone)")
+    ] = None,
+    only_marked: Annotated[
+        bool, Query(description="only parcels marked by a change since the last run")
+    ] = False,
+) -> Any:
+    """Re-check all parcels (one transaction; a failed run leaves the previous results)."""
+    if as_of is not None and as_of.tzinfo is None:
+        raise InvalidInput("as_of needs a time zone, e.g. 2024-06-30T00:00:00+08:00")
+    summary = run_readiness(
+        request.app.state.engine,
+        settings=settings,
+        actor=principal.actor,
+        as_of=as_of,
+        only_marked=only_marked,
+    )
+    return {**summary.as_dict(), "summary": str(summary)}
+
+
+@router.get(
+    "/api/v1/readiness/report",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in report.MEDIA_TYPES.values()}}},
+)
+def get_report(
+    session: SessionDep,
+    settings: SettingsDep,
+    _: Staff,
+    format: Annotated[str, Query(description="xlsx or csv")] = "xlsx",  # noqa: A002
+) -> Response:
+    """The readiness report per parcel, for Excel users."""
+    fmt = report.check_format(format)
+    buf = io.BytesIO()
+    report.write(queries.report_rows(session, settings=settings), fmt, buf)
+    return Response(
+        buf.getvalue(),
+        media_type=report.MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="readiness.{fmt}"'},
+    )

@@ -1,0 +1,103 @@
+"""``geo-service readiness run|report``: net-land checks from the command line."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from geo_service.errors import InvalidInput
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    """A date (YYYY-MM-DD, end of that day) or an ISO datetime; local time zone when none given."""
+    if value is None:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"--as-of must be a date like 2024-06-30 or a time like 2024-06-30T18:00+08:00; "
+            f"got {value!r}"
+        ) from None
+    if len(value) == 10:  # a bare date: judge as of the end of that day
+        dt = dt.replace(hour=23, minute=59, second=59)
+    return dt if dt.tzinfo is not None else dt.astimezone()
+
+
+def register(app: typer.Typer) -> None:
+    readiness_app = typer.Typer(no_args_is_help=True, help="Net-land (净地) readiness checks.")
+    app.add_typer(readiness_app, name="readiness")
+
+    @readiness_app.command("run")
+    def run(
+        as_of: Annotated[
+            str | None,
+            typer.Option("--as-of", help="judge freshness as of this date (YYYY-MM-DD)"),
+        ] = None,
+        only_marked: Annotated[
+            bool, typer.Option("--only-marked", help="only parcels changed since the last run")
+        ] = False,
+    ) -> None:
+        """Re-check every parcel's five conditions; show progress and a summary."""
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.readiness.engine import run_readiness
+
+        settings = _settings()
+        with friendly_errors():
+            when = parse_as_of(as_of)
+            engine = _engine(settings)
+            with Progress(
+                TextColumn("{task.description:<16}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=out,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("starting", total=10)
+
+                def progress(step: str, i: int, n: int) -> None:
+                    bar.update(task, description=step, completed=i, total=n)
+
+                summary = run_readiness(
+                    engine,
+                    settings=settings,
+                    actor="cli",
+                    as_of=when,
+                    only_marked=only_marked,
+                    progress=progress,
+                )
+        out.print(f"readiness: {summary}", highlight=False)
+        out.print(
+            f"  as of {summary.as_of:%Y-%m-%d %H:%M %Z}, parcels in the register "
+            f"{summary.parcels_total}, status changes {summary.changed}, run #{summary.run_id}",
+            highlight=False,
+        )
+        for cond, n in summary.missing.items():
+            out.print(f"  missing {cond:<9} {n:>7}", highlight=False)
+
+    @readiness_app.command("report")
+    def report_cmd(
+        out_path: Annotated[Path, typer.Option("--out", help="file to write (.xlsx or .csv)")],
+        fmt: Annotated[
+            str | None, typer.Option("--format", help="xlsx or csv (default: from --out)")
+        ] = None,
+    ) -> None:
+        """Write the readiness report per parcel (XLSX or CSV)."""
+        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.db.engine import transaction
+        from geo_service.readiness import queries, report
+
+        settings = _settings()
+        with friendly_errors():
+            f = report.check_format(fmt or out_path.suffix.lstrip(".").lower())
+            tmp = out_path.with_name(out_path.name + ".part")
+            with transaction(_engine(settings)) as s, tmp.open("wb") as fh:
+                n = report.write(queries.report_rows(s, settings=settings), f, fh)
+            tmp.replace(out_path)
+        out.print(f"wrote {n} parcels to {out_path}", highlight=False)
