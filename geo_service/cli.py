@@ -68,6 +68,10 @@ def friendly_errors() -> Iterator[None]:
             highlight=False,
         )
         raise typer.Exit(1) from None
+    except sa_exc.DBAPIError as e:
+        reason = str(e.orig).splitlines()[0] if e.orig else type(e).__name__
+        err.print(f"[red]error:[/red] the database refused the change: {reason}", highlight=False)
+        raise typer.Exit(1) from None
 
 
 def _settings() -> Settings:

@@ -85,7 +85,11 @@ def load_demo(
         say("protected areas")
         counts["protected"] = land.upsert_protected(s, _layer(d / "protected.geojson"))
         say("projects")
-        counts["projects"] = ledger.upsert_projects(s, _table(d / "projects.csv"))
+        baselines = _table(d / "baseline.csv")
+        # the ledger's year follows the newest baseline year
+        year = max(int(b["year"]) for b in baselines) + 1
+        projects = [{"year": year, **p} for p in _table(d / "projects.csv")]
+        counts["projects"] = ledger.upsert_projects(s, projects)
         counts["visits"] = ledger.upsert_visits(s, _table(d / "visits.csv"))
         counts["problems"] = ledger.upsert_problems(s, _table(d / "problems.csv"))
         for table, file, cols in (
@@ -97,7 +101,9 @@ def load_demo(
             counts[table] = ledger.replace_children(
                 s, table=table, columns=cols, rows=_table(d / file)
             )
-        counts["baselines"] = ledger.upsert_baselines(s, _table(d / "baseline.csv"))
+        # a project's "started" round feeds its later "in production" round (三个一批)
+        ledger.link_rounds(s)
+        counts["baselines"] = ledger.upsert_baselines(s, baselines)
         audit.record(
             s,
             actor=actor,

@@ -1,0 +1,51 @@
+"""The demo district: loads, loads again without change, and shows the source's figures."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from geo_service.demo.load import load_demo
+from geo_service.settings import Settings
+from tests.helpers import token
+
+
+def test_demo_load_is_idempotent(demo_engine: Engine) -> None:
+    def snapshot() -> tuple[object, ...]:
+        with demo_engine.connect() as c:
+            return tuple(
+                c.execute(text(q)).scalar()
+                for q in (
+                    "SELECT count(*) FROM parcels",
+                    "SELECT sum(version) FROM parcels",
+                    "SELECT count(*) FROM projects",
+                    "SELECT sum(version) FROM projects",
+                    "SELECT count(*) FROM problems",
+                    "SELECT count(*) FROM infrastructure",
+                    "SELECT count(*) FROM leveling_surveys",
+                )
+            )
+
+    before = snapshot()
+    counts = load_demo(demo_engine, Settings().demo_dir)
+    assert counts["parcels"] == 60 and counts["projects"] == 247
+    assert snapshot() == before  # nothing duplicated, no row rewritten
+
+
+def test_demo_parcels_are_20_to_300_mu_inside_the_district(demo_client: TestClient) -> None:
+    fc = demo_client.get("/api/v1/parcels", params={"limit": 1000}).json()
+    areas = [f["properties"]["area_mu"] for f in fc["features"]]
+    assert len(areas) >= 50
+    assert all(20 <= a <= 300 for a in areas)
+
+
+def test_demo_stats_reproduce_the_source(demo_client: TestClient, demo_engine: Engine) -> None:
+    s = demo_client.get("/api/v1/stats", headers=token(demo_engine, "official")).json()
+    assert s["projects"]["count"] == 247
+    assert s["projects"]["count_growth_pct"] == 51.5
+    assert s["investment"]["total_yi"] == 933.8
+    assert s["investment"]["total_growth_pct"] == 86.0
+    assert s["investment"]["planned_this_year_yi"] == 430.5
+    assert s["investment"]["planned_growth_pct"] == 74.0
+    p = s["problems"]
+    assert (p["found"], p["resolved"], p["in_progress"]) == (36, 33, 3)
