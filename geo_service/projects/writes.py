@@ -173,3 +173,21 @@ def upsert_baselines(session: Session, rows: Iterable[Mapping[str, Any]]) -> int
             data,
         )
     return len(data)
+
+
+def link_rounds(session: Session) -> int:
+    """Link every "in production" round entry to the project's latest earlier "started" one."""
+    res = session.execute(
+        text(
+            """UPDATE project_rounds r SET follows_id = s.id
+            FROM project_rounds r2
+            LEFT JOIN LATERAL (
+              SELECT s.id FROM project_rounds s
+              WHERE s.project_id = r2.project_id AND s.list = 'started'
+                AND s.round_no < r2.round_no
+              ORDER BY s.round_no DESC LIMIT 1) s ON true
+            WHERE r.id = r2.id AND r.list = 'in_production'
+              AND r.follows_id IS DISTINCT FROM s.id"""
+        )
+    )
+    return int(res.rowcount or 0)  # type: ignore[attr-defined]
