@@ -1,137 +1,246 @@
 """Set-based writes of land layers: upsert by code in the caller's transaction.
 
 Rows arrive as dicts with a ``wkb`` key (hex WKB, lon/lat EPSG:4490) from the demo loader, the
-file importers and the API alike, so there is one write path for each layer.
+file importers and the API alike, so there is one write path for each layer. Rows are COPYed into
+a temporary staging table and merged with ONE ``INSERT … ON CONFLICT (code) DO UPDATE`` statement,
+so 100 000 parcels cost one round trip of data and one statement, not 100 000 executes.
+
+A row whose values (and geometry, to within 1e-9°, about 0.1 mm) equal the stored ones is left
+alone: its version does not move and it is counted as unchanged.
 """
 
-# ruff: noqa: S608  -- only the module constants _GEOM/_MULTI are interpolated; values are bound
+# ruff: noqa: S608  -- only identifiers from the module's own layer specs are interpolated
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-_GEOM = "ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), 4490)"
-_MULTI = f"ST_Multi({_GEOM})"  # invalid input is refused by the CHECK, never silently fixed
+#: geometry equality that survives a round trip through text formats (1e-9° ≈ 0.1 mm)
+_SAME_GEOM = (
+    "(ST_OrderingEquals({a}, {b}) OR (ST_NPoints({a}) = ST_NPoints({b}) "
+    "AND ST_HausdorffDistance({a}, {b}) < 1e-9))"
+)
 
 
-def _rows(
-    rows: Iterable[Mapping[str, Any]], json_cols: tuple[str, ...] = ()
-) -> list[dict[str, Any]]:
-    out = []
-    for r in rows:
-        d = dict(r)
-        for c in json_cols:
-            if c in d and not isinstance(d[c], str):
-                d[c] = json.dumps(d[c], ensure_ascii=False)
-        out.append(d)
-    return out
+@dataclass(frozen=True)
+class Col:
+    """One attribute column: its staging type, target column, value expression, insert default."""
+
+    name: str
+    pg_type: str = "text"
+    target: str | None = None
+    expr: str | None = None  # in terms of ``s.<name>`` and ``g`` (the new geometry)
+    default: str | None = None
+
+    @property
+    def column(self) -> str:
+        return self.target or self.name
+
+    def value(self) -> str:
+        v = self.expr or f"s.{self.name}"
+        return f"coalesce({v}, {self.default})" if self.default else v
+
+
+@dataclass(frozen=True)
+class Layer:
+    table: str
+    cols: tuple[Col, ...]
+    multi: bool = True
+
+    def col(self, name: str) -> Col:
+        return next(c for c in self.cols if c.name == name)
+
+
+_ZONE_BY_LOCATION = (
+    "(SELECT z.id FROM zones z WHERE ST_Intersects(z.geom, ST_PointOnSurface(g)) "
+    "ORDER BY z.code LIMIT 1)"
+)
+
+LAYERS: dict[str, Layer] = {
+    "zones": Layer("zones", (Col("name", default="s.code"),)),
+    "parcels": Layer(
+        "parcels",
+        (
+            Col("name", default="s.code"),
+            Col(
+                "zone_code",
+                target="zone_id",
+                # a blank zone is found from the parcel's location
+                expr="(SELECT z.id FROM zones z WHERE z.code = s.zone_code)",
+                default=f"CASE WHEN s.zone_code IS NULL THEN {_ZONE_BY_LOCATION} END",
+            ),
+            Col("published", "boolean", default="false"),
+            Col("supply_stage", default="'plan'"),
+            Col("land_use", default="'industrial'"),
+            Col("industry"),
+            Col("indicators", "jsonb", default="'[]'::jsonb"),
+            Col("contact"),
+            Col("notes"),
+        ),
+    ),
+    "infrastructure": Layer(
+        "infrastructure",
+        (
+            Col("kind"),
+            Col("name"),
+            Col("status", default="'existing'"),
+            Col("diameter_mm", "double precision"),
+            Col("voltage_kv", "double precision"),
+            Col("road_class"),
+            Col("attributes", "jsonb", default="'{}'::jsonb"),
+        ),
+        multi=False,
+    ),
+    "assessments": Layer(
+        "assessment_areas",
+        (
+            Col("kind"),
+            Col("name"),
+            Col("valid_from", "date"),
+            Col("valid_until", "date"),
+            Col("document_ref"),
+        ),
+    ),
+    "protected": Layer("protected_areas", (Col("kind"), Col("name"))),
+}
+
+PARCEL_COLS = tuple(c.name for c in LAYERS["parcels"].cols)
+
+
+@dataclass
+class MergeResult:
+    """What one merge changed: codes inserted and updated; the rest were unchanged."""
+
+    total: int = 0
+    inserted: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> int:
+        return self.total - len(self.inserted) - len(self.updated)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "features": self.total,
+            "inserted": len(self.inserted),
+            "updated": len(self.updated),
+            "unchanged": self.unchanged,
+        }
+
+
+def _jsonish(v: Any) -> Any:
+    if v is None or isinstance(v, str):
+        return v
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _stage(session: Session, layer: Layer, rows: Sequence[Mapping[str, Any]]) -> str:
+    """COPY the rows into a temporary table that disappears with the transaction."""
+    name = f"_stage_{layer.table}"
+    cols = [("code", "text"), ("wkb", "text"), *((c.name, c.pg_type) for c in layer.cols)]
+    session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    session.execute(
+        text(f"CREATE TEMP TABLE {name} ({', '.join(f'{n} {t}' for n, t in cols)}) ON COMMIT DROP")
+    )
+    json_cols = {c.name for c in layer.cols if c.pg_type == "jsonb"}
+    dbapi = session.connection().connection.driver_connection
+    with (
+        dbapi.cursor() as cur,  # type: ignore[union-attr]
+        cur.copy(f"COPY {name} ({', '.join(n for n, _ in cols)}) FROM STDIN") as cp,
+    ):
+        for r in rows:
+            cp.write_row(
+                [
+                    (_jsonish(r.get(n)) if n in json_cols else r.get(n))
+                    if n not in ("code", "wkb")
+                    else r[n]
+                    for n, _ in cols
+                ]
+            )
+    return name
+
+
+def merge_layer(
+    session: Session,
+    kind: str,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    columns: Iterable[str] | None = None,
+) -> MergeResult:
+    """Upsert ``rows`` of a land layer by code in ONE statement.
+
+    ``columns`` names the attributes the source really has: only those (and the geometry) are
+    updated on existing codes, so a surveyor's file with code, name and shape does not wipe the
+    bureau's indicators. ``None`` means every attribute (missing values become defaults).
+    """
+    layer = LAYERS[kind]
+    data = list(rows)
+    result = MergeResult(total=len(data))
+    if not data:
+        return result
+    present = {c.name for c in layer.cols} if columns is None else set(columns)
+    stage = _stage(session, layer, data)
+    t = layer.table
+    geom = "ST_SetSRID(ST_GeomFromWKB(decode(s.wkb, 'hex')), 4490)"
+    if layer.multi:  # invalid input is refused by the CHECK, never silently fixed
+        geom = f"ST_Multi({geom})"
+    targets = [c.column for c in layer.cols]
+    values = [c.value() for c in layer.cols]
+    upd = [c.column for c in layer.cols if c.name in present]
+    set_cols = [f"{c} = EXCLUDED.{c}" for c in upd] + ["geom = EXCLUDED.geom"]
+    same = _SAME_GEOM.format(a=f"{t}.geom", b="EXCLUDED.geom")
+    if kind == "parcels":
+        set_cols.append(f"needs_check = parcels.needs_check OR NOT {same}")
+        targets.append("needs_check")
+        values.append("true")
+    changed = f"NOT {same}"
+    if upd:
+        old = ", ".join(f"{t}.{c}" for c in upd)
+        new = ", ".join(f"EXCLUDED.{c}" for c in upd)
+        changed = f"(ROW({old}) IS DISTINCT FROM ROW({new}) OR {changed})"
+    sql = f"""
+        INSERT INTO {t} (code, geom, {", ".join(targets)})
+        SELECT s.code, g, {", ".join(values)}
+        FROM {stage} s CROSS JOIN LATERAL (SELECT {geom} AS g) AS gg
+        ON CONFLICT (code) DO UPDATE SET {", ".join(set_cols)},
+            updated_at = now(), version = {t}.version + 1
+        WHERE {changed}
+        RETURNING code, (xmax = 0) AS inserted"""
+    for code, inserted in session.execute(text(sql)):
+        (result.inserted if inserted else result.updated).append(code)
+    session.execute(text(f"DROP TABLE {stage}"))
+    return result
+
+
+# --------------------------------------------------------------- the per-layer entry points
 
 
 def upsert_zones(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
-    data = _rows(rows)
-    if data:
-        session.execute(
-            text(
-                f"""INSERT INTO zones (code, name, geom) VALUES (:code, :name, {_MULTI})
-                ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, geom = EXCLUDED.geom,
-                  updated_at = now(), version = zones.version + 1
-                WHERE (zones.name, zones.geom) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.geom)"""
-            ),
-            data,
-        )
-    return len(data)
-
-
-PARCEL_COLS = (
-    "name",
-    "zone_code",
-    "published",
-    "supply_stage",
-    "land_use",
-    "industry",
-    "indicators",
-    "contact",
-    "notes",
-)
+    return merge_layer(session, "zones", rows).total
 
 
 def upsert_parcels(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
     """Insert or update parcels by code; a changed row gets a new version and is re-checked."""
-    data = _rows(rows, ("indicators",))
-    for d in data:
-        for c in PARCEL_COLS:
-            d.setdefault(c, None)
-    if data:
-        session.execute(
-            text(
-                f"""INSERT INTO parcels (code, name, zone_id, geom, published, supply_stage,
-                    land_use, industry, indicators, contact, notes, needs_check)
-                VALUES (:code, :name, (SELECT id FROM zones WHERE code = :zone_code), {_MULTI},
-                    coalesce(:published, false), coalesce(:supply_stage, 'plan'),
-                    coalesce(:land_use, 'industrial'), :industry,
-                    coalesce(CAST(:indicators AS jsonb), '[]'::jsonb), :contact, :notes, true)
-                ON CONFLICT (code) DO UPDATE SET
-                    name = EXCLUDED.name, zone_id = EXCLUDED.zone_id, geom = EXCLUDED.geom,
-                    published = EXCLUDED.published, supply_stage = EXCLUDED.supply_stage,
-                    land_use = EXCLUDED.land_use, industry = EXCLUDED.industry,
-                    indicators = EXCLUDED.indicators, contact = EXCLUDED.contact,
-                    notes = EXCLUDED.notes,
-                    needs_check = parcels.needs_check OR NOT ST_Equals(parcels.geom, EXCLUDED.geom),
-                    updated_at = now(), version = parcels.version + 1
-                WHERE (parcels.name, parcels.zone_id, parcels.published, parcels.supply_stage,
-                       parcels.land_use, parcels.industry, parcels.indicators, parcels.contact,
-                       parcels.notes, ST_AsBinary(parcels.geom))
-                  IS DISTINCT FROM
-                      (EXCLUDED.name, EXCLUDED.zone_id, EXCLUDED.published, EXCLUDED.supply_stage,
-                       EXCLUDED.land_use, EXCLUDED.industry, EXCLUDED.indicators,
-                       EXCLUDED.contact, EXCLUDED.notes, ST_AsBinary(EXCLUDED.geom))"""
-            ),
-            data,
-        )
-    return len(data)
+    return merge_layer(session, "parcels", rows).total
 
 
 def upsert_infrastructure(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
     """Network features by code; parcels near a changed feature are marked for re-checking."""
-    data = _rows(rows, ("attributes",))
-    for d in data:
-        for c in ("name", "diameter_mm", "voltage_kv", "road_class", "attributes"):
-            d.setdefault(c, None)
-        d["status"] = d.get("status") or "existing"
-    if not data:
-        return 0
-    session.execute(
-        text(
-            f"""INSERT INTO infrastructure (code, kind, name, status, diameter_mm, voltage_kv,
-                road_class, attributes, geom)
-            VALUES (:code, :kind, :name, :status, :diameter_mm, :voltage_kv, :road_class,
-                coalesce(CAST(:attributes AS jsonb), '{{}}'::jsonb), {_GEOM})
-            ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name,
-                status = EXCLUDED.status, diameter_mm = EXCLUDED.diameter_mm,
-                voltage_kv = EXCLUDED.voltage_kv, road_class = EXCLUDED.road_class,
-                attributes = EXCLUDED.attributes, geom = EXCLUDED.geom,
-                updated_at = now(), version = infrastructure.version + 1
-            WHERE (infrastructure.kind, infrastructure.name, infrastructure.status,
-                   infrastructure.diameter_mm, infrastructure.voltage_kv,
-                   infrastructure.road_class, infrastructure.attributes,
-                   ST_AsBinary(infrastructure.geom))
-              IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.name, EXCLUDED.status,
-                   EXCLUDED.diameter_mm, EXCLUDED.voltage_kv, EXCLUDED.road_class,
-                   EXCLUDED.attributes, ST_AsBinary(EXCLUDED.geom))"""
-        ),
-        data,
-    )
-    mark_near_infrastructure(session, codes=[d["code"] for d in data])
-    return len(data)
+    res = merge_layer(session, "infrastructure", rows)
+    mark_near_infrastructure(session, codes=res.inserted + res.updated)
+    return res.total
 
 
 def mark_near_infrastructure(session: Session, *, codes: list[str], within_m: float = 5000) -> None:
     """Mark parcels within reach of these features for re-checking (one statement)."""
+    if not codes:
+        return
     session.execute(
         text(
             """UPDATE parcels p SET needs_check = true
@@ -145,50 +254,34 @@ def mark_near_infrastructure(session: Session, *, codes: list[str], within_m: fl
 
 
 def upsert_assessments(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
-    data = _rows(rows)
-    for d in data:
-        for c in ("name", "valid_from", "valid_until", "document_ref"):
-            d.setdefault(c, None)
-    if data:
-        session.execute(
-            text(
-                f"""INSERT INTO assessment_areas (code, kind, name, geom, valid_from, valid_until,
-                    document_ref)
-                VALUES (:code, :kind, :name, {_MULTI}, :valid_from, :valid_until, :document_ref)
-                ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name,
-                    geom = EXCLUDED.geom, valid_from = EXCLUDED.valid_from,
-                    valid_until = EXCLUDED.valid_until, document_ref = EXCLUDED.document_ref,
-                    updated_at = now(), version = assessment_areas.version + 1"""
-            ),
-            data,
-        )
-    return len(data)
+    return merge_layer(session, "assessments", rows).total
 
 
 def upsert_protected(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
-    data = _rows(rows)
-    for d in data:
-        d.setdefault("name", None)
-    if data:
-        session.execute(
-            text(
-                f"""INSERT INTO protected_areas (code, kind, name, geom)
-                VALUES (:code, :kind, :name, {_MULTI})
-                ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name,
-                    geom = EXCLUDED.geom, updated_at = now(),
-                    version = protected_areas.version + 1"""
-            ),
-            data,
-        )
-        # parcels touching a protected area must have their title re-checked
+    res = merge_layer(session, "protected", rows)
+    mark_near_protected(session, codes=res.inserted + res.updated)
+    return res.total
+
+
+def mark_near_protected(session: Session, *, codes: list[str]) -> None:
+    """Parcels touching these protected areas must have their title re-checked."""
+    if codes:
         session.execute(
             text(
                 """UPDATE parcels p SET needs_check = true FROM protected_areas a
                 WHERE a.code = ANY(:codes) AND ST_Intersects(a.geom, p.geom)"""
             ),
-            {"codes": [d["code"] for d in data]},
+            {"codes": codes},
         )
-    return len(data)
+
+
+def after_merge(session: Session, kind: str, result: MergeResult) -> None:
+    """The follow-ups of a merge: parcels near changed networks or protected land re-checked."""
+    changed = result.inserted + result.updated
+    if kind == "infrastructure":
+        mark_near_infrastructure(session, codes=changed)
+    elif kind == "protected":
+        mark_near_protected(session, codes=changed)
 
 
 def replace_records(session: Session, *, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -220,6 +313,9 @@ def replace_records(session: Session, *, table: str, rows: Iterable[Mapping[str,
         {"codes": codes},
     )
     if data:
+        for d in data:
+            for c in columns:
+                d.setdefault(c, None)
         session.execute(
             text(
                 f"""INSERT INTO {table} (parcel_id, {", ".join(columns)})
