@@ -132,6 +132,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=5_000_000, ge=1024)
     max_upload_bytes: int = Field(default=200_000_000, ge=1024)
     max_vertices: int = Field(default=20_000, ge=4)
+    # -- imports and exports (issue 4)
+    import_column_aliases: dict[str, list[str]] = {}
+    """Extra file headers per field, e.g. {"code": ["宗地代码"]}; they win over built-in ones."""
+    district_tolerance_m: float = Field(default=50, ge=0)
+    """A parcel may stick out of the district boundary by this much (survey vs. boundary data)."""
+    export_chunk_rows: int = Field(default=20_000, ge=100)
 
     net_land_reserve_target_mu: float = Field(default=500, ge=0)
     readiness: ReadinessRules = ReadinessRules()
