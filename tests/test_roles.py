@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from geo_service.db.engine import transaction
 from geo_service.parcels import writes as land
@@ -93,6 +93,10 @@ POLICY: dict[tuple[str, str], dict[Caller, Any]] = {
     ("GET", "/api/v1/audit"): STAFF,
     # maps and tiles
     ("GET", "/maps/investors"): PUBLIC,
+    ("GET", "/maps/investors/parcels/{code}"): PUBLIC,
+    ("GET", "/maps/login"): PUBLIC,
+    ("POST", "/maps/login"): PUBLIC,
+    ("POST", "/maps/logout"): PUBLIC,
     ("GET", "/maps/readiness"): STAFF,
     ("GET", "/maps/projects"): STAFF,
     ("GET", "/tiles/parcels/{z}/{x}/{y}.pbf"): PUBLIC,
@@ -173,6 +177,15 @@ def seed(engine: Engine) -> dict[str, str]:
         },
         {"code": "HID-2", "geom_m": rect_m(400, 400, 100, 100), "published": False},
     )
+    with transaction(engine) as s:  # PUB-1 and HID-1 are net land: all five conditions met
+        s.execute(
+            text(
+                """INSERT INTO parcel_conditions (parcel_id, condition, status, method, verified_at)
+                SELECT p.id, c, 'met', 'record', now() FROM parcels p,
+                  unnest(ARRAY['water', 'power', 'road', 'leveling', 'title']) c
+                WHERE p.code IN ('PUB-1', 'HID-1')"""
+            )
+        )
     pt = to_lonlat(rect_m(50, 50, 1, 1)).centroid
     with transaction(engine) as s:
         ledger.upsert_projects(

@@ -174,7 +174,6 @@ class ParcelPatch(BaseModel):
 _REQUIRED = ("name", "published", "supply_stage", "land_use", "indicators", "geometry")
 
 
-
 @router.post(
     "",
     status_code=201,
