@@ -1,0 +1,5 @@
+"""Files out: parcels, projects and readiness for GIS and Excel users (GeoPandas/pyogrio)."""
+
+from geo_service.exports.service import FORMATS, WHATS, export
+
+__all__ = ["FORMATS", "WHATS", "export"]

@@ -1,0 +1,301 @@
+"""Files out: parcels, projects, readiness as GeoJSON, GeoPackage, Shapefile zip, KML, XLSX, CSV.
+
+Rows stream from PostGIS in chunks (a server-side cursor) and are appended to the file chunk by
+chunk, so 100 000 parcels never sit in memory at once. GIS formats are written by pyogrio, Excel
+by openpyxl's write-only mode. Field names of GIS files are the English keys the importers read
+back (an exported file imported again changes nothing); XLSX carries Chinese headers for people.
+"""
+
+# ruff: noqa: S608  -- only the module's own column specs are interpolated; values are bound
+
+from __future__ import annotations
+
+import csv
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+from sqlalchemy import Engine, text
+
+from geo_service.errors import InvalidInput
+from geo_service.spatial import SQM_PER_MU, STORAGE_SRID
+
+WHATS = ("parcels", "projects", "readiness")
+
+
+@dataclass(frozen=True)
+class Format:
+    key: str
+    suffix: str
+    media_type: str
+    driver: str | None = None  # GDAL driver; None = a table (no geometry)
+
+
+FORMATS: dict[str, Format] = {
+    f.key: f
+    for f in (
+        Format("geojson", ".geojson", "application/geo+json", "GeoJSON"),
+        Format("gpkg", ".gpkg", "application/geopackage+sqlite3", "GPKG"),
+        Format("shp", ".zip", "application/zip", "ESRI Shapefile"),
+        Format("kml", ".kml", "application/vnd.google-earth.kml+xml", "KML"),
+        Format(
+            "xlsx",
+            ".xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        Format("csv", ".csv", "text/csv; charset=utf-8"),
+    )
+}
+
+#: (key, SQL expression, Chinese header); keys are what the importers read back
+_PARCEL_COLS: tuple[tuple[str, str, str], ...] = (
+    ("code", "p.code", "地块编号"),
+    ("name", "p.name", "地块名称"),
+    ("zone", "z.code", "园区"),
+    ("area_m2", "round(p.area_m2::numeric, 1)::float8", "面积(平方米)"),
+    ("area_mu", f"round((p.area_m2 / {SQM_PER_MU!r})::numeric, 2)::float8", "面积(亩)"),
+    ("land_use", "p.land_use", "用途"),
+    ("industry", "p.industry", "产业"),
+    ("supply_stage", "p.supply_stage", "供地阶段"),
+    ("indicators", "p.indicators::text", "控制指标"),
+    ("contact", "p.contact", "联系人"),
+    ("net_land", "coalesce(nl.net_land, false)", "是否净地"),
+    ("published", "p.published", "是否公开"),
+    ("notes", "p.notes", "备注"),
+)
+_NET_LAND = """LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE c.status = 'met') = 5 AS net_land
+    FROM parcel_conditions c WHERE c.parcel_id = p.id) nl ON true"""
+
+_PROJECT_COLS: tuple[tuple[str, str, str], ...] = (
+    ("code", "p.code", "项目编号"),
+    ("name", "p.name", "项目名称"),
+    ("year", "p.year", "年度"),
+    ("domain", "p.domain", "领域"),
+    ("industry", "p.industry", "行业"),
+    ("status", "p.status", "状态"),
+    ("total_investment_wan", "p.total_investment_wan::float8", "总投资(万元)"),
+    ("planned_investment_wan", "p.planned_investment_wan::float8", "年度计划投资(万元)"),
+    ("completed_wan", "p.completed_wan::float8", "已完成投资(万元)"),
+    ("leader", "p.leader", "分包领导"),
+    ("responsible_unit", "p.responsible_unit", "责任单位"),
+    ("planned_start", "to_char(p.planned_start, 'YYYY-MM-DD')", "计划开工"),
+    ("actual_start", "to_char(p.actual_start, 'YYYY-MM-DD')", "实际开工"),
+    ("planned_completion", "to_char(p.planned_completion, 'YYYY-MM-DD')", "计划竣工"),
+    ("actual_completion", "to_char(p.actual_completion, 'YYYY-MM-DD')", "实际竣工"),
+    ("parcel", "pa.code", "地块编号"),
+)
+
+_CONDITION_ZH = {
+    "water": "通水",
+    "power": "通电",
+    "road": "通路",
+    "leveling": "场地平整",
+    "title": "权属清晰",
+}
+_STATUS_ZH = {"met": "已满足", "unmet": "未满足", "unknown": "未知"}
+_READINESS_COLS: tuple[tuple[str, str, str], ...] = (
+    ("code", "p.code", "地块编号"),
+    ("name", "p.name", "地块名称"),
+    ("zone", "z.code", "园区"),
+    ("area_mu", f"round((p.area_m2 / {SQM_PER_MU!r})::numeric, 2)::float8", "面积(亩)"),
+    ("net_land", "coalesce(r.met = 5, false)", "是否净地"),
+    *((k, f"coalesce(r.{k}, 'unknown')", zh) for k, zh in _CONDITION_ZH.items()),
+    ("checked_at", "to_char(r.checked_at, 'YYYY-MM-DD HH24:MI')", "检查时间"),
+)
+_READINESS_JOIN = (
+    "LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE c.status = 'met') AS met, max(c.checked_at)"
+    " AS checked_at, "
+    + ", ".join(f"max(c.status) FILTER (WHERE c.condition = '{k}') AS {k}" for k in _CONDITION_ZH)
+    + " FROM parcel_conditions c WHERE c.parcel_id = p.id) r ON true"
+)
+
+_SHP_NAMES = {  # Shapefile field names are at most 10 characters
+    "supply_stage": "supply_sta",
+    "total_investment_wan": "total_wan",
+    "planned_investment_wan": "plan_wan",
+    "completed_wan": "done_wan",
+    "responsible_unit": "resp_unit",
+    "planned_start": "plan_start",
+    "actual_start": "act_start",
+    "planned_completion": "plan_compl",
+    "actual_completion": "act_compl",
+    "checked_at": "checked",
+}
+
+
+@dataclass
+class Query:
+    what: str
+    cols: tuple[tuple[str, str, str], ...]
+    sql: str
+    geometry_type: str
+
+
+def build_query(what: str, *, public: bool, fields: list[str], shp: bool = False) -> Query:
+    """The SELECT of one export; the public gets published parcels and public fields only."""
+    if what == "parcels":
+        cols = _PARCEL_COLS
+        if public:
+            cols = tuple(c for c in cols if c[0] in fields)
+        where = "WHERE p.published" if public else ""
+        frm = f"FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {_NET_LAND} {where}"
+        geom, gtype = "p.geom", "MultiPolygon"
+    elif what == "readiness":
+        cols = _READINESS_COLS
+        frm = f"FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {_READINESS_JOIN}"
+        geom, gtype = "p.geom", "MultiPolygon"
+    elif what == "projects":
+        cols = _PROJECT_COLS
+        frm = "FROM projects p LEFT JOIN parcels pa ON pa.id = p.parcel_id"
+        # a Shapefile holds one geometry type: projects become points there
+        geom = "ST_PointOnSurface(p.geom)" if shp else "p.geom"
+        gtype = "Point" if shp else "Unknown"
+    else:
+        raise InvalidInput(f"cannot export {what!r}; choose one of {', '.join(WHATS)}")
+    select = ", ".join(f"{expr} AS {key}" for key, expr, _ in cols)
+    sql = (
+        f"SELECT {select}, ST_AsBinary({geom}) AS _wkb, "
+        f"ST_X(ST_PointOnSurface({geom})) AS _lon, ST_Y(ST_PointOnSurface({geom})) AS _lat "
+        f"{frm} ORDER BY p.code"
+    )
+    return Query(what, cols, sql, gtype)
+
+
+def _chunks(engine: Engine, sql: str, size: int) -> Iterator[pd.DataFrame]:
+    with engine.connect() as conn:
+        conn = conn.execution_options(stream_results=True, max_row_buffer=size)
+        result = conn.execute(text(sql))
+        while rows := result.fetchmany(size):
+            yield pd.DataFrame(rows, columns=list(result.keys()))
+
+
+def _gdf(df: pd.DataFrame) -> gpd.GeoDataFrame:
+    geoms = shapely.from_wkb(df["_wkb"].map(lambda b: bytes(b) if b is not None else None))
+    return gpd.GeoDataFrame(
+        df.drop(columns=["_wkb", "_lon", "_lat"]), geometry=geoms, crs=STORAGE_SRID
+    )
+
+
+def export(
+    engine: Engine,
+    *,
+    what: str,
+    fmt: str,
+    out: Path,
+    public: bool = False,
+    fields: list[str] | None = None,
+    chunk_rows: int = 20_000,
+) -> int:
+    """Write ``what`` to ``out`` in format ``fmt``; returns the number of rows written."""
+    if fmt not in FORMATS:
+        raise InvalidInput(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    f = FORMATS[fmt]
+    q = build_query(what, public=public, fields=fields or [], shp=fmt == "shp")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    if f.driver is None:
+        return _table(engine, q, fmt, out, chunk_rows)
+    if fmt == "shp":
+        return _shapefile_zip(engine, q, out, chunk_rows)
+    n = 0
+    for i, df in enumerate(_chunks(engine, q.sql, chunk_rows)):
+        pyogrio.write_dataframe(
+            _gdf(df),
+            out,
+            driver=f.driver,
+            layer=what,
+            append=i > 0,
+            geometry_type=q.geometry_type,
+            promote_to_multi=q.geometry_type == "MultiPolygon",
+        )
+        n += len(df)
+    if n == 0:  # still a valid, empty file
+        empty = gpd.GeoDataFrame({k: pd.Series(dtype=object) for k, _, _ in q.cols})
+        empty = empty.set_geometry(gpd.GeoSeries([], crs=STORAGE_SRID))
+        pyogrio.write_dataframe(
+            empty, out, driver=f.driver, layer=what, geometry_type=q.geometry_type
+        )
+    return n
+
+
+def _shapefile_zip(engine: Engine, q: Query, out: Path, chunk_rows: int) -> int:
+    tmp = Path(tempfile.mkdtemp(prefix="geo-export-"))
+    try:
+        shp = tmp / f"{q.what}.shp"
+        n = 0
+        for i, df in enumerate(_chunks(engine, q.sql, chunk_rows)):
+            gdf = _gdf(df).rename(columns=_SHP_NAMES)
+            pyogrio.write_dataframe(
+                gdf,
+                shp,
+                driver="ESRI Shapefile",
+                encoding="UTF-8",  # writes the .cpg
+                append=i > 0,
+                geometry_type=q.geometry_type,
+                promote_to_multi=q.geometry_type == "MultiPolygon",
+            )
+            n += len(df)
+        if n == 0:
+            raise InvalidInput(f"no {q.what} to export; a Shapefile cannot be empty")
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+            for p in sorted(tmp.iterdir()):
+                zf.write(p, p.name)
+        return n
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _display(key: str, v: Any, zh: bool) -> Any:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return None
+    if zh and isinstance(v, bool):
+        return "是" if v else "否"
+    if zh and key in _CONDITION_ZH:
+        return _STATUS_ZH.get(v, v)
+    return v
+
+
+def _table(engine: Engine, q: Query, fmt: str, out: Path, chunk_rows: int) -> int:
+    """XLSX (Chinese headers, write-only workbook) or CSV (UTF-8 with BOM for Excel)."""
+    keys = [k for k, _, _ in q.cols]
+    zh = [h for _, _, h in q.cols]
+    n = 0
+    if fmt == "csv":
+        with out.open("w", newline="", encoding="utf-8-sig") as fh:
+            w = csv.writer(fh)
+            w.writerow([*keys, "lon", "lat"])
+            for df in _chunks(engine, q.sql, chunk_rows):
+                for row in df[[*keys, "_lon", "_lat"]].itertuples(index=False):
+                    w.writerow(["" if v is None else v for v in row])
+                n += len(df)
+        return n
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(
+        title={"parcels": "地块", "projects": "项目", "readiness": "净地条件"}[q.what]
+    )
+    for i, h in enumerate([*zh, "中心经度", "中心纬度"]):
+        ws.column_dimensions[_col_letter(i)].width = max(10, len(h) * 2 + 2)
+    ws.append([*zh, "中心经度", "中心纬度"])
+    for df in _chunks(engine, q.sql, chunk_rows):
+        for row in df[[*keys, "_lon", "_lat"]].itertuples(index=False):
+            ws.append([_display(k, v, True) for k, v in zip([*keys, "", ""], row, strict=True)])
+        n += len(df)
+    wb.save(out)
+    return n
+
+
+def _col_letter(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(i + 1))
