@@ -1,0 +1,195 @@
+"""Benchmark of a full readiness run against its floor (the bare spatial statements).
+
+Generates N parcels (default 100 000) and networks of realistic density in a throw-away database
+of the project-local PostGIS, then times, in the same process and database:
+
+* the floor: the engine's own spatial statements (water, power, road, title overlaps) alone,
+  into the temporary result table, rolled back;
+* a cold full run (every status is new: N × 5 history rows and upserts);
+* a warm full run (nothing changed: no history rows).
+
+Prints the figures and the process's peak memory. Run: ``make bench`` or
+``.venv/bin/python benchmarks/readiness.py [--parcels 100000] [--keep]``. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from geo_service.db import cluster, migrate
+from geo_service.db.engine import transaction
+from geo_service.readiness import engine as rd
+from geo_service.settings import PROJECT_DIR, Settings
+
+AS_OF = datetime(2024, 6, 30, tzinfo=UTC)
+
+# A grid of 200 × 150 m parcels (45 亩) in 220 × 170 m cells, in CGCS2000 / 3-degree GK CM 114°E
+# (EPSG:4547), around the demo district; roads run in the 20 m gaps, mains along every other gap.
+GENERATE = """
+SELECT setseed(0.42);
+INSERT INTO zones (code, name, geom) VALUES ('BZ', 'bench zone',
+  ST_Multi(ST_Transform(ST_MakeEnvelope(560000, 3720000, 660000, 3800000, 4547), 4490)));
+INSERT INTO parcels (code, name, zone_id, geom, published, indicators, needs_check)
+SELECT format('B%s', i), format('bench %s', i), (SELECT id FROM zones WHERE code = 'BZ'),
+  ST_Multi(ST_Transform(ST_MakeEnvelope(
+    570000 + (i % :ncol) * 220, 3730000 + (i / :ncol) * 170,
+    570000 + (i % :ncol) * 220 + 200, 3730000 + (i / :ncol) * 170 + 150, 4547), 4490)),
+  random() < 0.5, '[{"key": "far", "min": 1.0}]'::jsonb, true
+FROM generate_series(0, :n - 1) i;
+
+-- roads: a segment of 4 cells in every gap row, 10 % missing
+INSERT INTO infrastructure (code, kind, status, road_class, geom)
+SELECT format('R%s-%s', r, c), 'road', CASE WHEN random() < 0.05 THEN 'planned' ELSE 'existing' END,
+  'branch', ST_Transform(ST_SetSRID(ST_MakeLine(
+    ST_MakePoint(570000 + c * 880, 3730000 + r * 170 + 160),
+    ST_MakePoint(570000 + c * 880 + 880, 3730000 + r * 170 + 160)), 4547), 4490)
+FROM generate_series(0, :nrow) r, generate_series(0, :ncol / 4) c WHERE random() > 0.10;
+
+-- water mains along every other gap row, varied diameters, 10 % planned
+INSERT INTO infrastructure (code, kind, status, diameter_mm, geom)
+SELECT format('W%s-%s', r, c), 'water',
+  CASE WHEN random() < 0.10 THEN 'planned' ELSE 'existing' END,
+  (ARRAY[80, 100, 150, 200, 300])[1 + floor(random() * 5)::int],
+  ST_Transform(ST_SetSRID(ST_MakeLine(
+    ST_MakePoint(570000 + c * 880, 3730000 + r * 170 + 158),
+    ST_MakePoint(570000 + c * 880 + 880, 3730000 + r * 170 + 158)), 4547), 4490)
+FROM generate_series(0, :nrow, 2) r, generate_series(0, :ncol / 4) c;
+
+-- power lines every fifth gap row (2 km spans) and a substation every ~3 km
+INSERT INTO infrastructure (code, kind, status, voltage_kv, geom)
+SELECT format('E%s-%s', r, c), 'power',
+  CASE WHEN random() < 0.10 THEN 'planned' ELSE 'existing' END,
+  (ARRAY[0.4, 10, 10, 35, 110])[1 + floor(random() * 5)::int],
+  ST_Transform(ST_SetSRID(ST_MakeLine(
+    ST_MakePoint(570000 + c * 2000, 3730000 + r * 170 + 162),
+    ST_MakePoint(570000 + c * 2000 + 2000, 3730000 + r * 170 + 162)), 4547), 4490)
+FROM generate_series(0, :nrow, 5) r, generate_series(0, :ncol * 220 / 2000) c;
+INSERT INTO infrastructure (code, kind, status, voltage_kv, geom)
+SELECT format('S%s-%s', x, y), 'power', 'existing', 110,
+  ST_Transform(ST_SetSRID(ST_MakePoint(570000 + x * 3000, 3730000 + y * 3000), 4547), 4490)
+FROM generate_series(0, :ncol * 220 / 3000) x, generate_series(0, :nrow * 170 / 3000) y;
+
+-- records: one survey and one title record per parcel, dated over the last 300 days
+INSERT INTO leveling_surveys (parcel_id, surveyed_on, leveled, earthwork_outstanding_m3)
+SELECT id, DATE '2024-06-30' - floor(random() * 300)::int, random() < 0.85,
+  CASE WHEN random() < 0.9 THEN 0 ELSE round(random() * 5000) END FROM parcels;
+INSERT INTO title_records (parcel_id, recorded_on, ownership, requisition_done,
+  compensation_settled, open_disputes)
+SELECT id, DATE '2024-06-30' - floor(random() * 300)::int,
+  CASE WHEN random() < 0.97 THEN 'state' ELSE 'collective' END, random() < 0.95,
+  random() < 0.93, CASE WHEN random() < 0.03 THEN 1 ELSE 0 END FROM parcels;
+
+-- protected land: 100 × 100 m squares scattered over the grid
+INSERT INTO protected_areas (code, kind, geom)
+SELECT format('JB%s', i), 'basic_farmland', ST_Multi(ST_Transform(ST_MakeEnvelope(
+  570000 + x, 3730000 + y, 570000 + x + 100, 3730000 + y + 100, 4547), 4490))
+FROM (SELECT i, random() * :ncol * 220 AS x, random() * :nrow * 170 AS y
+      FROM generate_series(1, :n / 200) i) s;
+"""
+
+
+def generate(engine: Engine, n: int) -> None:
+    ncol = int(round(n**0.5))
+    nrow = (n + ncol - 1) // ncol
+    params = {"n": n, "ncol": ncol, "nrow": nrow}
+    with engine.begin() as conn:
+        for stmt in GENERATE.split(";\n"):
+            if stmt.strip():
+                conn.execute(text(stmt), params)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+
+
+def floor_seconds(engine: Engine, settings: Settings) -> dict[str, float]:
+    """The bare spatial statements of the engine, timed one by one, then rolled back."""
+    times: dict[str, float] = {}
+    r = settings.readiness
+    with transaction(engine) as s:
+        rd.tune(s)
+        rd._select_targets(s, only_marked=False, parcel_ids=None, as_of=AS_OF, max_age=180)
+        for stmt in rd._TEMP.split(";"):
+            if stmt.strip():
+                s.execute(text(stmt))
+        for cond, sql, params in rd.spatial_statements(settings):
+            t = time.perf_counter()
+            s.execute(text(sql), {**params, "as_of": AS_OF})
+            times[cond] = time.perf_counter() - t
+        t = time.perf_counter()
+        s.execute(
+            text(rd._TITLE),
+            {
+                "as_of": AS_OF,
+                "max_age": r.max_evidence_age_days,
+                "tol_protected": r.protected_overlap_tolerance_m2,
+                "tol_parcel": r.parcel_overlap_tolerance_m2,
+            },
+        )
+        times["title (overlaps)"] = time.perf_counter() - t
+        s.rollback()
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--parcels", type=int, default=100_000)
+    ap.add_argument("--keep", action="store_true", help="keep the database (prints its URL)")
+    args = ap.parse_args()
+
+    cfg = cluster.default_config(PROJECT_DIR)
+    cluster.up(cfg)
+    url = cluster.create_database(cfg, f"geo_bench_{int(time.time())}")
+    try:
+        engine = create_engine(url)
+        migrate.upgrade(engine)
+        settings = Settings(database_url=url)
+        t = time.perf_counter()
+        generate(engine, args.parcels)
+        with engine.connect() as c:
+            counts = dict(
+                c.execute(text("SELECT kind, count(*) FROM infrastructure GROUP BY kind")).all()
+            )
+        print(
+            f"generated {args.parcels} parcels, networks {counts} "
+            f"in {time.perf_counter() - t:.1f} s"
+        )
+
+        floor = floor_seconds(engine, settings)
+        floor_total = sum(floor.values())
+        print(
+            "floor (bare spatial statements): "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in floor.items())
+        )
+        print(f"floor total: {floor_total:.2f} s")
+
+        t = time.perf_counter()
+        cold = rd.run_readiness(engine, settings=settings, actor="bench", as_of=AS_OF)
+        cold_s = time.perf_counter() - t
+        print(f"cold run: {cold}  ({cold.changed} status changes)")
+        t = time.perf_counter()
+        warm = rd.run_readiness(engine, settings=settings, actor="bench", as_of=AS_OF)
+        warm_s = time.perf_counter() - t
+        print(f"warm run: {warm}  ({warm.changed} status changes)")
+
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print()
+        print("| parcels | floor s | cold run s | ratio | warm run s | ratio | peak RSS MB |")
+        print(
+            f"| {args.parcels} | {floor_total:.1f} | {cold_s:.1f} | {cold_s / floor_total:.2f} "
+            f"| {warm_s:.1f} | {warm_s / floor_total:.2f} | {peak_mb:.0f} |"
+        )
+        engine.dispose()
+    finally:
+        if args.keep:
+            print(f"kept: {make_url(url).render_as_string(hide_password=True)}")
+        else:
+            cluster.drop_database(cfg, make_url(url).database or "")
+
+
+if __name__ == "__main__":
+    main()
