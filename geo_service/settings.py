@@ -163,6 +163,8 @@ class Settings(BaseSettings):
     map_review_number: str | None = None
     """审图号 shown on public maps when set."""
     map_max_embedded_features: int = Field(default=2000, ge=1)
+    # -- maps (issue 7): where the map definitions live (layers, colours, labels as data)
+    maps_dir: Path = PROJECT_DIR / "maps"
 
     ledger_year: int | None = None
     """The year of the project ledger; default: the latest year in the database."""

@@ -1,7 +1,188 @@
-"""Routes: maps (to be built)."""
+"""Routes: the three maps, the plot sheet, a sign-in page for the map cookie, and /static."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import mimetypes
+from typing import Annotated, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, require
+from geo_service.auth.tokens import resolve
+from geo_service.errors import NotFound
+from geo_service.maps import data, pages
+from geo_service.maps.render import STATIC_DIR, FitQuery, Page, esc
+
+router = APIRouter(tags=["maps"])
+
+Lang = Annotated[Literal["zh", "en"], Query(description="label language")]
+Text = Annotated[str | None, Query(max_length=200)]
+HTML = {200: {"content": {"text/html": {}}}}
+
+
+def _html(page: Page, *, public: bool = False) -> HTMLResponse:
+    return HTMLResponse(
+        page.html,
+        headers={
+            "Content-Security-Policy": page.csp,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "Cache-Control": "public, max-age=60" if public else "private, no-store",
+        },
+    )
+
+
+@router.get(
+    "/maps/readiness",
+    response_class=HTMLResponse,
+    responses=HTML,
+    dependencies=[require("bureau", "official")],
+)
+def readiness_map(
+    session: SessionDep,
+    settings: SettingsDep,
+    zone: Text = None,
+    status: Annotated[
+        Literal["net_land", "not_net_land", "unknown"] | None, Query(description="readiness")
+    ] = None,
+    fails: Annotated[
+        Literal["water", "power", "road", "leveling", "title"] | None,
+        Query(description="only parcels failing this condition"),
+    ] = None,
+    lang: Lang = "zh",
+) -> HTMLResponse:
+    """The land bureau's readiness review map (bureau/official)."""
+    f = data.ReadinessFilter(zone=zone or None, status=status, fails=fails)
+    return _html(pages.readiness_page(session, settings, filters=f, lang=lang))
+
+
+@router.get("/maps/investors", response_class=HTMLResponse, responses=HTML)
+def investors_map(
+    session: SessionDep,
+    settings: SettingsDep,
+    zone: Text = None,
+    industry: Text = None,
+    min_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
+    max_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
+    investment_wan: Annotated[float | None, Query(gt=0, le=1e9, description="万元")] = None,
+    area_mu: Annotated[float | None, Query(gt=0, le=1e7, description="亩 needed")] = None,
+    tax_per_mu: Annotated[float | None, Query(ge=0, le=1e7, description="万元/亩/年")] = None,
+    lang: Lang = "zh",
+) -> HTMLResponse:
+    """Public map of available plots; give investment_wan, area_mu and tax_per_mu to fit-check."""
+    f = data.InvestorFilter(
+        zone=zone or None,
+        industry=industry or None,
+        min_area_mu=min_area_mu,
+        max_area_mu=max_area_mu,
+    )
+    fit = None
+    if investment_wan is not None and area_mu is not None:
+        fit = FitQuery(investment_wan, area_mu, tax_per_mu or 0.0)
+    return _html(
+        pages.investors_page(session, settings, filters=f, fit=fit, lang=lang), public=True
+    )
+
+
+@router.get("/maps/investors/parcels/{code}", response_class=HTMLResponse, responses=HTML)
+def plot_sheet(
+    code: str, session: SessionDep, settings: SettingsDep, lang: Lang = "zh"
+) -> HTMLResponse:
+    """A printable sheet for one available plot (public)."""
+    page = pages.plot_sheet_page(session, settings, code=code, lang=lang)
+    if page is None:
+        raise NotFound(
+            f"no available plot with code {code!r}; the investor map lists the plots on offer"
+        )
+    return _html(page, public=True)
+
+
+@router.get(
+    "/maps/projects",
+    response_class=HTMLResponse,
+    responses=HTML,
+    dependencies=[require("official", "bureau")],
+)
+def projects_map(
+    session: SessionDep,
+    settings: SettingsDep,
+    status: Text = None,
+    domain: Text = None,
+    leader: Text = None,
+    unit: Text = None,
+    round: Annotated[int | None, Query(ge=0, le=10_000, description="三个一批 round")] = None,
+    rag: Annotated[Literal["red", "yellow", "green"] | None, Query()] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+    layout: Annotated[Literal["wall"] | None, Query(description="wall print layout")] = None,
+    lang: Lang = "zh",
+) -> HTMLResponse:
+    """Key projects for officials (official/bureau)."""
+    f = data.ProjectMapFilter(
+        status=status or None,
+        domain=domain or None,
+        leader=leader or None,
+        unit=unit or None,
+        round=round,
+        rag=rag,
+        year=year,
+    )
+    return _html(pages.projects_page(session, settings, filters=f, lang=lang, layout=layout))
+
+
+_LOGIN = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>geo_service</title>
+<link rel="stylesheet" href="/static/gs-maps.css"></head><body class="gs-sheet">
+<h1>登录 / Sign in</h1><p>{msg}</p>
+<form method="post" action="/maps/login"><input type="hidden" name="next" value="{next}">
+<label>API token <input type="password" name="token" autocomplete="off" required></label>
+<button type="submit">OK</button></form></body></html>"""
+_LOGIN_CSP = "default-src 'self'; script-src 'none'; form-action 'self'; frame-ancestors 'none'"
+
+
+def _safe_next(next_: str | None) -> str:
+    if next_ and next_.startswith("/maps/") and "//" not in next_ and "\\" not in next_:
+        return next_
+    return "/maps/readiness"
+
+
+@router.get("/maps/login", response_class=HTMLResponse, responses=HTML)
+def login_form(next: Annotated[str | None, Query(max_length=500)] = None) -> HTMLResponse:
+    """A sign-in page that keeps the API token in an HttpOnly cookie for the map pages."""
+    body = _LOGIN.format(msg="", next=esc(_safe_next(next)))
+    return HTMLResponse(body, headers={"Content-Security-Policy": _LOGIN_CSP})
+
+
+@router.post("/maps/login", response_class=HTMLResponse, responses=HTML)
+def login(
+    session: SessionDep,
+    token: Annotated[str, Form(max_length=500)],
+    next: Annotated[str | None, Form(max_length=500)] = None,
+) -> Response:
+    resolve(session, token.strip())  # 401 for an unknown or revoked token
+    resp = RedirectResponse(_safe_next(next), status_code=303)
+    resp.set_cookie(
+        "gs_token", token.strip(), httponly=True, samesite="strict", path="/", max_age=8 * 3600
+    )
+    return resp
+
+
+@router.post("/maps/logout")
+def logout(principal: PrincipalDep) -> Response:
+    resp = RedirectResponse("/maps/investors", status_code=303)
+    resp.delete_cookie("gs_token", path="/")
+    return resp
+
+
+@router.get("/static/{path:path}", include_in_schema=False)
+def static(path: str) -> FileResponse:
+    """Leaflet and the other map assets, served by the service itself (no CDN)."""
+    root = STATIC_DIR.resolve()
+    target = (root / path).resolve()
+    if root not in target.parents or not target.is_file() or target.name == "LICENSES.md":
+        raise NotFound(f"no static file {path!r}")
+    media = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    return FileResponse(
+        target,
+        media_type=media,
+        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )

@@ -1,7 +1,121 @@
-"""Routes: tiles (to be built)."""
+"""Routes: Mapbox vector tiles of parcels and projects, built by PostGIS (ST_AsMVT).
+
+Role-filtered like the API: the public gets published parcels with public fields only and
+simplified geometry; the bureau and officials see every parcel with its readiness; project tiles
+need an official or bureau token.
+"""
+
+# ruff: noqa: S608  -- only fixed SQL fragments from geo_service.maps.data are interpolated
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from sqlalchemy import text
+
+from geo_service.api.deps import PrincipalDep, SessionDep, require
+from geo_service.errors import InvalidInput
+from geo_service.maps import data
+
+router = APIRouter(prefix="/tiles", tags=["tiles"])
+
+MVT = "application/vnd.mapbox-vector-tile"
+TILE = {200: {"content": {MVT: {}}}}
+Z = Annotated[int, Path(ge=0, le=24)]
+XY = Annotated[int, Path(ge=0)]
+_CAT = (
+    "CASE WHEN coalesce(c.met, 0) = 5 THEN 'net_land' "
+    "WHEN coalesce(c.met, 0) = 0 AND coalesce(c.unmet, 0) = 0 THEN 'unknown' "
+    "ELSE 'met_' || coalesce(c.met, 0) END"
+)
+
+
+def _check(z: int, x: int, y: int) -> None:
+    if x >= 2**z or y >= 2**z:
+        raise InvalidInput(f"tile x and y must be below 2^z = {2**z} at zoom {z}; got {x}/{y}")
+
+
+def _envelope_sql(inner: str, layer: str) -> str:
+    return f"""WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e),
+      q AS ({inner})
+      SELECT ST_AsMVT(q, '{layer}', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""
+
+
+def _tile(body: bytes | None, *, public: bool) -> Response:
+    return Response(
+        bytes(body or b""),
+        media_type=MVT,
+        headers={"Cache-Control": "public, max-age=60" if public else "private, max-age=30"},
+    )
+
+
+@router.get("/parcels/{z}/{x}/{y}.pbf", response_class=Response, responses=TILE)
+def parcel_tile(
+    z: Z,
+    x: XY,
+    y: XY,
+    session: SessionDep,
+    principal: PrincipalDep,
+    available: Annotated[bool, Query(description="only plots on offer (the investor map)")] = False,
+    zone: Annotated[str | None, Query(max_length=64)] = None,
+    industry: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[Literal["net_land", "not_net_land", "unknown"] | None, Query()] = None,
+    fails: Annotated[Literal["water", "power", "road", "leveling", "title"] | None, Query()] = None,
+) -> Response:
+    """Parcels in one XYZ tile (layer ``parcels``), filtered by role and the map's filters."""
+    _check(z, x, y)
+    params: dict[str, object] = {"z": z, "x": x, "y": y}
+    if principal.is_public:
+        if available:
+            where, p = data.investor_where(data.InvestorFilter(zone=zone, industry=industry))
+        else:
+            where, p = "p.published", {}
+            if zone is not None:
+                where += " AND z.code = :zone"
+                p["zone"] = zone
+        geom = data.PUBLIC_GEOM
+        props = """p.code, p.name, z.code AS zone, round((p.area_m2 / (10000.0 / 15))::numeric, 2)
+            AS area_mu, p.land_use, p.industry, p.supply_stage, coalesce(c.met, 0) AS met"""
+    else:
+        if available:
+            where, p = data.investor_where(data.InvestorFilter(zone=zone, industry=industry))
+        else:
+            where, p = data.readiness_where(
+                data.ReadinessFilter(zone=zone, status=status, fails=fails).validate()
+            )
+        geom = "p.geom"
+        props = f"""p.code, p.name, z.code AS zone, round((p.area_m2 / (10000.0 / 15))::numeric, 2)
+            AS area_mu, p.supply_stage, p.land_use, p.industry, coalesce(c.met, 0) AS met,
+            coalesce(c.unmet, 0) AS unmet, coalesce(c.met, 0) || '/5' AS met_text,
+            {_CAT} AS cat"""
+    params.update(p)
+    inner = f"""SELECT ST_AsMVTGeom(ST_Transform({geom}, 3857), env.e, 4096, 64, true) AS geom,
+            {props}
+        FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {data._CONDS}, env
+        WHERE p.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => 0.02), 4490)
+          AND {where}"""
+    body = session.execute(text(_envelope_sql(inner, "parcels")), params).scalar()
+    return _tile(body, public=principal.is_public)
+
+
+@router.get(
+    "/projects/{z}/{x}/{y}.pbf",
+    response_class=Response,
+    responses=TILE,
+    dependencies=[require("official", "bureau")],
+)
+def project_tile(z: Z, x: XY, y: XY, session: SessionDep) -> Response:
+    """Located projects in one XYZ tile (layer ``projects``), for officials and the bureau."""
+    _check(z, x, y)
+    inner = """SELECT ST_AsMVTGeom(ST_Transform(ST_PointOnSurface(pr.geom), 3857), env.e,
+                 4096, 64, true) AS geom,
+               pr.code, pr.name, pr.status, pr.domain, pr.leader,
+               pr.total_investment_wan::float8 AS total_investment_wan
+        FROM projects pr, env
+        WHERE pr.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => 0.02), 4490)"""
+    body = session.execute(
+        text(_envelope_sql(inner, "projects")), {"z": z, "x": x, "y": y}
+    ).scalar()
+    return _tile(body, public=False)

@@ -1,0 +1,103 @@
+"""Folium building blocks: embedded data once, layers drawn by ``gs-maps.js``, local assets.
+
+Folium's own ``Popup``/``Tooltip`` are not used: they paste HTML into JavaScript template literals
+(``${...}`` inside a name would run). Popups here are built in the browser from properties that
+the renderer has already HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import folium
+from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
+from folium.template import Template
+
+STATIC = "/static"
+
+
+def js_literal(obj: Any) -> str:
+    """JSON safe to place inside a <script> block (no ``</script>``, no U+2028 surprises)."""
+    s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+    return (
+        s.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+class Assets(JSCSSMixin, MacroElement):
+    """Our own script and stylesheet (served from /static)."""
+
+    default_js = [("gs_maps_js", f"{STATIC}/gs-maps.js")]
+    default_css = [("gs_maps_css", f"{STATIC}/gs-maps.css")]
+    _template = Template("")
+
+
+class DataVar(MacroElement):
+    """``var NAME = <json>;`` once, so several layers can draw from the same features."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}var {{ this.get_name() }} = {{ this.js }};{% endmacro %}"
+    )
+
+    def __init__(self, data: Any) -> None:
+        super().__init__()
+        self._name = "gs_data"
+        self.js = js_literal(data)
+
+
+class GsGeoJson(folium.map.Layer):
+    """A GeoJSON layer styled, filtered and given popups by ``GS.geojson`` from a spec."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = GS.geojson({{ this.data_var }}, {{ this.spec }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(
+        self, data: DataVar, spec: dict[str, Any], *, name: str, show: bool = True
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "gs_layer"
+        self.data_var = data.get_name()
+        self.spec = js_literal(spec)
+
+
+class GsCall(MacroElement):
+    """``GS.<fn>(<parent>, <json>)`` after the parent exists (search, measuring, …)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "GS.{{ this.fn }}({{ this._parent.get_name() }}, {{ this.arg }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, fn: str, arg: Any) -> None:
+        super().__init__()
+        self.fn = fn
+        self.arg = js_literal(arg)
+
+
+class VectorPopups(MacroElement):
+    """Popups for a VectorGridProtobuf layer (its properties come raw and are escaped in JS)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "GS.bindVectorPopups({{ this.layer }}, {{ this.spec }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, layer: folium.map.Layer, spec: dict[str, Any]) -> None:
+        super().__init__()
+        self.layer = layer.get_name()
+        self.spec = js_literal(spec)
+
+
+def html_block(html: str) -> Element:
+    """A piece of page HTML (panels over the map). Callers escape every value they put in."""
+    return Element(html)

@@ -1,0 +1,138 @@
+"""The three maps in headless Chromium: Leaflet runs, one shape per feature, no script errors,
+and a hostile parcel name shows as text and runs nothing (the CSP and the escaping hold)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+
+from geo_service.api.app import create_app
+from geo_service.settings import Settings
+from tests.helpers import token
+from tests.maps_fixtures import XSS, add_projects, load_small_district
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(engine: Engine) -> Iterator[dict[str, Any]]:
+    from tests.conftest import _truncate_all
+
+    _truncate_all(engine)
+    load_small_district(engine)
+    add_projects(engine, 3)
+    url = engine.url.render_as_string(hide_password=False)
+    port = _free_port()
+    app = create_app(Settings(database_url=url, tile_url="none"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield {
+        "base": f"http://127.0.0.1:{port}",
+        "bureau": token(engine, "bureau")["Authorization"].split()[1],
+        "official": token(engine, "official")["Authorization"].split()[1],
+    }
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser: Any, url: str, cookie: str | None = None) -> tuple[Any, list[str], Any]:
+    ctx = browser.new_context()
+    if cookie:
+        ctx.add_cookies([{"name": "gs_token", "value": cookie, "url": url}])
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url, wait_until="networkidle")
+    page.wait_for_selector(".leaflet-container")
+    return page, errors, dialogs
+
+
+def test_investor_map_shows_the_plots_on_offer_and_runs_nothing(served, browser) -> None:
+    page, errors, dialogs = _open(browser, served["base"] + "/maps/investors")
+    assert page.locator("path.gs-parcel.leaflet-interactive").count() == 2
+    # open the hostile plot's popup: the name shows as text, no image element is created
+    page.fill(".gs-search input", "INV-XSS")
+    page.press(".gs-search input", "Enter")
+    page.wait_for_selector(".leaflet-popup-content")
+    popup = page.locator(".leaflet-popup-content")
+    assert XSS in popup.inner_text()
+    assert popup.locator("img").count() == 0
+    assert not dialogs
+    assert errors == []
+
+
+def test_readiness_map_draws_every_parcel_and_network(served, browser) -> None:
+    page, errors, dialogs = _open(browser, served["base"] + "/maps/readiness", served["bureau"])
+    assert page.locator("path.gs-parcel.leaflet-interactive").count() == 5
+    assert page.locator("path.gs-network.leaflet-interactive").count() == 2
+    assert page.locator("path.gs-zones.leaflet-interactive").count() == 1
+    # the failures layer of "water" holds exactly the one parcel failing it
+    page.locator(".leaflet-control-layers").hover()
+    page.get_by_text("未满足：通水").click()
+    assert page.locator("path.gs-fail.leaflet-interactive").count() == 1
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert page.locator(".gs-measure").count() == 1
+    assert page.locator(".leaflet-control-fullscreen, .fullscreen-icon").count() >= 1
+    assert not dialogs
+    assert errors == []
+
+
+def test_projects_map_draws_each_project(served, browser) -> None:
+    page, errors, dialogs = _open(browser, served["base"] + "/maps/projects", served["official"])
+    assert page.locator("path.gs-project.leaflet-interactive").count() == 3
+    assert ".gs-figures" and page.locator(".gs-figures").inner_text()
+    assert not dialogs
+    assert errors == []
+
+
+def test_readiness_map_needs_sign_in(served, browser) -> None:
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    resp = page.goto(served["base"] + "/maps/readiness")
+    assert resp.status == 401
+    page.goto(served["base"] + "/maps/login?next=/maps/readiness")
+    page.fill("input[name=token]", served["bureau"])
+    page.click("button[type=submit]")
+    page.wait_for_selector(".leaflet-container")
+    assert page.locator("path.gs-parcel.leaflet-interactive").count() == 5
