@@ -1,7 +1,70 @@
-"""Routes: exports (to be built)."""
+"""Routes: file exports, filtered by role like everything else."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from geo_service.api.deps import PrincipalDep, SettingsDep
+from geo_service.auth import policy
+from geo_service.errors import Forbidden, Unauthorized
+from geo_service.exports import FORMATS, export
+
+router = APIRouter(prefix="/api/v1", tags=["exports"])
+
+Fmt = Literal["geojson", "gpkg", "shp", "kml", "xlsx", "csv"]
+
+
+@router.get(
+    "/exports/{what}",
+    summary="Download parcels, projects or readiness as a GIS or Excel file",
+    response_class=FileResponse,
+    responses={
+        200: {"description": "the file (Shapefile: a .zip with .prj and a UTF-8 .cpg)"},
+        401: {"description": "projects and readiness need a token"},
+        403: {"description": "projects and readiness need role official or bureau"},
+    },
+)
+def get_export(
+    request: Request,
+    what: Literal["parcels", "projects", "readiness"],
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    format: Annotated[Fmt, Query(description="file format")] = "geojson",  # noqa: A002
+) -> FileResponse:
+    """The public gets published parcels with public fields only."""
+    if what != "parcels" and not policy.can(principal, "exports.internal"):
+        roles = " or ".join(sorted(policy.roles_for("exports.internal")))
+        if principal.role is None:
+            raise Unauthorized(f"exporting {what} needs a bearer token of role {roles}")
+        raise Forbidden(f"role {principal.role!r} may not export {what}; it needs {roles}")
+    public = policy.published_only(principal)
+    fields = policy.visible_fields(principal, "parcel", settings)
+    f = FORMATS[format]
+    folder = Path(tempfile.mkdtemp(prefix="geo-export-"))
+    out = folder / f"{what}{f.suffix}"
+    try:
+        export(
+            request.app.state.engine,
+            what=what,
+            fmt=format,
+            out=out,
+            public=public,
+            fields=sorted(fields or ()),
+            chunk_rows=settings.export_chunk_rows,
+        )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(
+        out,
+        media_type=f.media_type,
+        filename=out.name,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )

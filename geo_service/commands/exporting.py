@@ -1,0 +1,65 @@
+"""``geo-service export parcels|projects|readiness --format … --out PATH``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+export_app = typer.Typer(no_args_is_help=True, help="Files for GIS and Excel users.")
+
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="geojson, gpkg, shp (a .zip), kml, xlsx or csv")
+]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="file to write")]
+PublicOpt = Annotated[
+    bool, typer.Option("--public", help="only what the public may see (published, public fields)")
+]
+
+
+def _run(what: str, fmt: str, out_path: Path, public: bool = False) -> None:
+    from geo_service.cli import _engine, _settings, friendly_errors, out
+    from geo_service.exports import FORMATS, export
+
+    settings = _settings()
+    with friendly_errors():
+        if fmt not in FORMATS:
+            from geo_service.errors import InvalidInput
+
+            raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+        t0 = time.perf_counter()
+        with out.status(f"exporting {what}…"):
+            n = export(
+                _engine(settings),
+                what=what,
+                fmt=fmt,
+                out=out_path,
+                public=public,
+                fields=settings.public_parcel_fields,
+                chunk_rows=settings.export_chunk_rows,
+            )
+    out.print(f"{n} {what} → {out_path} ({time.perf_counter() - t0:.1f} s)", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(export_app, name="export")
+
+
+@export_app.command("parcels")
+def export_parcels(fmt: FormatOpt, out_path: OutOpt, public: PublicOpt = False) -> None:
+    """All parcels with their attributes, areas in m² and 亩, net-land flag."""
+    _run("parcels", fmt, out_path, public)
+
+
+@export_app.command("projects")
+def export_projects(fmt: FormatOpt, out_path: OutOpt) -> None:
+    """The key-project list with investment figures and dates."""
+    _run("projects", fmt, out_path)
+
+
+@export_app.command("readiness")
+def export_readiness(fmt: FormatOpt, out_path: OutOpt) -> None:
+    """Each parcel's five net-land conditions (通水 通电 通路 场地平整 权属清晰)."""
+    _run("readiness", fmt, out_path)
