@@ -67,7 +67,7 @@ def _query(f: ProjectFilter) -> Select[Any]:
         select(
             Project,
             Parcel.code.label("parcel_code"),
-            func.ST_AsGeoJSON(Project.geom, 7).label("geojson"),
+            func.ST_AsGeoJSON(Project.geom, 7, 0).label("geojson"),
             rag.c.overdue,
             rag.c.rag,
             rag.c.reasons,

@@ -1,0 +1,632 @@
+"""The ledger (台账) as a file: export to XLSX with Chinese headers, import from XLSX/CSV/GeoJSON.
+
+Export → edit in Excel → import updates the projects named by 项目编号. Every cell is checked
+first; a bad cell is reported by sheet, row and column and then nothing is written. Status
+changes in the file follow the same lifecycle as the API.
+"""
+
+# ruff: noqa: S608  -- only module constants are interpolated; values are always bound
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from geo_service import audit
+from geo_service.audit import ImportRecord
+from geo_service.errors import ImportRejected, InvalidInput
+from geo_service.parcels.models import Parcel
+from geo_service.projects import lifecycle
+from geo_service.projects.edits import SNAPSHOT_FIELDS
+from geo_service.projects.models import DOMAINS, STATUSES, InvestmentReport, Problem, Project
+from geo_service.projects.repository import latest_year
+
+SHEET = "项目台账"
+PROBLEM_SHEET = "问题清单"
+DOMAIN_ZH = {
+    "innovation": "创新能力提升",
+    "infrastructure": "基础设施建设",
+    "industrial_transformation": "产业转型发展",
+    "green_low_carbon": "绿色低碳转型",
+    "livelihood": "民生和社会事业改善",
+}
+ZH_DOMAIN = {v: k for k, v in DOMAIN_ZH.items()}
+PROBLEM_ZH = {"open": "未整改", "in_progress": "整改中", "resolved": "已解决"}
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    header: str
+    kind: str  # text | int | money | date | bool | domain | status | float
+    aliases: tuple[str, ...] = ()
+    width: int = 14
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("code", "项目编号", "text", ("编号", "项目代码"), 14),
+    Column("name", "项目名称", "text", (), 36),
+    Column("year", "年度", "int", ("台账年度",), 8),
+    Column("domain", "所属领域", "domain", ("领域", "项目类别"), 18),
+    Column("industry", "行业", "text", ("所属行业",), 12),
+    Column("description", "建设内容", "text", ("建设规模及内容", "建设规模和内容"), 40),
+    Column("status", "项目状态", "status", ("状态", "进展状态"), 10),
+    Column("total_investment_wan", "总投资(万元)", "money", ("总投资",), 14),
+    Column("planned_investment_wan", "年度计划投资(万元)", "money", ("年度计划投资",), 16),
+    Column("completed_wan", "累计完成投资(万元)", "money", ("完成投资(万元)",), 16),
+    Column("leader", "分包领导", "text", ("包联领导", "分包县级领导"), 22),
+    Column("responsible_unit", "责任单位", "text", ("牵头单位",), 18),
+    Column("signed_on", "签约时间", "date", (), 12),
+    Column("planned_start", "计划开工时间", "date", (), 12),
+    Column("actual_start", "开工时间", "date", ("实际开工时间",), 12),
+    Column("planned_completion", "计划竣工时间", "date", (), 12),
+    Column("actual_completion", "竣工时间", "date", ("实际竣工时间",), 12),
+    Column("in_production_on", "投产时间", "date", (), 12),
+    Column("attracted_this_year", "本年招引", "bool", ("是否本年招引",), 10),
+    Column("source_region", "来源地区", "text", ("招商来源地",), 10),
+    Column("parcel_code", "关联地块", "text", ("地块编号",), 14),
+    Column("lon", "经度", "float", ("lon", "longitude"), 12),
+    Column("lat", "纬度", "float", ("lat", "latitude"), 12),
+)
+BY_FIELD = {c.field: c for c in COLUMNS}
+REQUIRED_NEW = ("name", "year", "domain", "total_investment_wan")
+NOT_NULL = ("name", "year", "domain", "total_investment_wan", "status")
+
+
+def _norm(h: Any) -> str:
+    s = str(h or "").strip().replace("（", "(").replace("）", ")")
+    return re.sub(r"\s+", "", s).lower()
+
+
+HEADER_MAP: dict[str, Column] = {}
+for _c in COLUMNS:
+    for _h in (_c.header, _c.field, *_c.aliases):
+        HEADER_MAP[_norm(_h)] = _c
+
+
+# ---------------------------------------------------------------- export
+
+
+def export_ledger(session: Session, *, year: int | None = None) -> bytes:
+    """The ledger of one year (default: the latest) as an XLSX workbook."""
+    year = year or latest_year(session)
+    rows = session.execute(
+        select(
+            Project,
+            Parcel.code.label("parcel_code"),
+            func.ST_X(func.ST_PointOnSurface(Project.geom)).label("lon"),
+            func.ST_Y(func.ST_PointOnSurface(Project.geom)).label("lat"),
+        )
+        .outerjoin(Parcel, Parcel.id == Project.parcel_id)
+        .where(Project.year == year)
+        .order_by(Project.code)
+    ).all()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws.append([c.header for c in COLUMNS])
+    for r in rows:
+        p: Project = r.Project
+        values: list[Any] = []
+        for c in COLUMNS:
+            if c.field in ("parcel_code", "lon", "lat"):
+                v = getattr(r, c.field)
+                v = round(v, 7) if isinstance(v, float) else v
+            else:
+                v = getattr(p, c.field)
+            if c.kind == "domain":
+                v = DOMAIN_ZH.get(v, v)
+            elif c.kind == "status":
+                v = lifecycle.LABEL_ZH.get(v, v)
+            elif c.kind == "bool":
+                v = "是" if v else "否"
+            elif c.kind == "money" and v is not None:
+                v = float(v)  # Excel numbers are doubles; 2 decimals survive the round trip
+            values.append(v)
+        ws.append(values)
+    _format(ws, COLUMNS)
+
+    ps = wb.create_sheet(PROBLEM_SHEET)
+    headers = ("问题编号", "项目编号", "问题描述", "发现时间", "责任单位", "责任领导", "整改时限",
+               "整改状态", "解决时间", "解决情况")  # fmt: skip
+    ps.append(list(headers))
+    for pr, code in session.execute(
+        select(Problem, Project.code)
+        .join(Project, Project.id == Problem.project_id)
+        .where(Project.year == year)
+        .order_by(Problem.code)
+    ).all():
+        ps.append(
+            [pr.code, code, pr.description, pr.found_on, pr.assignee_unit, pr.assignee_leader,
+             pr.deadline, PROBLEM_ZH.get(pr.status, pr.status), pr.resolved_on, pr.resolution]
+        )  # fmt: skip
+    for i, w in enumerate((14, 14, 40, 12, 18, 18, 12, 10, 12, 30), start=1):
+        ps.column_dimensions[get_column_letter(i)].width = w
+    ps.freeze_panes = "A2"
+    for cell in ps[1]:
+        cell.font = Font(bold=True)
+    for row in ps.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _format(ws: Any, columns: Iterable[Column]) -> None:
+    for i, c in enumerate(columns, start=1):
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = c.width
+        fmt = {"money": "0.00", "date": "yyyy-mm-dd", "float": "0.0000000"}.get(c.kind)
+        if fmt:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = fmt
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "C2"
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass
+class Sheet:
+    """Rows read from a file: (row number as the user sees it, {header: raw value})."""
+
+    name: str
+    headers: list[str]
+    rows: list[tuple[int, dict[str, Any]]]
+    geometry: dict[int, str] = field(default_factory=dict)  # row -> WKB hex (GeoJSON input)
+
+
+def read_file(data: bytes, *, filename: str) -> Sheet:
+    """XLSX (sheet 项目台账, else the first), CSV (UTF-8 or GBK) or GeoJSON."""
+    lower = filename.lower()
+    if lower.endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(data, filename)
+    if lower.endswith(".csv"):
+        return _read_csv(data, filename)
+    if lower.endswith((".geojson", ".json")):
+        return _read_geojson(data, filename)
+    raise InvalidInput(
+        f"{filename}: the ledger is read from .xlsx, .csv or .geojson files; save it as one"
+    )
+
+
+def _read_xlsx(data: bytes, filename: str) -> Sheet:
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 -- openpyxl raises many types for a damaged file
+        raise InvalidInput(
+            f"{filename} is not a readable XLSX workbook; save it from Excel as .xlsx"
+        ) from None
+    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
+    it = ws.iter_rows(values_only=True)
+    header_row = next(it, None)
+    if header_row is None:
+        raise InvalidInput(f"{filename}, sheet {ws.title}: the sheet is empty")
+    headers = [str(h).strip() if h is not None else "" for h in header_row]
+    rows = []
+    for n, values in enumerate(it, start=2):
+        if values is None or all(v is None or str(v).strip() == "" for v in values):
+            continue
+        rows.append((n, dict(zip(headers, values, strict=False))))
+    wb.close()
+    return Sheet(ws.title, headers, rows)
+
+
+def _read_csv(data: bytes, filename: str) -> Sheet:
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            content = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InvalidInput(f"{filename}: not UTF-8 or GBK text; save the CSV as UTF-8")
+    reader = csv.reader(io.StringIO(content))
+    headers = [h.strip() for h in next(reader, [])]
+    rows = []
+    for n, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        rows.append((n, dict(zip(headers, values, strict=False))))
+    return Sheet("csv", headers, rows)
+
+
+def _read_geojson(data: bytes, filename: str) -> Sheet:
+    from shapely.geometry import shape
+
+    try:
+        doc = json.loads(data)
+        features = doc["features"] if doc.get("type") == "FeatureCollection" else [doc]
+    except (ValueError, KeyError, AttributeError, TypeError):
+        raise InvalidInput(f"{filename} is not a GeoJSON FeatureCollection") from None
+    headers: list[str] = []
+    rows, geoms = [], {}
+    for n, f in enumerate(features, start=1):
+        props = dict(f.get("properties") or {})
+        if "code" not in props and f.get("id") is not None:
+            props["code"] = f["id"]
+        for k in props:
+            if k not in headers:
+                headers.append(k)
+        if f.get("geometry"):
+            try:
+                g = shape(f["geometry"])
+            except Exception:  # noqa: BLE001
+                raise InvalidInput(f"{filename}, feature {n}: the geometry is not valid") from None
+            if not g.is_valid:
+                raise InvalidInput(f"{filename}, feature {n}: the geometry is not valid")
+            geoms[n] = g.wkb_hex
+        rows.append((n, props))
+    return Sheet("features", headers, rows, geoms)
+
+
+# ---------------------------------------------------------------- parsing cells
+
+
+def _money(v: Any) -> Decimal:
+    if isinstance(v, bool):
+        raise ValueError
+    if isinstance(v, float):
+        d = Decimal(repr(v))
+    else:
+        d = Decimal(str(v).replace(",", "").replace("，", "").strip())
+    if not d.is_finite() or d < 0:
+        raise ValueError
+    return d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+_ZH_DATE = re.compile(r"^(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$")
+
+
+def _date(v: Any) -> date:
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        d = from_excel(v)  # an Excel serial day number in a cell without a date format
+        return d.date() if isinstance(d, datetime) else d  # type: ignore[return-value]
+    s = str(v).strip()
+    m = _ZH_DATE.match(s[:10] if re.match(r"^\d{4}-\d{2}-\d{2}[ T]", s) else s)
+    if not m:
+        raise ValueError
+    return date(int(m[1]), int(m[2]), int(m[3]))
+
+
+def _bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    s = str(v).strip().lower()
+    if s in ("是", "y", "yes", "true", "1", "√"):
+        return True
+    if s in ("否", "n", "no", "false", "0", ""):
+        return False
+    raise ValueError
+
+
+def _domain(v: Any) -> str:
+    s = str(v).strip()
+    out = ZH_DOMAIN.get(s, s)
+    if out not in DOMAINS:
+        raise ValueError
+    return out
+
+
+def _status(v: Any) -> str:
+    s = str(v).strip()
+    out = lifecycle.ZH_STATUS.get(s, s)
+    if out not in STATUSES:
+        raise ValueError
+    return out
+
+
+def _int(v: Any) -> int:
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return int(str(v).strip())
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "text": (_text, "text"),
+    "int": (_int, "a whole number such as 2026"),
+    "float": (lambda v: float(str(v).strip()), "a number in degrees"),
+    "money": (_money, "an amount in 万元 such as 12500.00"),
+    "date": (_date, "a date such as 2026-03-01"),
+    "bool": (_bool, "是 or 否"),
+    "domain": (_domain, "one of " + "、".join(DOMAIN_ZH.values())),
+    "status": (_status, "one of " + "、".join(lifecycle.LABEL_ZH.values())),
+}
+
+
+# ---------------------------------------------------------------- import
+
+
+def import_ledger(
+    session: Session,
+    *,
+    data: bytes,
+    filename: str,
+    actor: str,
+    dry_run: bool = False,
+    max_problems: int = 200,
+) -> dict[str, Any]:
+    """Check every cell, then create/update the projects in the caller's transaction.
+
+    Raises ImportRejected listing every problem (sheet, row, column) and writes nothing.
+    """
+    sheet = read_file(data, filename=filename)
+    cols: dict[str, Column] = {}
+    ignored: list[str] = []
+    for h in sheet.headers:
+        c = HEADER_MAP.get(_norm(h))
+        if c is None:
+            if h:
+                ignored.append(h)
+        elif c.field in {x.field for x in cols.values()}:
+            raise InvalidInput(f"{filename}, sheet {sheet.name}: column {c.header} appears twice")
+        else:
+            cols[h] = c
+    if "code" not in {c.field for c in cols.values()}:
+        raise InvalidInput(
+            f"{filename}, sheet {sheet.name}: no 项目编号 column; the ledger matches projects "
+            "by it (export the ledger first to get the right headers)"
+        )
+    letters = {h: get_column_letter(i + 1) for i, h in enumerate(sheet.headers)}
+    problems: list[str] = []
+
+    def where(n: int, h: str | None = None) -> str:
+        unit = "feature" if sheet.geometry or sheet.name == "features" else "row"
+        at = f"{filename}, sheet {sheet.name}, {unit} {n}"
+        return at if h is None else f"{at}, column {h} ({letters.get(h, '?')})"
+
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    seen: dict[str, int] = {}
+    for n, raw in sheet.rows:
+        row: dict[str, Any] = {}
+        for h, c in cols.items():
+            v = raw.get(h)
+            if v is None or (isinstance(v, str) and v.strip() == ""):
+                row[c.field] = None
+                continue
+            fn, expect = PARSERS[c.kind]
+            try:
+                row[c.field] = fn(v)
+            except (ValueError, InvalidOperation, TypeError, OverflowError):
+                problems.append(f"{where(n, h)}: {str(v)[:60]!r} is not {expect}")
+        code = row.get("code")
+        if not code:
+            if "code" not in row or row.get("code") is None:
+                h = next(h for h, c in cols.items() if c.field == "code")
+                problems.append(
+                    f"{where(n, h)}: 项目编号 is empty; every project needs a unique code"
+                )
+            continue
+        if code in seen:
+            problems.append(f"{where(n)}: 项目编号 {code} is also on row {seen[code]}")
+            continue
+        seen[code] = n
+        if (row.get("lon") is None) != (row.get("lat") is None):
+            problems.append(f"{where(n)}: give both 经度 and 纬度, or neither")
+        elif row.get("lon") is not None and not (
+            -180 <= row["lon"] <= 180 and -90 <= row["lat"] <= 90
+        ):
+            problems.append(f"{where(n)}: 经度/纬度 must be degrees (EPSG:4490)")
+        parsed.append((n, row))
+        if len(problems) >= max_problems:
+            break
+
+    existing = _existing(session, [r["code"] for _, r in parsed])
+    parcels = _parcel_ids(session, {r["parcel_code"] for _, r in parsed if r.get("parcel_code")})
+    writes: list[dict[str, Any]] = []
+    created = updated = unchanged = 0
+    audits: list[tuple[str, dict[str, Any] | None, dict[str, Any]]] = []
+    for n, row in parsed:
+        old = existing.get(row["code"])
+        merged = dict(old["values"]) if old else {f: None for f in SNAPSHOT_FIELDS}
+        merged["code"] = row["code"]
+        for f in SNAPSHOT_FIELDS:
+            if f in row and f != "code":
+                merged[f] = row[f]
+        if old is None:
+            merged["status"] = merged.get("status") or "planned"
+            merged["planned_investment_wan"] = merged.get("planned_investment_wan") or Decimal(0)
+            merged["completed_wan"] = merged.get("completed_wan") or Decimal(0)
+            merged["attracted_this_year"] = bool(merged.get("attracted_this_year"))
+        missing = [f for f in NOT_NULL if merged.get(f) is None and f != "status"]
+        if missing:
+            heads = "、".join(BY_FIELD[f].header for f in missing)
+            problems.append(f"{where(n)}: {heads} must be filled in")
+            continue
+        if merged.get("planned_investment_wan") is None:
+            merged["planned_investment_wan"] = Decimal(0)
+        if merged.get("completed_wan") is None:
+            merged["completed_wan"] = Decimal(0)
+        if merged.get("attracted_this_year") is None:
+            merged["attracted_this_year"] = False
+        if not merged.get("status"):
+            merged["status"] = old["values"]["status"] if old else "planned"
+        try:
+            lifecycle.check_transition(old["values"]["status"] if old else None, merged)
+        except InvalidInput as e:
+            problems.append(f"{where(n)}: {e.public}")
+            continue
+        if merged["planned_investment_wan"] > merged["total_investment_wan"]:
+            problems.append(f"{where(n)}: 年度计划投资 exceeds 总投资")
+            continue
+        if old and old["reported"] is not None and "completed_wan" in row:
+            was = old["values"]["completed_wan"]
+            if row["completed_wan"] is not None and row["completed_wan"] != was:
+                problems.append(
+                    f"{where(n)}: 累计完成投资 comes from the monthly investment reports ({was}); "
+                    "change a month's report instead of this cell"
+                )
+                continue
+        pc = row.get("parcel_code") if "parcel_code" in row else None
+        if pc and pc not in parcels:
+            problems.append(f"{where(n)}: 关联地块 {pc} is not a parcel in the register")
+            continue
+        geom_wkb = sheet.geometry.get(n)
+        changed = old is None or any(merged[f] != old["values"][f] for f in SNAPSHOT_FIELDS)
+        if old is None:
+            created += 1
+        elif changed:
+            updated += 1
+        else:
+            unchanged += 1
+        writes.append(
+            merged
+            | {
+                "wkb": geom_wkb,
+                "lon": row.get("lon"),
+                "lat": row.get("lat"),
+                "has_parcel": "parcel_code" in row,
+                "parcel_id": parcels.get(pc) if pc else None,
+            }
+        )
+        if changed:
+            audits.append((row["code"], _jsonable(old["values"]) if old else None, merged))
+    if problems:
+        raise ImportRejected(
+            f"{filename}: {len(problems)} problem(s) found, nothing was written; "
+            "fix them and import the file again",
+            extra={"problems": problems[:max_problems]},
+        )
+    result = {
+        "file": filename,
+        "rows": len(parsed),
+        "created": created,
+        "updated": updated,
+        "unchanged": unchanged,
+        "ignored_columns": ignored,
+        "dry_run": dry_run,
+    }
+    if dry_run:
+        return result
+    _write(session, writes)
+    for code, before, after in audits:
+        audit.record(
+            session,
+            actor=actor,
+            action="project.import",
+            entity_type="project",
+            entity_code=code,
+            before=before,
+            after=_jsonable(after),
+        )
+    sha = hashlib.sha256(data).hexdigest()
+    session.add(
+        ImportRecord(
+            kind="projects",
+            file_name=filename[:500],
+            sha256=sha,
+            actor=actor,
+            counts={k: result[k] for k in ("rows", "created", "updated", "unchanged")},
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="ledger.import",
+        entity_type="ledger",
+        entity_code=filename[:200],
+        after={k: result[k] for k in ("rows", "created", "updated", "unchanged")} | {"sha256": sha},
+    )
+    return result
+
+
+def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k in SNAPSHOT_FIELDS:
+        v = d.get(k)
+        out[k] = (
+            v.isoformat() if isinstance(v, date) else f"{v:.2f}" if isinstance(v, Decimal) else v
+        )
+    return out
+
+
+def _existing(session: Session, codes: list[str]) -> dict[str, dict[str, Any]]:
+    if not codes:
+        return {}
+    reported = (
+        select(func.sum(InvestmentReport.completed_wan))
+        .where(InvestmentReport.project_id == Project.id)
+        .correlate(Project)
+        .scalar_subquery()
+    )
+    out = {}
+    for p, rep in session.execute(
+        select(Project, reported.label("reported")).where(Project.code.in_(codes))
+    ).all():
+        out[p.code] = {
+            "values": {f: getattr(p, f) for f in SNAPSHOT_FIELDS},
+            "reported": rep,
+        }
+    return out
+
+
+def _parcel_ids(session: Session, codes: set[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    return dict(
+        session.execute(select(Parcel.code, Parcel.id).where(Parcel.code.in_(codes))).tuples().all()
+    )
+
+
+_COLS = [f for f in SNAPSHOT_FIELDS if f != "code"]
+_UPSERT = f"""
+INSERT INTO projects (code, {", ".join(_COLS)}, geom, parcel_id)
+VALUES (:code, {", ".join(":" + c for c in _COLS)},
+  CASE WHEN CAST(:wkb AS text) IS NOT NULL
+         THEN ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), 4490)
+       WHEN CAST(:lon AS float8) IS NOT NULL
+         THEN ST_SetSRID(ST_MakePoint(:lon, :lat), 4490) END,
+  :parcel_id)
+ON CONFLICT (code) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in _COLS)},
+  geom = CASE
+    WHEN EXCLUDED.geom IS NULL THEN projects.geom
+    -- a point written from a polygon's 经度/纬度 comes back unchanged: keep the polygon
+    WHEN CAST(:wkb AS text) IS NULL AND projects.geom IS NOT NULL
+         AND ST_DWithin(ST_PointOnSurface(projects.geom)::geography,
+                        EXCLUDED.geom::geography, 1.0) THEN projects.geom
+    ELSE EXCLUDED.geom END,
+  parcel_id = CASE WHEN CAST(:has_parcel AS boolean) THEN EXCLUDED.parcel_id
+                   ELSE projects.parcel_id END,
+  updated_at = now(), version = projects.version + 1
+WHERE ({", ".join("projects." + c for c in _COLS)}, projects.parcel_id)
+   IS DISTINCT FROM ({", ".join("EXCLUDED." + c for c in _COLS)},
+     CASE WHEN CAST(:has_parcel AS boolean) THEN EXCLUDED.parcel_id ELSE projects.parcel_id END)
+   OR (EXCLUDED.geom IS NOT NULL AND (projects.geom IS NULL
+       OR (CAST(:wkb AS text) IS NOT NULL AND NOT ST_Equals(projects.geom, EXCLUDED.geom))
+       OR (CAST(:wkb AS text) IS NULL AND NOT ST_DWithin(
+             ST_PointOnSurface(projects.geom)::geography, EXCLUDED.geom::geography, 1.0))))
+"""
+
+
+def _write(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(text(_UPSERT), rows)
