@@ -1,0 +1,220 @@
+"""The maps over HTTP: the right parcels and no others, escaped text, local assets only, a CSP,
+roles, filters, the plot sheet, the fit check, vector tiles and the static export."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from pathlib import Path
+
+import mapbox_vector_tile
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from tests.helpers import ORIGIN, token
+from tests.maps_fixtures import XSS, add_projects, load_small_district
+
+#: an asset the page would load from elsewhere (links a user may click are not loads)
+EXTERNAL = re.compile(r'<(?:script|link|img)[^>]*(?:src|href)="(?:https?:)?//', re.I)
+
+
+@pytest.fixture(scope="module")
+def district(engine: Engine) -> Engine:
+    from tests.conftest import _truncate_all
+
+    _truncate_all(engine)
+    load_small_district(engine)
+    add_projects(engine, 3)
+    return engine
+
+
+@pytest.fixture(scope="module")
+def url(district: Engine) -> str:
+    return district.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+def offline(make_client, url):  # type: ignore[no-untyped-def]
+    return make_client(url, tile_url="none")
+
+
+def _codes(page: str) -> set[str]:
+    return set(re.findall(r"INV-[A-Z0-9-]+", page))
+
+
+def test_investor_map_shows_only_published_available_net_land(offline) -> None:
+    r = offline.get("/maps/investors")
+    assert r.status_code == 200
+    assert _codes(r.text) == {"INV-OK-1", "INV-XSS"}
+    assert "SECRET-NOTE" not in r.text  # internal notes never leave
+    assert "published" not in r.text
+
+
+def test_hostile_name_is_escaped_everywhere(offline, district) -> None:
+    for path, headers in (
+        ("/maps/investors", {}),
+        ("/maps/investors/parcels/INV-XSS", {}),
+        ("/maps/readiness", token(district, "bureau")),
+        ("/maps/projects", token(district, "official")),
+    ):
+        r = offline.get(path, headers=headers)
+        assert r.status_code == 200, path
+        assert XSS not in r.text, path
+        assert html.escape(XSS) in r.text, path  # shown as text, escaped once
+
+
+def test_offline_pages_load_nothing_from_outside_and_carry_a_csp(offline, district) -> None:
+    r = offline.get("/maps/readiness", headers=token(district, "bureau"))
+    assert not EXTERNAL.search(r.text)
+    assert "/static/leaflet/leaflet.js" in r.text
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self' 'sha256-" in csp
+    assert "unsafe-inline" not in csp.split("style-src")[0]
+    assert "openstreetmap" not in csp
+    assert offline.get("/static/leaflet/leaflet.js").status_code == 200
+
+
+def test_csp_allows_the_configured_tile_host(make_client, url) -> None:
+    c = make_client(url, tile_url="https://{s}.tiles.example.org/{z}/{x}/{y}.png")
+    r = c.get("/maps/investors")
+    assert (
+        "img-src 'self' data: https://*.tiles.example.org" in r.headers["content-security-policy"]
+    )
+    assert "https://{s}.tiles.example.org" in r.text
+
+
+def test_static_files_refuse_path_traversal(offline) -> None:
+    assert offline.get("/static/../settings.py").status_code == 404
+    assert offline.get("/static/%2e%2e/render.py").status_code == 404
+    assert offline.get("/static/nope.js").status_code == 404
+
+
+def test_readiness_map_needs_bureau_or_official(offline, district) -> None:
+    assert offline.get("/maps/readiness").status_code == 401
+    assert offline.get("/maps/readiness", headers=token(district, "investor")).status_code == 403
+    assert offline.get("/maps/projects").status_code == 401
+
+
+def test_readiness_map_shows_every_parcel_with_status_and_evidence(offline, district) -> None:
+    r = offline.get("/maps/readiness", headers=token(district, "bureau"))
+    assert _codes(r.text) == {"INV-OK-1", "INV-XSS", "INV-SOLD", "INV-HIDDEN", "INV-NOTNET"}
+    assert '"cat":"met_3"' in r.text  # INV-NOTNET: 3 met, 1 unmet, 1 unknown
+    assert "W-1, 35 m" in r.text  # nearest feature and distance from the evidence
+    assert "2024-03-01" in r.text
+
+
+def test_readiness_filters(offline, district) -> None:
+    h = token(district, "bureau")
+    assert _codes(offline.get("/maps/readiness?status=not_net_land", headers=h).text) == {
+        "INV-NOTNET"
+    }
+    assert _codes(offline.get("/maps/readiness?fails=water", headers=h).text) == {"INV-NOTNET"}
+    r = offline.get("/maps/readiness?status=bogus", headers=h)
+    assert r.status_code == 422 and "status" in r.json()["detail"]
+
+
+def test_english_labels(offline) -> None:
+    r = offline.get("/maps/investors?lang=en")
+    assert "Available plots" in r.text and "可供地块" not in r.text
+    assert "可供地块" in offline.get("/maps/investors").text
+
+
+def test_plot_sheet_for_available_plots_only(offline) -> None:
+    r = offline.get("/maps/investors/parcels/INV-OK-1")
+    assert r.status_code == 200
+    assert "固定资产投资强度" in r.text and "≥ 300" in r.text
+    for hidden in ("INV-SOLD", "INV-HIDDEN", "INV-NOTNET"):
+        assert offline.get(f"/maps/investors/parcels/{hidden}").status_code == 404
+
+
+def test_fit_check_lists_the_plots_that_fit(offline) -> None:
+    # both plots are 200 m x 100 m = 30 mu; 12 000 万元 / 30 mu = 400 万元/mu >= 300
+    r = offline.get("/maps/investors?investment_wan=12000&area_mu=30&tax_per_mu=20")
+    fit = r.text.split('id="gs-fit"')[1]
+    assert "(2)" in fit
+    # too little investment for the intensity minimum
+    r = offline.get("/maps/investors?investment_wan=3000&area_mu=30&tax_per_mu=20")
+    assert "(0)" in r.text.split('id="gs-fit"')[1]
+
+
+def test_review_number_shown_when_configured(make_client, url) -> None:
+    c = make_client(url, tile_url="none", map_review_number="豫S(2024)001号")
+    assert "豫S(2024)001号" in c.get("/maps/investors").text
+
+
+def test_many_parcels_come_from_vector_tiles(make_client, url, district) -> None:
+    c = make_client(url, tile_url="none", map_max_embedded_features=1)
+    r = c.get("/maps/investors")
+    assert "L.vectorGrid.protobuf" in r.text and "available=true" in r.text
+    assert not _codes(r.text)  # nothing embedded
+    r = c.get("/maps/readiness", headers=token(district, "bureau"))
+    assert "/tiles/parcels/{z}/{x}/{y}.pbf" in r.text and not _codes(r.text)
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def _decode(content: bytes) -> dict:
+    return mapbox_vector_tile.decode(content)
+
+
+def test_public_tiles_hold_available_plots_with_public_fields(offline, district) -> None:
+    x, y = _tile_of(*ORIGIN, 13)
+    r = offline.get(f"/tiles/parcels/13/{x}/{y}.pbf?available=true")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    feats = _decode(r.content)["parcels"]["features"]
+    assert sorted(f["properties"]["code"] for f in feats) == ["INV-OK-1", "INV-XSS"]
+    assert all("notes" not in f["properties"] and "cat" not in f["properties"] for f in feats)
+    pub = _decode(offline.get(f"/tiles/parcels/13/{x}/{y}.pbf").content)["parcels"]["features"]
+    assert "INV-HIDDEN" not in {f["properties"]["code"] for f in pub}
+    bureau = offline.get(f"/tiles/parcels/13/{x}/{y}.pbf", headers=token(district, "bureau"))
+    codes = {
+        f["properties"]["code"]: f["properties"]
+        for f in _decode(bureau.content)["parcels"]["features"]
+    }
+    assert len(codes) == 5 and codes["INV-NOTNET"]["cat"] == "met_3"
+
+
+def test_project_tiles_need_a_token(offline, district) -> None:
+    x, y = _tile_of(*ORIGIN, 13)
+    assert offline.get(f"/tiles/projects/13/{x}/{y}.pbf").status_code == 401
+    r = offline.get(f"/tiles/projects/13/{x}/{y}.pbf", headers=token(district, "official"))
+    assert len(_decode(r.content)["projects"]["features"]) == 3
+    assert offline.get("/tiles/parcels/3/9/0.pbf").status_code == 422
+
+
+def test_projects_map_highlights_overdue_and_filters(offline, district) -> None:
+    h = token(district, "official")
+    r = offline.get("/maps/projects", headers=h)
+    assert r.status_code == 200
+    assert r.text.count('"code":"PRJ-') == 3
+    assert '"rag":"red"' in r.text  # PRJ-000 has not started after its planned start
+    red = offline.get("/maps/projects?rag=red", headers=h).text
+    assert red.count('"code":"PRJ-') == 1 and '"code":"PRJ-000"' in red
+    assert offline.get("/maps/projects?leader=张三", headers=h).text.count('"code":"PRJ-') == 1
+    assert "L.markerClusterGroup" not in r.text
+
+
+def test_export_writes_a_self_contained_file(url, tmp_path: Path, monkeypatch) -> None:
+    from geo_service.cli import _register_commands, app
+
+    monkeypatch.setenv("GEO_SERVICE_DATABASE_URL", url)
+    monkeypatch.setenv("GEO_SERVICE_TILE_URL", "none")
+    _register_commands()
+    out = tmp_path / "investors.html"
+    res = CliRunner().invoke(app, ["map", "export", "investors", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert "/static/" not in text.split("</head>")[0]
+    assert not EXTERNAL.search(text)
+    assert "L.Map" in text or "L.map" in text
+    assert _codes(text) == {"INV-OK-1", "INV-XSS"}
+    bad = CliRunner().invoke(app, ["map", "export", "nowhere", "--out", str(out)])
+    assert bad.exit_code == 1 and "unknown map" in bad.output
