@@ -1,0 +1,96 @@
+"""``geo-service ledger import|export|escalate``: the key-project ledger from the command line.
+
+``import_projects_command`` is also what ``geo-service import projects FILE`` runs (wired in
+``commands/importing.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from geo_service.errors import InvalidInput
+
+
+def import_projects_command(
+    file: Annotated[Path, typer.Argument(help="the ledger: .xlsx, .csv or .geojson")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="check every cell, write nothing")
+    ] = False,
+    actor: Annotated[str, typer.Option(help="who is importing (for the audit trail)")] = "cli",
+) -> None:
+    """Create/update projects by 项目编号 from an edited ledger; any bad cell → nothing written."""
+    from geo_service.cli import _engine, _settings, friendly_errors, out
+    from geo_service.db.engine import transaction
+    from geo_service.projects.ledger_xlsx import import_ledger
+
+    settings = _settings()
+    with friendly_errors():
+        if not file.is_file():
+            raise InvalidInput(f"{file}: no such file")
+        data = file.read_bytes()
+        with transaction(_engine(settings)) as s:
+            res = import_ledger(
+                s, data=data, filename=file.name, actor=f"cli:{actor}", dry_run=dry_run
+            )
+    verb = "would be" if dry_run else "were"
+    out.print(
+        f"{res['rows']} rows: {res['created']} projects {verb} created, {res['updated']} "
+        f"updated, {res['unchanged']} unchanged",
+        highlight=False,
+    )
+    if res["ignored_columns"]:
+        out.print(f"ignored columns: {', '.join(res['ignored_columns'])}", highlight=False)
+
+
+def export_ledger_command(
+    out_path: Annotated[Path, typer.Option("--out", help="the .xlsx file to write")],
+    year: Annotated[int | None, typer.Option(help="ledger year (default: the latest)")] = None,
+) -> None:
+    """Write the ledger (项目台账 + 问题清单) as XLSX with Chinese headers."""
+    from geo_service.cli import _engine, _settings, friendly_errors, out
+    from geo_service.db.engine import transaction
+    from geo_service.projects.ledger_xlsx import export_ledger
+
+    settings = _settings()
+    with friendly_errors():
+        if out_path.suffix.lower() != ".xlsx":
+            raise InvalidInput(f"--out {out_path}: the ledger is written as .xlsx")
+        with transaction(_engine(settings)) as s:
+            data = export_ledger(s, year=year or settings.ledger_year)
+        tmp = out_path.with_suffix(".xlsx.part")
+        tmp.write_bytes(data)
+        tmp.replace(out_path)
+    out.print(f"wrote {out_path} ({len(data)} bytes)", highlight=False)
+
+
+def escalate_command(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")
+    ] = None,
+) -> None:
+    """Flag every unresolved problem past its deadline as escalated (run daily)."""
+    from geo_service.cli import _engine, _settings, friendly_errors, out
+    from geo_service.db.engine import transaction
+    from geo_service.projects.problems import escalate_overdue
+
+    settings = _settings()
+    with friendly_errors():
+        try:
+            day = date.fromisoformat(as_of) if as_of else date.today()
+        except ValueError:
+            raise InvalidInput(f"--as-of {as_of!r} is not a date like 2026-06-30") from None
+        with transaction(_engine(settings)) as s:
+            n = escalate_overdue(s, as_of=day, actor="cli:escalate")
+    out.print(f"escalated {n} problem(s) past their deadline as of {day}")
+
+
+def register(app: typer.Typer) -> None:
+    ledger_app = typer.Typer(no_args_is_help=True, help="The key-project ledger (清单+台账).")
+    app.add_typer(ledger_app, name="ledger")
+    ledger_app.command("import")(import_projects_command)
+    ledger_app.command("export")(export_ledger_command)
+    ledger_app.command("escalate")(escalate_command)
