@@ -447,7 +447,7 @@ def import_ledger(
     audits: list[tuple[str, dict[str, Any] | None, dict[str, Any]]] = []
     for n, row in parsed:
         old = existing.get(row["code"])
-        merged = dict(old["values"]) if old else {f: None for f in SNAPSHOT_FIELDS}
+        merged: dict[str, Any] = dict(old["values"]) if old else dict.fromkeys(SNAPSHOT_FIELDS)
         merged["code"] = row["code"]
         for f in SNAPSHOT_FIELDS:
             if f in row and f != "code":

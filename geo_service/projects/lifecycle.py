@@ -43,7 +43,9 @@ def rank(status: str) -> int:
 
 def check_dates(values: Mapping[str, Any]) -> None:
     """The lifecycle dates are in order (signed ≤ started ≤ completed ≤ in production)."""
-    known = [(k, values.get(k)) for k in DATE_ORDER if values.get(k) is not None]
+    known: list[tuple[str, date]] = [
+        (k, values[k]) for k in DATE_ORDER if values.get(k) is not None
+    ]
     for (k1, d1), (k2, d2) in zip(known, known[1:], strict=False):
         if d2 < d1:
             raise InvalidInput(
