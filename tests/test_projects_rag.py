@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -211,7 +212,7 @@ def test_problem_figures_in_stats(client: TestClient, h: dict[str, str]) -> None
 
     engine = client.app.state.engine  # type: ignore[attr-defined]
     with transaction(engine) as s:
-        st = project_stats(s, as_of=__import__("datetime").date(2026, 5, 1))
+        st = project_stats(s, as_of=date(2026, 5, 1))
     assert st["problems"] == {
         "found": 5,
         "resolved": 3,
@@ -222,7 +223,7 @@ def test_problem_figures_in_stats(client: TestClient, h: dict[str, str]) -> None
     }
     assert st["by_leader"]["王五"]["problems"]["found"] == 5
     with transaction(engine) as s:
-        early = project_stats(s, as_of=__import__("datetime").date(2026, 3, 15))
+        early = project_stats(s, as_of=date(2026, 3, 15))
     assert early["problems"]["found"] == 3 and early["problems"]["resolved"] == 1
 
 
@@ -254,8 +255,6 @@ def test_start_rate_forecast_from_planned_start_dates(
     add(client, h, "S2", planned_start="2026-03-01")
     add(client, h, "S3", planned_start="2026-05-10")
     add(client, h, "S4", planned_start="2026-07-15")
-    from datetime import date
-
     from geo_service.db.engine import transaction
     from geo_service.projects.stats import project_stats
 
