@@ -9,6 +9,7 @@ need an official or bureau token.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -32,9 +33,26 @@ _CAT = (
 )
 
 
-def _check(z: int, x: int, y: int) -> None:
-    if x >= 2**z or y >= 2**z:
-        raise InvalidInput(f"tile x and y must be below 2^z = {2**z} at zoom {z}; got {x}/{y}")
+def _check(z: int, x: int, y: int) -> dict[str, float]:
+    """Validate the tile; its lon/lat bounds with a 2 % margin, for the GiST index filter.
+
+    Computed here (inverse Web Mercator) so the query transforms no envelope.
+    """
+    n = 2**z
+    if x >= n or y >= n:
+        raise InvalidInput(f"tile x and y must be below 2^z = {n} at zoom {z}; got {x}/{y}")
+    m = 0.02
+
+    def lat(t: float) -> float:
+        t = min(max(t, 0.0), float(n))
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * t / n))))
+
+    return {
+        "w": max(-180.0, (x - m) / n * 360 - 180),
+        "e": min(180.0, (x + 1 + m) / n * 360 - 180),
+        "s": lat(y + 1 + m),
+        "n": lat(y - m),
+    }
 
 
 def _envelope_sql(inner: str, layer: str) -> str:
@@ -65,8 +83,7 @@ def parcel_tile(
     fails: Annotated[Literal["water", "power", "road", "leveling", "title"] | None, Query()] = None,
 ) -> Response:
     """Parcels in one XYZ tile (layer ``parcels``), filtered by role and the map's filters."""
-    _check(z, x, y)
-    params: dict[str, object] = {"z": z, "x": x, "y": y}
+    params: dict[str, object] = {"z": z, "x": x, "y": y, **_check(z, x, y)}
     if principal.is_public:
         if available:
             where, p = data.investor_where(data.InvestorFilter(zone=zone, industry=industry))
@@ -94,8 +111,7 @@ def parcel_tile(
     inner = f"""SELECT ST_AsMVTGeom(ST_Transform({geom}, 3857), env.e, 4096, 64, true) AS geom,
             {props}
         FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {data._CONDS}, env
-        WHERE p.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => 0.02), 4490)
-          AND {where}"""
+        WHERE p.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4490) AND {where}"""
     body = session.execute(text(_envelope_sql(inner, "parcels")), params).scalar()
     return _tile(body, public=principal.is_public)
 
@@ -108,14 +124,14 @@ def parcel_tile(
 )
 def project_tile(z: Z, x: XY, y: XY, session: SessionDep) -> Response:
     """Located projects in one XYZ tile (layer ``projects``), for officials and the bureau."""
-    _check(z, x, y)
+    bbox = _check(z, x, y)
     inner = """SELECT ST_AsMVTGeom(ST_Transform(ST_PointOnSurface(pr.geom), 3857), env.e,
                  4096, 64, true) AS geom,
                pr.code, pr.name, pr.status, pr.domain, pr.leader,
                pr.total_investment_wan::float8 AS total_investment_wan
         FROM projects pr, env
-        WHERE pr.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => 0.02), 4490)"""
+        WHERE pr.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4490)"""
     body = session.execute(
-        text(_envelope_sql(inner, "projects")), {"z": z, "x": x, "y": y}
+        text(_envelope_sql(inner, "projects")), {"z": z, "x": x, "y": y, **bbox}
     ).scalar()
     return _tile(body, public=False)
