@@ -287,3 +287,12 @@ ASSESSMENT_KIND_WORDS = {
     "洪水影响": "flood_impact", "地震安全性": "seismic_safety", "气候可行性": "climate",
     "环境影响评价": "environmental_impact", "环评": "environmental_impact",
 }  # fmt: skip
+
+
+def text_values(col: pd.Series) -> list[str | None]:
+    """:func:`text_value` over a column; vectorised when the column holds only strings."""
+    present = col.notna()
+    if bool(col[present].map(type).eq(str).all()):
+        stripped = col.where(present, "").astype(str).str.strip()
+        return [v or None for v in stripped.tolist()]
+    return [text_value(v) for v in col.tolist()]

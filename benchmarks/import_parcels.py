@@ -1,0 +1,171 @@
+"""Benchmark: import 100 000 parcels from a GeoPackage; ogr2ogr into PostGIS is the floor.
+
+    .venv/bin/python benchmarks/import_parcels.py [--n 100000] [--keep]
+
+Builds a GeoPackage of N parcels (12-vertex polygons inside the district), creates a throw-away
+database in the project-local PostGIS, then times, each as its own process (so peak memory is
+that process's own):
+
+* ``ogr2ogr -f PostgreSQL`` loading the file into a scratch schema (the floor: no validation),
+* ``geo-service import parcels`` (reading, CRS, every check, COPY + one INSERT … ON CONFLICT),
+* the same import again (every code exists and is unchanged),
+* ``geo-service export parcels --format gpkg``.
+
+Targets (issue 4): import within 4× the floor, peak memory under 2 GB; export under a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from geo_service.db import cluster, migrate  # noqa: E402
+from geo_service.settings import PROJECT_DIR, Settings  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def make_gpkg(path: Path, n: int, boundary_file: Path) -> None:
+    """N 40 m × 40 m parcels (12 vertices each) on a 60 m grid inside the district."""
+    district = shapely.union_all(gpd.read_file(boundary_file).to_crs(4547).geometry.to_numpy())
+    inner = district.buffer(-200)
+    shapely.prepare(inner)
+    cx, cy = district.centroid.x, district.centroid.y
+    side = int(np.ceil(np.sqrt(n * 1.6)))
+    xs, ys = np.meshgrid(np.arange(side) * 60.0, np.arange(side) * 60.0)
+    x0 = cx + xs.ravel() - side * 30
+    y0 = cy + ys.ravel() - side * 30
+    ok = shapely.contains_xy(inner, x0 + 20, y0 + 20)
+    x0, y0 = x0[ok][:n], y0[ok][:n]
+    if len(x0) < n:
+        raise SystemExit(f"only {len(x0)} grid cells fit in the district; lower --n")
+    # a 12-vertex ring: a square with two extra points on each side (like surveyed parcels)
+    t = np.array([0, 15, 30, 40, 40, 40, 40, 25, 10, 0, 0, 0, 0], dtype=float)
+    u = np.array([0, 0, 0, 0, 15, 30, 40, 40, 40, 40, 25, 10, 0], dtype=float)
+    coords = np.stack([x0[:, None] + t, y0[:, None] + u], axis=-1)
+    geoms = shapely.polygons(coords)
+    gdf = gpd.GeoDataFrame(
+        {
+            "地块编号": [f"B{i:06d}" for i in range(n)],
+            "地块名称": [f"基准地块{i}" for i in range(n)],
+            "用途": "industrial",
+        },
+        geometry=geoms,
+        crs=4547,
+    )
+    gdf.to_file(path, layer="parcels", engine="pyogrio")
+
+
+def peak_of(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall time, peak RSS (MB) and output of ``cmd``, measured by a fresh parent process."""
+    wrapper = (
+        "import resource,subprocess,sys,time,json;t=time.perf_counter();"
+        "p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+        "d=time.perf_counter()-t;"
+        "print(json.dumps([p.returncode,d,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+        "p.stdout+p.stderr]))"
+    )
+    import json
+
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, env=env
+    )
+    rc, dt, rss_kb, text_ = json.loads(out.stdout)
+    if rc != 0:
+        raise SystemExit(f"{' '.join(cmd[:4])} failed:\n{text_}")
+    return dt, rss_kb / 1024, text_
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--keep", action="store_true", help="keep the database and files")
+    args = ap.parse_args()
+    if shutil.which("ogr2ogr") is None:
+        raise SystemExit("ogr2ogr is missing: `make bench-import` installs gdal-bin")
+
+    settings = Settings()
+    cfg = cluster.default_config(PROJECT_DIR, port=settings.db_port)
+    cluster.up(cfg)
+    url = cluster.create_database(cfg, f"geo_bench_{os.getpid()}")
+    work = Path(tempfile.mkdtemp(prefix="geo-bench-"))
+    try:
+        engine = create_engine(url)
+        migrate.upgrade(engine)
+        gpkg = work / "parcels.gpkg"
+        t0 = time.perf_counter()
+        make_gpkg(gpkg, args.n, settings.district_boundary)
+        print(f"generated {args.n:,} parcels → {gpkg.stat().st_size / 1e6:.1f} MB "
+              f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+
+        u = make_url(url)
+        pg = (
+            f"PG:host={u.host} port={u.port} dbname={u.database} user={u.username} "
+            f"password={u.password}"
+        )
+        with engine.begin() as c:
+            c.execute(text("CREATE SCHEMA scratch"))
+        env = {**os.environ, "GEO_SERVICE_DATABASE_URL": url, "PGCLIENTENCODING": "UTF8"}
+        rows: list[tuple[str, float, float]] = []
+        floor = peak_of(
+            [
+                "ogr2ogr", "-f", "PostgreSQL", pg, str(gpkg), "-nln", "scratch.parcels_floor",
+                "-t_srs", "EPSG:4490", "-nlt", "MULTIPOLYGON", "-lco", "GEOMETRY_NAME=geom",
+                "-gt", "65536",
+            ],
+            env,
+        )  # fmt: skip
+        rows.append(("ogr2ogr -f PostgreSQL (floor)", floor[0], floor[1]))
+        imp = peak_of([str(BIN / "geo-service"), "import", "parcels", str(gpkg)], env)
+        rows.append(("geo-service import parcels (new)", imp[0], imp[1]))
+        again = peak_of([str(BIN / "geo-service"), "import", "parcels", str(gpkg)], env)
+        rows.append(("geo-service import parcels (unchanged)", again[0], again[1]))
+        out = work / "export.gpkg"
+        exp = peak_of(
+            [str(BIN / "geo-service"), "export", "parcels", "--format", "gpkg", "--out", str(out)],
+            env,
+        )
+        rows.append(("geo-service export parcels --format gpkg", exp[0], exp[1]))
+        with engine.connect() as c:
+            n_db = c.execute(text("SELECT count(*) FROM parcels")).scalar()
+            n_floor = c.execute(text("SELECT count(*) FROM scratch.parcels_floor")).scalar()
+        assert n_db == args.n == n_floor, (n_db, n_floor)
+        assert "0 were inserted, 0 updated" in again[2], again[2]
+
+        print(f"\n{args.n:,} parcels, PostGIS {url.split('@')[-1]}")
+        print(f"{'step':44} {'seconds':>8} {'× floor':>8} {'peak MB':>8}")
+        for name, dt, mb in rows:
+            print(f"{name:44} {dt:8.1f} {dt / floor[0]:8.2f} {mb:8.0f}")
+        ratio = imp[0] / floor[0]
+        print(
+            f"\nimport vs floor: {ratio:.2f}× (target ≤ 4×) — "
+            f"{'OK' if ratio <= 4 else 'MISSED'}; peak {imp[1]:.0f} MB (target < 2048) — "
+            f"{'OK' if imp[1] < 2048 else 'MISSED'}; export {exp[0]:.1f} s (target < 60) — "
+            f"{'OK' if exp[0] < 60 else 'MISSED'}"
+        )
+        engine.dispose()
+    finally:
+        if args.keep:
+            print(f"kept: {url} and {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+            cluster.drop_database(cfg, make_url(url).database or "")
+
+
+if __name__ == "__main__":
+    main()
