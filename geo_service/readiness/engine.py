@@ -336,6 +336,7 @@ def _select_targets(
 ) -> int:
     """Fill the temporary table ``_rd_t`` with the ids of the parcels to check."""
     session.execute(text("DROP TABLE IF EXISTS _rd_t"))
+    params: dict[str, Any]
     if parcel_ids is not None:
         where, params = "p.id = ANY(:ids)", {"ids": list(parcel_ids)}
     elif only_marked:
@@ -412,7 +413,8 @@ def check_parcels(
     step(6)
     session.execute(text(_OVERRIDES), {"as_of": as_of, "max_age": max_age})
     step(7)
-    changed = session.execute(text(_HISTORY), {"actor": actor, "run_id": run_id}).rowcount
+    result = session.execute(text(_HISTORY), {"actor": actor, "run_id": run_id})
+    changed = result.rowcount  # type: ignore[attr-defined]
     step(8)
     session.execute(text(_SAVE), {"run_id": run_id})
     session.execute(

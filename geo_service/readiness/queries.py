@@ -255,7 +255,7 @@ def revoke(
             WHERE parcel_id = :pid AND condition = :cond AND revoked_at IS NULL"""
         ),
         {"pid": p["id"], "cond": condition},
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     if not n:
         raise NotFound(f"parcel {code!r} has no live override of {condition!r}")
     before = _current(session, p["id"], condition)
