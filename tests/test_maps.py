@@ -218,3 +218,28 @@ def test_export_writes_a_self_contained_file(url, tmp_path: Path, monkeypatch) -
     assert _codes(text) == {"INV-OK-1", "INV-XSS"}
     bad = CliRunner().invoke(app, ["map", "export", "nowhere", "--out", str(out)])
     assert bad.exit_code == 1 and "unknown map" in bad.output
+
+
+def test_demo_district_maps_render(demo_client, demo_engine) -> None:
+    from sqlalchemy import text as sql
+
+    with demo_engine.connect() as c:
+        on_offer = set(
+            c.execute(
+                sql(
+                    """SELECT p.code FROM parcels p WHERE p.published
+                    AND p.supply_stage IN ('plan', 'notice', 'sale')
+                    AND (SELECT count(*) FROM parcel_conditions pc
+                         WHERE pc.parcel_id = p.id AND pc.status = 'met') = 5"""
+                )
+            ).scalars()
+        )
+    assert on_offer, "the demo district should have plots on offer"
+    r = demo_client.get("/maps/investors")
+    assert r.status_code == 200
+    embedded = set(re.findall(r'"sheet":"([^"]+)"', r.text))
+    assert embedded == on_offer
+    for path, role in (("/maps/readiness", "bureau"), ("/maps/projects", "official")):
+        page = demo_client.get(path, headers=token(demo_engine, role))
+        assert page.status_code == 200, page.text[:300]
+        assert len(page.content) < 2_000_000
