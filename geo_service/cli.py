@@ -176,7 +176,7 @@ def demo_load(
 def _after_demo_load(settings: Settings, engine: Any) -> None:
     """Check the readiness of the freshly loaded parcels (when the readiness engine exists)."""
     try:
-        from geo_service.readiness.engine import run_readiness  # type: ignore[attr-defined]
+        from geo_service.readiness.engine import run_readiness
     except ImportError:
         return
     with friendly_errors():

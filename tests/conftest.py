@@ -85,7 +85,7 @@ def demo_url() -> Iterator[str]:
         settings = Settings(database_url=url)
         load_demo(eng, settings.demo_dir)
         try:
-            from geo_service.readiness.engine import run_readiness  # type: ignore[attr-defined]
+            from geo_service.readiness.engine import run_readiness
         except ImportError:
             pass
         else:

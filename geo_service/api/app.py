@@ -23,6 +23,8 @@ from geo_service.api.routes import (
     tiles,
 )
 from geo_service.db.engine import make_engine, make_sessionmaker
+from geo_service.errors import ConfigurationError
+from geo_service.readiness.rules import validate_rules
 from geo_service.settings import Settings, get_settings
 
 log = logging.getLogger("geo_service")
@@ -30,6 +32,8 @@ log = logging.getLogger("geo_service")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if problems := validate_rules(settings.readiness):
+        raise ConfigurationError("readiness rules: " + "; ".join(problems))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
