@@ -71,7 +71,8 @@ class ReadinessFilter:
 
 def readiness_where(f: ReadinessFilter) -> tuple[str, dict[str, Any]]:
     """WHERE clause (over ``p``, ``z``, ``c``) and parameters for the readiness filters."""
-    conds, params = ["true"], {}
+    conds: list[str] = ["true"]
+    params: dict[str, Any] = {}
     if f.zone is not None:
         conds.append("z.code = :zone")
         params["zone"] = f.zone
@@ -187,7 +188,8 @@ PUBLIC_GEOM = (
 
 
 def investor_where(f: InvestorFilter) -> tuple[str, dict[str, Any]]:
-    conds, params = [AVAILABLE_WHERE], {}
+    conds: list[str] = [AVAILABLE_WHERE]
+    params: dict[str, Any] = {}
     if f.zone is not None:
         conds.append("z.code = :zone")
         params["zone"] = f.zone

@@ -59,9 +59,7 @@ class GsGeoJson(folium.map.Layer):
         "{% endmacro %}"
     )
 
-    def __init__(
-        self, data: DataVar, spec: dict[str, Any], *, name: str, show: bool = True
-    ) -> None:
+    def __init__(self, data: Any, spec: dict[str, Any], *, name: str, show: bool = True) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "gs_layer"
         self.data_var = data.get_name()

@@ -138,7 +138,7 @@ def new_map(defn: MapDefinition, settings: Settings, bounds: list[list[float]] |
     m = folium.Map(tiles=None, control_scale=True, zoom_start=13, location=[33.72, 114.9])
     m.default_js = [("leaflet", LOCAL_ASSETS["leaflet.js"])]
     m.default_css = [("leaflet_css", LOCAL_ASSETS["leaflet.css"])]
-    fig = m.get_root()
+    fig: Any = m.get_root()
     fig.title = esc(defn.title)
     fig.header.add_child(html_block('<link rel="icon" href="data:,">'), name="gs_icon")
     for b in basemaps(settings):
@@ -472,7 +472,7 @@ def render_readiness(
 
     fail_style = {"base": defn.data.get("failure_style", {}), "className": "gs-fail"}
     if parcels is not None:
-        props = {"type": "FeatureCollection", "features": []}
+        props: dict[str, Any] = {"type": "FeatureCollection", "features": []}
         for f in parcels.get("features", []):
             props["features"].append(
                 {
@@ -654,7 +654,7 @@ def render_investors(
     m = new_map(defn, settings, bounds_of([parcels]) if parcels is not None else extent)
     fitting: list[dict[str, Any]] = []
     if parcels is not None:
-        fc = {"type": "FeatureCollection", "features": []}
+        fc: dict[str, Any] = {"type": "FeatureCollection", "features": []}
         for f in parcels.get("features", []):
             props = escape_tree(investor_props(defn, f["properties"], fit))
             if props.get("fit"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -18,7 +18,7 @@ router = APIRouter(tags=["maps"])
 
 Lang = Annotated[Literal["zh", "en"], Query(description="label language")]
 Text = Annotated[str | None, Query(max_length=200)]
-HTML = {200: {"content": {"text/html": {}}}}
+HTML: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}}}
 
 
 def _html(page: Page, *, public: bool = False) -> HTMLResponse:

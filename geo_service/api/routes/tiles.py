@@ -10,7 +10,7 @@ need an official or bureau token.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -23,7 +23,7 @@ from geo_service.maps import data
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
 MVT = "application/vnd.mapbox-vector-tile"
-TILE = {200: {"content": {MVT: {}}}}
+TILE: dict[int | str, dict[str, Any]] = {200: {"content": {MVT: {}}}}
 Z = Annotated[int, Path(ge=0, le=24)]
 XY = Annotated[int, Path(ge=0)]
 _CAT = (
