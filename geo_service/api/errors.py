@@ -100,7 +100,8 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
             responses = op["responses"]
             if "422" in responses:
                 responses["422"] = _problem_response("Invalid input (RFC 9457 problem)")
-            responses.setdefault("default", _problem_response("Error (RFC 9457 problem)"))
+            responses.setdefault("4XX", _problem_response("Refused (RFC 9457 problem)"))
+            responses.setdefault("5XX", _problem_response("Server trouble (RFC 9457 problem)"))
     schema["components"]["schemas"].pop("HTTPValidationError", None)
     schema["components"]["schemas"].pop("ValidationError", None)
     return schema
