@@ -104,8 +104,8 @@ def header_map(
     for field, names in ALIASES.items():
         for i, n in enumerate((*(extra or {}).get(field, ()), *names)):
             rank.setdefault(norm(n), (field, i))
-    for field, names in (extra or {}).items():
-        for i, n in enumerate(names):
+    for field, configured in (extra or {}).items():
+        for i, n in enumerate(configured):
             rank[norm(n)] = (field, i)  # configured aliases win over the built-in ones
     best: dict[str, tuple[int, str]] = {}
     for h in headers:
