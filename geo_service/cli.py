@@ -174,11 +174,9 @@ def demo_load(
 
 
 def _after_demo_load(settings: Settings, engine: Any) -> None:
-    """Check the readiness of the freshly loaded parcels (when the readiness engine exists)."""
-    try:
-        from geo_service.readiness.engine import run_readiness
-    except ImportError:
-        return
+    """Check the readiness of the freshly loaded parcels."""
+    from geo_service.readiness.engine import run_readiness
+
     with friendly_errors():
         summary = run_readiness(engine, settings=settings, actor="cli:demo")
     out.print(f"readiness: {summary}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from geo_service.db import cluster, migrate
 from geo_service.settings import PROJECT_DIR, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the demo district's reference date; readiness evidence ages against it, not the wall clock
+DEMO_AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def _target() -> cluster.ClusterConfig | str:
@@ -76,20 +79,17 @@ def clean_engine(engine: Engine) -> Engine:
 
 @pytest.fixture(scope="session")
 def demo_url() -> Iterator[str]:
-    """A database with the demo district loaded (and checked, where readiness exists). Read only."""
+    """A database with the demo district loaded and checked as of DEMO_AS_OF. Read only."""
     from geo_service.demo.load import load_demo
+    from geo_service.readiness.engine import run_readiness
 
     for url in _fresh_database():
         eng = create_engine(url)
         migrate.upgrade(eng)
         settings = Settings(database_url=url)
         load_demo(eng, settings.demo_dir)
-        try:
-            from geo_service.readiness.engine import run_readiness
-        except ImportError:
-            pass
-        else:
-            run_readiness(eng, settings=settings, actor="test")
+        # the demo's evidence is dated up to 2026-11-20: judge it as of the demo's "today"
+        run_readiness(eng, settings=settings, actor="test", as_of=DEMO_AS_OF)
         eng.dispose()
         yield url
 
