@@ -140,12 +140,19 @@ class Query:
     geometry_type: str
 
 
+#: DBF text holds at most 254 bytes: long JSON and free text stay out of Shapefiles (an absent
+#: column is kept as it is on re-import, so the round trip still changes nothing)
+_NOT_IN_SHP = {"indicators", "notes"}
+
+
 def build_query(what: str, *, public: bool, fields: list[str], shp: bool = False) -> Query:
     """The SELECT of one export; the public gets published parcels and public fields only."""
     if what == "parcels":
         cols = _PARCEL_COLS
         if public:
             cols = tuple(c for c in cols if c[0] in fields)
+        if shp:
+            cols = tuple(c for c in cols if c[0] not in _NOT_IN_SHP)
         where = "WHERE p.published" if public else ""
         frm = f"FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {_NET_LAND} {where}"
         geom, gtype = "p.geom", "MultiPolygon"
