@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo_service.errors import ConfigurationError
@@ -29,7 +30,7 @@ def database_url(settings: Settings) -> str:
 
 def make_engine(settings: Settings, url: str | None = None) -> Engine:
     """An engine with short connect timeouts so a dead database answers 503 quickly."""
-    return create_engine(
+    engine = create_engine(
         url or database_url(settings),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
@@ -41,6 +42,17 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
             "application_name": "geo-service",
         },
     )
+    event.listen(engine, "connect", _warm_transforms)
+    return engine
+
+
+def _warm_transforms(dbapi_conn: Any, _record: Any) -> None:
+    """Let a new connection set up the 4490 → 3857 transform now, not on its first map tile."""
+    with dbapi_conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")
+        if cur.fetchone():
+            cur.execute("SELECT ST_Transform(ST_SetSRID(ST_MakePoint(114.9, 33.7), 4490), 3857)")
+    dbapi_conn.commit()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
