@@ -36,7 +36,7 @@ def _target() -> cluster.ClusterConfig | str:
     return cfg
 
 
-def _fresh_database() -> Iterator[str]:
+def fresh_database() -> Iterator[str]:
     target = _target()
     url = cluster.create_database(target)
     try:
@@ -48,7 +48,7 @@ def _fresh_database() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def db_url() -> Iterator[str]:
     """An empty, migrated database for tests that write their own small data."""
-    for url in _fresh_database():
+    for url in fresh_database():
         engine = create_engine(url)
         migrate.upgrade(engine)
         engine.dispose()
@@ -83,7 +83,7 @@ def demo_url() -> Iterator[str]:
     from geo_service.demo.load import load_demo
     from geo_service.readiness.engine import run_readiness
 
-    for url in _fresh_database():
+    for url in fresh_database():
         eng = create_engine(url)
         migrate.upgrade(eng)
         settings = Settings(database_url=url)

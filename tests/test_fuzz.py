@@ -24,7 +24,7 @@ from sqlalchemy import create_engine
 from geo_service.api.app import create_app
 from geo_service.db import migrate
 from geo_service.settings import Settings
-from tests.conftest import _fresh_database
+from tests.conftest import fresh_database
 from tests.helpers import token
 
 MAX_EXAMPLES = 15
@@ -36,7 +36,7 @@ def fuzz_env() -> Iterator[dict[str, Any]]:
     """The app on a private copy of the demo district (the fuzzer writes), plus tokens."""
     from geo_service.demo.load import load_demo
 
-    for url in _fresh_database():
+    for url in fresh_database():
         eng = create_engine(url)
         migrate.upgrade(eng)
         settings = Settings(database_url=url)

@@ -94,3 +94,7 @@ def register(app: typer.Typer) -> None:
     ledger_app.command("import")(import_projects_command)
     ledger_app.command("export")(export_ledger_command)
     ledger_app.command("escalate")(escalate_command)
+    # CONTRACT.md: `geo-service import projects FILE` is the same command
+    from geo_service.commands.importing import import_app
+
+    import_app.command("projects")(import_projects_command)

@@ -27,6 +27,7 @@ from sqlalchemy import Engine, text
 
 from geo_service.errors import InvalidInput
 from geo_service.spatial import SQM_PER_MU, STORAGE_SRID
+from geo_service.text import xlsx_cells
 
 WHATS = ("parcels", "projects", "readiness")
 
@@ -296,7 +297,11 @@ def _table(engine: Engine, q: Query, fmt: str, out: Path, chunk_rows: int) -> in
     ws.append([*zh, "中心经度", "中心纬度"])
     for df in _chunks(engine, q.sql, chunk_rows):
         for row in df[[*keys, "_lon", "_lat"]].itertuples(index=False):
-            ws.append([_display(k, v, True) for k, v in zip([*keys, "", ""], row, strict=True)])
+            ws.append(
+                xlsx_cells(
+                    ws, [_display(k, v, True) for k, v in zip([*keys, "", ""], row, strict=True)]
+                )
+            )
         n += len(df)
     wb.save(out)
     return n

@@ -35,6 +35,7 @@ from geo_service.projects import lifecycle
 from geo_service.projects.edits import SNAPSHOT_FIELDS
 from geo_service.projects.models import DOMAINS, STATUSES, InvestmentReport, Problem, Project
 from geo_service.projects.repository import latest_year
+from geo_service.text import xlsx_cells
 
 SHEET = "项目台账"
 PROBLEM_SHEET = "问题清单"
@@ -138,7 +139,7 @@ def export_ledger(session: Session, *, year: int | None = None) -> bytes:
             elif c.kind == "money" and v is not None:
                 v = float(v)  # Excel numbers are doubles; 2 decimals survive the round trip
             values.append(v)
-        ws.append(values)
+        ws.append(xlsx_cells(ws, values))
     _format(ws, COLUMNS)
 
     ps = wb.create_sheet(PROBLEM_SHEET)

@@ -120,21 +120,21 @@ def _pct(part: int | Decimal, whole: int | Decimal) -> float | None:
 
 def _figures(r: Any) -> dict[str, Any]:
     return {
-        "count": int(r.n),
+        "count": int(r.n or 0),
         "total_investment_yi": wan_to_yi(r.total),
         "planned_this_year_yi": wan_to_yi(r.planned),
         "completed_yi": wan_to_yi(r.completed, 2),
         "completed_share_of_plan_pct": _pct(r.completed, r.planned),
-        "started": int(r.started),
-        "start_rate_pct": _pct(int(r.started), int(r.n)),
-        "rag": {"red": int(r.red), "yellow": int(r.yellow), "green": int(r.green)},
-        "overdue": int(r.overdue),
+        "started": int(r.started or 0),
+        "start_rate_pct": _pct(int(r.started or 0), int(r.n or 0)),
+        "rag": {"red": int(r.red or 0), "yellow": int(r.yellow or 0), "green": int(r.green or 0)},
+        "overdue": int(r.overdue or 0),
         "problems": {
-            "found": int(r.p_found),
-            "resolved": int(r.p_resolved),
-            "in_progress": int(r.p_in_progress),
-            "open": int(r.p_open),
-            "overdue": int(r.p_overdue),
+            "found": int(r.p_found or 0),
+            "resolved": int(r.p_resolved or 0),
+            "in_progress": int(r.p_in_progress or 0),
+            "open": int(r.p_open or 0),
+            "overdue": int(r.p_overdue or 0),
         },
     }
 

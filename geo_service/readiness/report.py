@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 from geo_service.errors import InvalidInput
 from geo_service.readiness.rules import SPATIAL
 from geo_service.settings import CONDITIONS
+from geo_service.text import xlsx_cells
 
 FORMATS = ("xlsx", "csv")
 MEDIA_TYPES = {
@@ -71,7 +72,7 @@ def write(rows: Iterable[dict[str, Any]], fmt: str, out: BinaryIO) -> int:
     ws.freeze_panes = "B2"
     ws.append([h for _, h in COLUMNS])
     for r in rows:
-        ws.append([_cell(r.get(k)) for k, _ in COLUMNS])
+        ws.append(xlsx_cells(ws, [_cell(r.get(k)) for k, _ in COLUMNS]))
         n += 1
     wb.save(out)
     return n

@@ -61,6 +61,7 @@ def readiness_map(
 def investors_map(
     session: SessionDep,
     settings: SettingsDep,
+    _principal: PrincipalDep,  # a bad token is 401 here too, never a silent public view
     zone: Text = None,
     industry: Text = None,
     min_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
@@ -87,7 +88,11 @@ def investors_map(
 
 @router.get("/maps/investors/parcels/{code}", response_class=HTMLResponse, responses=HTML)
 def plot_sheet(
-    code: str, session: SessionDep, settings: SettingsDep, lang: Lang = "zh"
+    code: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    _principal: PrincipalDep,
+    lang: Lang = "zh",
 ) -> HTMLResponse:
     """A printable sheet for one available plot (public)."""
     page = pages.plot_sheet_page(session, settings, code=code, lang=lang)
