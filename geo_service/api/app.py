@@ -40,10 +40,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        # GET/HEAD may go to a read replica; everything that writes goes to the primary
+        replica = (
+            make_engine(settings, settings.read_replica_url) if settings.read_replica_url else None
+        )
+        app.state.read_sessionmaker = (
+            make_sessionmaker(replica) if replica else app.state.sessionmaker
+        )
         try:
             yield
         finally:
             engine.dispose()
+            if replica is not None:
+                replica.dispose()
 
     app = FastAPI(
         title="geo_service",

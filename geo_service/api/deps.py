@@ -33,8 +33,13 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session whose transaction commits when the route returns without error."""
-    factory = request.app.state.sessionmaker
+    """A session whose transaction commits when the route returns without error.
+
+    Reads (GET/HEAD) use the read replica when GEO_SERVICE_READ_REPLICA_URL is set.
+    """
+    state = request.app.state
+    read = request.method in ("GET", "HEAD")
+    factory = state.read_sessionmaker if read else state.sessionmaker
     with factory() as session, session.begin():
         yield session
 
