@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -104,20 +105,19 @@ def demo_engine(demo_url: str) -> Iterator[Engine]:
 ClientFactory = Callable[..., TestClient]
 
 
-@pytest.fixture(scope="session")
+@contextmanager
+def open_client(url: str, **overrides: object) -> Iterator[TestClient]:
+    """A TestClient (lifespan started) for an app on ``url``; closed, with its pool, on exit."""
+    with TestClient(create_app(Settings(database_url=url, **overrides))) as client:
+        yield client
+
+
+@pytest.fixture
 def make_client() -> Iterator[ClientFactory]:
-    """Build TestClients for a database URL and optional settings overrides."""
-    clients: list[TestClient] = []
-
-    def factory(url: str, **overrides: object) -> TestClient:
-        client = TestClient(create_app(Settings(database_url=url, **overrides)))
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield factory
-    for c in clients:
-        c.__exit__(None, None, None)
+    """Build TestClients for a database URL and optional settings overrides; closed after the test
+    (each app holds its own connection pool)."""
+    with ExitStack() as stack:
+        yield lambda url, **overrides: stack.enter_context(open_client(url, **overrides))
 
 
 @pytest.fixture
@@ -127,5 +127,6 @@ def client(make_client: ClientFactory, clean_engine: Engine) -> TestClient:
 
 
 @pytest.fixture(scope="session")
-def demo_client(make_client: ClientFactory, demo_url: str) -> TestClient:
-    return make_client(demo_url)
+def demo_client(demo_url: str) -> Iterator[TestClient]:
+    with open_client(demo_url) as c:
+        yield c

@@ -84,15 +84,12 @@ def test_default_config_places_state_where_the_server_user_can_enter() -> None:
         assert config.state_dir == PROJECT_DIR / ".pgdata"
 
 
-def test_up_is_idempotent_and_fast_when_running(cfg: cluster.ClusterConfig) -> None:
+def test_up_is_idempotent_when_running(cfg: cluster.ClusterConfig) -> None:
     first = cluster.up(cfg)
-    started = time.monotonic()
     second = cluster.up(cfg)
-    elapsed = time.monotonic() - started
     assert first == second
     assert first.startswith(f"postgresql+psycopg://{cfg.user}:")
     assert first.endswith(f"@127.0.0.1:{cfg.port}/{cfg.database}")
-    assert elapsed < 2.0, f"up() on a running cluster took {elapsed:.2f} s"
     assert cluster.url(cfg) == first
 
 

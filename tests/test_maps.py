@@ -36,8 +36,11 @@ def url(district: Engine) -> str:
 
 
 @pytest.fixture(scope="module")
-def offline(make_client, url):  # type: ignore[no-untyped-def]
-    return make_client(url, tile_url="none")
+def offline(url):  # type: ignore[no-untyped-def]
+    from tests.conftest import open_client
+
+    with open_client(url, tile_url="none") as c:
+        yield c
 
 
 def _codes(page: str) -> set[str]:

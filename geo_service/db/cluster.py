@@ -348,6 +348,8 @@ def _start(cfg: ClusterConfig) -> None:
             f"-k {shlex.quote(str(_socket_dir(cfg)))}",
             "-c listen_addresses=127.0.0.1",
             "-c unix_socket_permissions=0700",
+            # every uvicorn worker and test app keeps a small pool; 100 is tight for a test session
+            "-c max_connections=300",
         ]
     )
     result = _pg_ctl(

@@ -166,7 +166,7 @@ def project_stats(
     bind = {**rag_params(as_of, rules), "year": year}
     groups = session.execute(text(_GROUPS), bind).all()
     overall = next((g for g in groups if g.g_domain and g.g_leader and g.g_unit), None)
-    if overall is None:  # no project in that year
+    if overall is None or not overall.n:  # no project in that year
         return {"year": year, "as_of": as_of.isoformat(), "projects": {"count": 0}}
     all_ = _figures(overall)
 
