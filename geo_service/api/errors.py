@@ -141,7 +141,8 @@ def install(app: FastAPI) -> None:
             detail = "no such route; see /docs for the API"
         if e.status_code == 405:
             detail = "method not allowed on this route; see /docs"
-        return problem(e.status_code, "HTTP error", detail, headers=e.headers)
+        headers = dict(e.headers) if e.headers else None
+        return problem(e.status_code, "HTTP error", detail, headers=headers)
 
     @app.exception_handler(sa_exc.OperationalError)
     @app.exception_handler(sa_exc.InterfaceError)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from geo_service.errors import NotFound
@@ -50,7 +50,7 @@ def _base_query(f: ParcelFilter) -> Select[Any]:
         .outerjoin(Zone, Zone.id == Parcel.zone_id)
         .order_by(Parcel.code)
     )
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if f.published_only:
         conds.append(Parcel.published.is_(True))
     if f.bbox is not None:
@@ -94,7 +94,7 @@ def to_properties(
     }
 
 
-def _feature(row: Any, fields: Sequence[str] | None) -> dict[str, Any]:
+def _feature(row: Any, fields: Collection[str] | None) -> dict[str, Any]:
     props = to_properties(row.Parcel, row.zone_code, row.zone_name, row.net_land)
     if fields is not None:
         props = {k: v for k, v in props.items() if k in fields}
@@ -112,7 +112,7 @@ def list_parcels(
     filters: ParcelFilter,
     limit: int,
     offset: int = 0,
-    fields: Sequence[str] | None = None,
+    fields: Collection[str] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """GeoJSON features of the matching parcels (one page) and the total number matched."""
     q = _base_query(filters)
@@ -126,7 +126,7 @@ def get_parcel(
     *,
     code: str,
     published_only: bool = False,
-    fields: Sequence[str] | None = None,
+    fields: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """One parcel as a GeoJSON feature; NotFound when it does not exist (or is not visible)."""
     q = _base_query(ParcelFilter(published_only=published_only)).where(Parcel.code == code)

@@ -27,7 +27,7 @@ from geo_service.spatial import parse_bbox
 
 router = APIRouter(prefix="/api/v1/parcels", tags=["parcels"])
 
-GEOJSON = {200: {"content": {"application/geo+json": {}}}}
+GEOJSON: dict[int | str, dict[str, Any]] = {200: {"content": {"application/geo+json": {}}}}
 
 
 @router.get("", response_class=GeoJSONResponse, responses=GEOJSON)
