@@ -26,12 +26,7 @@ def _load(path: Path) -> dict[str, Any]:
             "restore it from the repository or set GEO_SERVICE_MAPS_DIR"
         ) from None
     try:
-        if path.suffix in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
+        data = json.loads(text)
     except Exception as e:  # noqa: BLE001 - any parse error is the file's fault
         raise ConfigurationError(f"map definition {path} is not valid: {e}") from None
     if not isinstance(data, dict):
