@@ -1,6 +1,6 @@
 """Map definitions as data: layers, colours, legends, popup fields and labels live in ``maps/``.
 
-Each map has one file ``maps/<name>.json`` (or ``.yaml``); ``maps/common.json`` holds the labels
+Each map has one file ``maps/<name>.json``; ``maps/common.json`` holds the labels
 shared by all maps. A colour or a label changes by editing those files, never Python.
 """
 
@@ -35,12 +35,11 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _find(directory: Path, name: str) -> Path:
-    for ext in (".json", ".yaml", ".yml"):
-        p = directory / f"{name}{ext}"
-        if p.exists():
-            return p
+    p = directory / f"{name}.json"
+    if p.exists():
+        return p
     raise ConfigurationError(
-        f"no map definition {name}.json or {name}.yaml in {directory}; "
+        f"no map definition {name}.json in {directory}; "
         "restore it from the repository or set GEO_SERVICE_MAPS_DIR"
     )
 
