@@ -74,52 +74,31 @@ def register(app: typer.Typer) -> None:
     app.add_typer(import_app, name="import")
 
 
-@import_app.command("parcels")
-def import_parcels(
-    file: FileArg,
-    crs: CrsOpt = None,
-    layer: LayerOpt = None,
-    dry_run: DryOpt = False,
-    repair: RepairOpt = False,
-) -> None:
-    """Parcels (标准地): polygons, or a 界址点 table (code, ring, point, X north, Y east)."""
-    _run("parcels", file, crs=crs, layer=layer, dry_run=dry_run, repair=repair)
+#: the polygon layers and the help line of each: one command per layer, the same options
+POLYGON_LAYERS = {
+    "parcels": "Parcels (标准地): polygons, or a 界址点 table (code, ring, point, X = north).",
+    "zones": "Zones (园区) the parcels belong to.",
+    "assessments": "Regional assessment areas (区域评估) with kind and validity dates.",
+    "protected": "Basic farmland (基本农田) and ecological red lines (生态红线).",
+}
 
 
-@import_app.command("zones")
-def import_zones(
-    file: FileArg,
-    crs: CrsOpt = None,
-    layer: LayerOpt = None,
-    dry_run: DryOpt = False,
-    repair: RepairOpt = False,
-) -> None:
-    """Zones (园区) the parcels belong to."""
-    _run("zones", file, crs=crs, layer=layer, dry_run=dry_run, repair=repair)
+def _layer_command(kind: str, doc: str) -> None:
+    def command(
+        file: FileArg,
+        crs: CrsOpt = None,
+        layer: LayerOpt = None,
+        dry_run: DryOpt = False,
+        repair: RepairOpt = False,
+    ) -> None:
+        _run(kind, file, crs=crs, layer=layer, dry_run=dry_run, repair=repair)
+
+    command.__doc__ = doc
+    import_app.command(kind)(command)
 
 
-@import_app.command("assessments")
-def import_assessments(
-    file: FileArg,
-    crs: CrsOpt = None,
-    layer: LayerOpt = None,
-    dry_run: DryOpt = False,
-    repair: RepairOpt = False,
-) -> None:
-    """Regional assessment areas (区域评估) with kind and validity dates."""
-    _run("assessments", file, crs=crs, layer=layer, dry_run=dry_run, repair=repair)
-
-
-@import_app.command("protected")
-def import_protected(
-    file: FileArg,
-    crs: CrsOpt = None,
-    layer: LayerOpt = None,
-    dry_run: DryOpt = False,
-    repair: RepairOpt = False,
-) -> None:
-    """Basic farmland (基本农田) and ecological red lines (生态红线)."""
-    _run("protected", file, crs=crs, layer=layer, dry_run=dry_run, repair=repair)
+for _kind, _doc in POLYGON_LAYERS.items():
+    _layer_command(_kind, _doc)
 
 
 @import_app.command("infrastructure")

@@ -16,6 +16,11 @@ NAMING = {
 }
 
 
+def one_of(col: str, values: tuple[str, ...]) -> str:
+    """A CHECK constraint text: ``col`` takes one of the vocabulary's values."""
+    return f"{col} IN ({', '.join(repr(v) for v in values)})"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 

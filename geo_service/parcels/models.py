@@ -26,17 +26,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from geo_service.db.base import Base, IdMixin, Versioned
+from geo_service.db.base import Base, IdMixin, Versioned, one_of
 
 SUPPLY_STAGES = ("plan", "notice", "sale", "contract", "handed_over")
 INFRA_KINDS = ("water", "power", "road", "gas", "heat", "telecom", "sewer")
 INFRA_STATUSES = ("existing", "planned")
 PROTECTED_KINDS = ("basic_farmland", "ecological_redline")
 OWNERSHIPS = ("state", "collective")
-
-
-def _in(col: str, values: tuple[str, ...]) -> str:
-    return f"{col} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Zone(IdMixin, Versioned, Base):
@@ -54,7 +50,7 @@ class Parcel(IdMixin, Versioned, Base):
 
     __tablename__ = "parcels"
     __table_args__ = (
-        CheckConstraint(_in("supply_stage", SUPPLY_STAGES), name="supply_stage"),
+        CheckConstraint(one_of("supply_stage", SUPPLY_STAGES), name="supply_stage"),
         CheckConstraint("ST_IsValid(geom)", name="geom_valid"),
     )
 
@@ -102,7 +98,7 @@ class TitleRecord(IdMixin, Base):
     """The title situation (权属) as recorded; the latest one per parcel counts."""
 
     __tablename__ = "title_records"
-    __table_args__ = (CheckConstraint(_in("ownership", OWNERSHIPS), name="ownership"),)
+    __table_args__ = (CheckConstraint(one_of("ownership", OWNERSHIPS), name="ownership"),)
 
     parcel_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("parcels.id", ondelete="CASCADE"), index=True
@@ -136,7 +132,7 @@ class ProtectedArea(IdMixin, Versioned, Base):
     """Basic farmland (基本农田) or ecological red line (生态红线)."""
 
     __tablename__ = "protected_areas"
-    __table_args__ = (CheckConstraint(_in("kind", PROTECTED_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(one_of("kind", PROTECTED_KINDS), name="kind"),)
 
     code: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -151,8 +147,8 @@ class InfrastructureFeature(IdMixin, Versioned, Base):
 
     __tablename__ = "infrastructure"
     __table_args__ = (
-        CheckConstraint(_in("kind", INFRA_KINDS), name="kind"),
-        CheckConstraint(_in("status", INFRA_STATUSES), name="status"),
+        CheckConstraint(one_of("kind", INFRA_KINDS), name="kind"),
+        CheckConstraint(one_of("status", INFRA_STATUSES), name="status"),
         Index("ix_infrastructure_kind_status", "kind", "status"),
     )
 

@@ -33,29 +33,9 @@ from geo_service.projects.schemas import (
     ProjectUpdate,
     RoundEntry,
 )
+from geo_service.projects.writes import PROJECT_COLS
 
-SNAPSHOT_FIELDS = (
-    "code",
-    "name",
-    "year",
-    "domain",
-    "industry",
-    "description",
-    "status",
-    "total_investment_wan",
-    "planned_investment_wan",
-    "completed_wan",
-    "leader",
-    "responsible_unit",
-    "planned_start",
-    "actual_start",
-    "planned_completion",
-    "actual_completion",
-    "signed_on",
-    "in_production_on",
-    "attracted_this_year",
-    "source_region",
-)
+SNAPSHOT_FIELDS = ("code", *PROJECT_COLS)
 
 
 def _json(v: Any) -> Any:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from geo_service.db.base import Base, IdMixin, Versioned
+from geo_service.db.base import Base, IdMixin, Versioned, one_of
 
 DOMAINS = (
     "innovation",
@@ -40,15 +40,11 @@ PROBLEM_STATUSES = ("open", "in_progress", "resolved")
 Money = Numeric(16, 2)  # 万元, exact
 
 
-def _in(col: str, values: tuple[str, ...]) -> str:
-    return f"{col} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Project(IdMixin, Versioned, Base):
     __tablename__ = "projects"
     __table_args__ = (
-        CheckConstraint(_in("domain", DOMAINS), name="domain"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(one_of("domain", DOMAINS), name="domain"),
+        CheckConstraint(one_of("status", STATUSES), name="status"),
         CheckConstraint("total_investment_wan >= 0", name="total_nonneg"),
         Index("ix_projects_year_status", "year", "status"),
     )
@@ -86,7 +82,7 @@ class ProjectRound(IdMixin, Base):
 
     __tablename__ = "project_rounds"
     __table_args__ = (
-        CheckConstraint(_in("list", ROUND_LISTS), name="list"),
+        CheckConstraint(one_of("list", ROUND_LISTS), name="list"),
         UniqueConstraint("project_id", "round_no", "list", name="uq_project_rounds_entry"),
     )
 
@@ -104,7 +100,7 @@ class ProjectRound(IdMixin, Base):
 
 class FundingSource(IdMixin, Base):
     __tablename__ = "project_funding"
-    __table_args__ = (CheckConstraint(_in("source", FUNDING_SOURCES), name="source"),)
+    __table_args__ = (CheckConstraint(one_of("source", FUNDING_SOURCES), name="source"),)
 
     project_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("projects.id", ondelete="CASCADE"), index=True
@@ -158,7 +154,7 @@ class Problem(IdMixin, Versioned, Base):
 
     __tablename__ = "problems"
     __table_args__ = (
-        CheckConstraint(_in("status", PROBLEM_STATUSES), name="status"),
+        CheckConstraint(one_of("status", PROBLEM_STATUSES), name="status"),
         CheckConstraint(
             "status <> 'resolved' OR (resolved_on IS NOT NULL AND resolution IS NOT NULL)",
             name="resolved_has_resolution",

@@ -18,7 +18,7 @@ from geo_service.api.deps import (
     etag,
     require_action,
 )
-from geo_service.api.responses import GeoJSONResponse
+from geo_service.api.responses import GeoJSONResponse, feature_collection
 from geo_service.auth import policy
 from geo_service.errors import InvalidInput
 from geo_service.parcels import edits
@@ -60,16 +60,7 @@ def list_parcels(
     features, total = repo.list_parcels(
         session, filters=filters, limit=page.limit, offset=page.offset, fields=fields
     )
-    return GeoJSONResponse(
-        {
-            "type": "FeatureCollection",
-            "features": features,
-            "numberMatched": total,
-            "numberReturned": len(features),
-            "limit": page.limit,
-            "offset": page.offset,
-        }
-    )
+    return feature_collection(features, total, page)
 
 
 @router.get("/{code}", response_class=GeoJSONResponse, responses=GEOJSON)

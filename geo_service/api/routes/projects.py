@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Response
 
 from geo_service.api.deps import PageDep, SessionDep, SettingsDep, require
-from geo_service.api.responses import GeoJSONResponse
+from geo_service.api.responses import GeoJSONResponse, feature_collection
 from geo_service.auth.tokens import Principal
 from geo_service.errors import InvalidInput
 from geo_service.projects import edits, problems, visits
@@ -96,16 +96,7 @@ def list_projects(
     features, total = repo.list_projects(
         session, filters=filters, limit=page.limit, offset=page.offset
     )
-    return GeoJSONResponse(
-        {
-            "type": "FeatureCollection",
-            "features": features,
-            "numberMatched": total,
-            "numberReturned": len(features),
-            "limit": page.limit,
-            "offset": page.offset,
-        }
-    )
+    return feature_collection(features, total, page)
 
 
 @router.post("/projects", response_class=GeoJSONResponse, status_code=201)
