@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -36,14 +37,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def served(engine: Engine) -> Iterator[dict[str, Any]]:
-    from tests.conftest import _truncate_all
-
-    _truncate_all(engine)
-    load_small_district(engine)
-    add_projects(engine, 3)
-    url = engine.url.render_as_string(hide_password=False)
+@contextmanager
+def _serve(url: str) -> Iterator[str]:
+    """The app on ``url``, served by uvicorn on a free loopback port; yields its base URL."""
     port = _free_port()
     app = create_app(Settings(database_url=url, tile_url="none"))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -54,13 +50,26 @@ def served(engine: Engine) -> Iterator[dict[str, Any]]:
             break
         time.sleep(0.05)
     assert server.started, "uvicorn did not start"
-    yield {
-        "base": f"http://127.0.0.1:{port}",
-        "bureau": token(engine, "bureau")["Authorization"].split()[1],
-        "official": token(engine, "official")["Authorization"].split()[1],
-    }
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served(engine: Engine) -> Iterator[dict[str, Any]]:
+    from tests.conftest import _truncate_all
+
+    _truncate_all(engine)
+    load_small_district(engine)
+    add_projects(engine, 3)
+    with _serve(engine.url.render_as_string(hide_password=False)) as base:
+        yield {
+            "base": base,
+            "bureau": token(engine, "bureau")["Authorization"].split()[1],
+            "official": token(engine, "official")["Authorization"].split()[1],
+        }
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +145,15 @@ def test_readiness_map_needs_sign_in(served, browser) -> None:
     page.click("button[type=submit]")
     page.wait_for_selector(".leaflet-container")
     assert page.locator("path.gs-parcel.leaflet-interactive").count() == 5
+
+
+def test_demo_district_maps_run_without_errors(demo_url: str, demo_engine: Engine, browser) -> None:
+    """All 247 demo projects: clustered, and every page free of script errors."""
+    official = token(demo_engine, "official")["Authorization"].split()[1]
+    with _serve(demo_url) as base:
+        for path in ("/maps/projects", "/maps/readiness", "/maps/investors"):
+            page, errors, dialogs = _open(browser, base + path, official)
+            assert errors == [], path
+            assert not dialogs
+        page, errors, _ = _open(browser, base + "/maps/projects", official)
+        assert page.locator(".marker-cluster").count() > 0

@@ -9,6 +9,7 @@ Content-Security-Policy with the hashes of the page's own inline scripts comes w
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import re
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import folium
+import pyogrio
 from folium import plugins
 
 from geo_service.errors import ConfigurationError
@@ -135,7 +137,9 @@ def tile_hosts(settings: Settings) -> list[str]:
 
 
 def new_map(defn: MapDefinition, settings: Settings, bounds: list[list[float]] | None) -> Any:
-    m = folium.Map(tiles=None, control_scale=True, zoom_start=13, location=[33.72, 114.9])
+    # max_zoom on the map itself: without a tile layer Leaflet has none, and clustering needs one
+    m = folium.Map(tiles=None, control_scale=True, location=None)
+    m.options["max_zoom"] = 20
     m.default_js = [("leaflet", LOCAL_ASSETS["leaflet.js"])]
     m.default_css = [("leaflet_css", LOCAL_ASSETS["leaflet.css"])]
     fig: Any = m.get_root()
@@ -152,9 +156,19 @@ def new_map(defn: MapDefinition, settings: Settings, bounds: list[list[float]] |
             control=False,
         ).add_to(m)
     Assets().add_to(m)
+    bounds = bounds or district_bounds(settings.district_boundary)
     if bounds:
         m.fit_bounds(bounds, max_zoom=17)
     return m
+
+
+@functools.lru_cache(maxsize=4)
+def district_bounds(path: Path) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of the configured district: the view of an empty map."""
+    if not path.exists():
+        return None
+    minx, miny, maxx, maxy = pyogrio.read_info(path)["total_bounds"]
+    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
 def finish(m: Any, settings: Settings) -> Page:
