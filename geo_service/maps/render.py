@@ -403,7 +403,7 @@ def readiness_props(defn: MapDefinition, p: Mapping[str, Any]) -> dict[str, Any]
         "code": p.get("code"),
         "name": p.get("name"),
         "zone": p.get("zone_name") or p.get("zone"),
-        "area_mu": p.get("area_mu"),
+        "area_mu": mu(p.get("area_mu")),
         "supply_stage": defn.vocab("supply_stages", p.get("supply_stage")),
         "met_text": f"{p.get('met', 0)}/{len(CONDITIONS)}",
         "cat": category(p),
@@ -595,10 +595,15 @@ def fits(props: Mapping[str, Any], q: FitQuery, fit_def: Mapping[str, Any]) -> b
     return True
 
 
+def mu(value: Any) -> str:
+    """亩 as shown to people: always 2 decimals."""
+    return "" if value is None else f"{float(value):.2f}"
+
+
 def readiness_summary(defn: MapDefinition, met: int) -> str:
     names = "、" if defn.lang == "zh" else ", "
     conds = names.join(defn.vocab("conditions", c) for c in CONDITIONS)
-    head = defn.vocab("categories", "net_land") if met == len(CONDITIONS) else f"{met}/5"
+    head = defn.vocab("readiness_words", "net_land") if met == len(CONDITIONS) else f"{met}/5"
     return f"{head}: {conds}" if met == len(CONDITIONS) else head
 
 
@@ -609,8 +614,8 @@ def investor_props(
         "code": p.get("code"),
         "name": p.get("name"),
         "zone": p.get("zone_name") or p.get("zone"),
-        "area_mu": p.get("area_mu"),
-        "land_use": p.get("land_use"),
+        "area_mu": mu(p.get("area_mu")),
+        "land_use": defn.vocab("land_uses", p.get("land_use")),
         "industry": p.get("industry"),
         "supply_stage": defn.vocab("supply_stages", p.get("supply_stage")),
         "readiness": readiness_summary(defn, int(p.get("met") or 0)),

@@ -77,7 +77,7 @@
       onEachFeature: function (f, layer) {
         if (spec.popup) {
           layer.bindPopup(function () { return GS.popupHtml(spec.popup, f.properties, false); },
-            { maxWidth: 440 });
+            { maxWidth: 440, maxHeight: 360 });
         }
         if (spec.tooltip) layer.bindTooltip(val(f.properties[spec.tooltip], false), { sticky: true });
         if (spec.searchable) GS.index[String(f.properties.code)] = layer;
@@ -135,7 +135,7 @@
           var layer = GS.index[GS.esc(code)];
           if (layer) {
             map.fitBounds(layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng()]),
-              { maxZoom: 17 });
+              { maxZoom: 17, animate: false });  // settle first, so the popup pans into view
             layer.openPopup();
             return;
           }
