@@ -426,11 +426,9 @@ def run_import(
             raise ImportRejected(_rejected(report, problems), extra=_extra(report, problems))
         say("writing")
         wkb = shapely.to_wkb(geoms, hex=True, output_dimension=2)
-        rows = pd.DataFrame({"code": codes, "wkb": wkb, **values}).to_dict("records")
-        for r in rows:
-            for k, v in r.items():
-                if isinstance(v, float) and np.isnan(v):
-                    r[k] = None
+        columns = {"code": codes, "wkb": wkb, **values}
+        cells = zip(*map(_nullable, columns.values()), strict=True)
+        rows = [dict(zip(columns, t, strict=True)) for t in cells]
         try:
             result = writes.merge_layer(session, kind, rows, columns=present)
             writes.after_merge(session, kind, result)
@@ -483,6 +481,12 @@ def run_import(
         )
         session.commit()
     return report
+
+
+def _nullable(values: Any) -> list[Any]:
+    """A column as a list with NaN/NaT as None (vectorised; lists and dicts stay as they are)."""
+    col = pd.Series(values, dtype=object)
+    return col.where(col.notna(), None).tolist()
 
 
 def _rejected(report: ImportReport, problems: list[str]) -> str:

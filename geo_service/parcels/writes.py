@@ -241,13 +241,16 @@ def mark_near_infrastructure(session: Session, *, codes: list[str], within_m: fl
     """Mark parcels within reach of these features for re-checking (one statement)."""
     if not codes:
         return
+    # the && prefilter uses the parcels' GiST index: the feature's box grown by the distance in
+    # degrees of longitude at its poleward edge (the larger of the two); then the exact test in m
     session.execute(
         text(
             """UPDATE parcels p SET needs_check = true
-            WHERE NOT p.needs_check AND EXISTS (
-              SELECT 1 FROM infrastructure i
-              WHERE i.code = ANY(:codes)
-                AND ST_DWithin(i.geom::geography, p.geom::geography, :within))"""
+            FROM infrastructure i
+            WHERE i.code = ANY(:codes) AND NOT p.needs_check
+              AND p.geom && ST_Expand(i.geom, :within / 111000.0
+                    / cos(radians(least(80, greatest(abs(ST_YMin(i.geom)), abs(ST_YMax(i.geom)))))))
+              AND ST_DWithin(i.geom::geography, p.geom::geography, :within)"""
         ),
         {"codes": codes, "within": within_m},
     )
