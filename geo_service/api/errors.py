@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -107,6 +107,12 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _browser_on_a_map(request: Request) -> bool:
+    return request.url.path.startswith("/maps/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_middleware(BodySizeLimit)
     original_openapi = app.openapi
@@ -119,7 +125,13 @@ def install(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(GeoServiceError)
-    async def _domain(_: Request, e: GeoServiceError) -> JSONResponse:
+    async def _domain(request: Request, e: GeoServiceError) -> Response:
+        if e.status in (401, 403) and _browser_on_a_map(request):
+            # a person opening a map gets the sign-in form (same status), not a JSON body
+            from geo_service.api.routes.maps import login_page
+
+            next_ = request.url.path if request.method == "GET" else None
+            return login_page(message=e.public, next_=next_, status=e.status)
         headers = {"Retry-After": "5"} if e.status == 503 else None
         if e.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}

@@ -150,11 +150,19 @@ def _safe_next(next_: str | None) -> str:
     return "/maps/readiness"
 
 
+def login_page(*, message: str = "", next_: str | None = None, status: int = 200) -> HTMLResponse:
+    """The sign-in form; also what a browser sees instead of a bare 401/403 on a map page."""
+    body = _LOGIN.format(msg=esc(message), next=esc(_safe_next(next_)))
+    headers = {"Content-Security-Policy": _LOGIN_CSP, "Cache-Control": "no-store"}
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
 @router.get("/maps/login", response_class=HTMLResponse, responses=HTML)
 def login_form(next: Annotated[str | None, Query(max_length=500)] = None) -> HTMLResponse:
     """A sign-in page that keeps the API token in an HttpOnly cookie for the map pages."""
-    body = _LOGIN.format(msg="", next=esc(_safe_next(next)))
-    return HTMLResponse(body, headers={"Content-Security-Policy": _LOGIN_CSP})
+    return login_page(next_=next)
 
 
 @router.post("/maps/login", response_class=HTMLResponse, responses=HTML)
