@@ -247,6 +247,10 @@ def serve(
         ("/maps/projects", "officials"),
     ):
         out.print(f"  {who:12} http://{h}:{p}{path}")
+    out.print(
+        "  staff maps need a token: geo-service token create --role bureau|official --name NAME,"
+        f" then sign in at http://{h}:{p}/maps/login"
+    )
     uvicorn.run(
         "geo_service.api.app:create_app",
         factory=True,
