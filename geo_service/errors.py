@@ -6,6 +6,7 @@ message and exits non-zero. Internal detail (SQL, stack) never goes into ``publi
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 
@@ -87,3 +88,17 @@ class SchemaOutdated(GeoServiceError):
 
 class ConfigurationError(GeoServiceError):
     title = "Configuration error"
+
+
+def check_version(current: int, expected: Collection[int], *, what: str = "the record") -> None:
+    """StaleVersion (412, with the current version) unless ``expected`` names ``current``.
+
+    ``expected`` are the versions of the request's If-Match; one check for every editable record.
+    """
+    if current not in expected:
+        raise StaleVersion(
+            f"{what} changed since you read it: it is at version {current}, your If-Match names "
+            + ", ".join(str(v) for v in sorted(expected))
+            + "; GET it again, re-apply your change and send the new ETag",
+            extra={"current_version": current, "current_etag": f'"{current}"'},
+        )

@@ -78,3 +78,9 @@ def token(engine: Engine, role: str, name: str | None = None) -> dict[str, str]:
     with transaction(engine) as s:
         secret = create_token(s, role=role, name=name or f"test-{role}", actor="test")
     return {"Authorization": f"Bearer {secret}"}
+
+
+def patch_current(client: Any, url: str, *, json: dict[str, Any], headers: dict[str, str]) -> Any:
+    """PATCH as a careful client does: read the record's ETag first and send it as If-Match."""
+    etag = client.get(url, headers=headers).headers.get("etag")
+    return client.patch(url, json=json, headers={**headers, **({"If-Match": etag} if etag else {})})

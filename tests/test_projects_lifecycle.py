@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from tests.helpers import token
+from tests.helpers import patch_current, token
 
 
 def project(code: str = "P-1", **over: Any) -> dict[str, Any]:
@@ -77,7 +77,7 @@ def test_the_public_gets_401_on_every_ledger_read(
 
 
 def _patch(client: TestClient, headers: dict[str, str], **body: Any) -> Any:
-    return client.patch("/api/v1/projects/P-1", json=body, headers=headers)
+    return patch_current(client, "/api/v1/projects/P-1", json=body, headers=headers)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from tests.helpers import token
+from tests.helpers import patch_current, token
 
 STARTED = {"status": "started", "signed_on": "2026-01-05", "actual_start": "2026-01-10"}
 
@@ -122,7 +122,8 @@ def test_a_problem_past_its_deadline_is_red_until_resolved(
     ).json()
     assert od["features"] == []
 
-    r = client.patch(
+    r = patch_current(
+        client,
         "/api/v1/problems/Q-1",
         json={"status": "resolved", "resolution": "临时用电已接通", "resolved_on": "2026-05-05"},
         headers=h,
@@ -150,18 +151,20 @@ def test_problem_lifecycle_is_enforced(
     assert r.json()["status"] == "open"
     url = f"/api/v1/problems/{code}"
 
-    r = client.patch(url, json={"status": "resolved"}, headers=h)
+    r = patch_current(client, url, json={"status": "resolved"}, headers=h)
     assert r.status_code == 422 and "resolution" in r.json()["detail"]
-    assert client.patch(url, json={"status": "in_progress"}, headers=h).status_code == 200
-    r = client.patch(url, json={"status": "open"}, headers=h)
+    assert patch_current(client, url, json={"status": "in_progress"}, headers=h).status_code == 200
+    r = patch_current(client, url, json={"status": "open"}, headers=h)
     assert r.status_code == 422 and "cannot go back" in r.json()["detail"]
-    r = client.patch(
+    r = patch_current(
+        client,
         url,
         json={"status": "resolved", "resolution": "已完成", "resolved_on": "2026-03-01"},
         headers=h,
     )
     assert r.status_code == 422 and "before the day the problem was found" in r.json()["detail"]
-    r = client.patch(
+    r = patch_current(
+        client,
         url,
         json={"status": "resolved", "resolution": "已完成", "resolved_on": "2026-04-11"},
         headers=h,
@@ -200,9 +203,12 @@ def test_problem_figures_in_stats(client: TestClient, h: dict[str, str]) -> None
             headers=h,
         )  # fmt: skip
         if i < 4:
-            client.patch(f"/api/v1/problems/{code}", json={"status": "in_progress"}, headers=h)
+            patch_current(
+                client, f"/api/v1/problems/{code}", json={"status": "in_progress"}, headers=h
+            )
         if resolved:
-            client.patch(
+            patch_current(
+                client,
                 f"/api/v1/problems/{code}",
                 json={"status": "resolved", "resolution": "ok", "resolved_on": resolved},
                 headers=h,

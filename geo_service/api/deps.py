@@ -21,9 +21,9 @@ from geo_service.errors import (
     Forbidden,
     InvalidInput,
     PreconditionRequired,
-    StaleVersion,
     TooLarge,
     Unauthorized,
+    check_version,
 )
 from geo_service.settings import Settings
 
@@ -151,17 +151,25 @@ class IfMatch:
 
     def check(self, current_version: int) -> None:
         """StaleVersion (412, with the current version) unless the header names it."""
-        if current_version not in self.versions:
-            raise StaleVersion(
-                f"the record changed since you read it: it is at version {current_version}, "
-                "your If-Match names "
-                + ", ".join(str(v) for v in sorted(self.versions))
-                + "; GET it again, re-apply your change and send the new ETag",
-                extra={"current_version": current_version, "current_etag": etag(current_version)},
-            )
+        check_version(current_version, self.versions)
 
 
 IfMatchDep = Annotated[IfMatch, Depends(IfMatch)]
+
+
+def optional_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(max_length=200, description='optional: the ETag of your last GET, e.g. "3"'),
+    ] = None,
+) -> frozenset[int] | None:
+    """For appends that lose nothing (an attestation adds a record): checked only when sent."""
+    if if_match is None or if_match.strip() in ("", "*"):
+        return None
+    return _parse_if_match(if_match)
+
+
+OptionalIfMatchDep = Annotated[frozenset[int] | None, Depends(optional_if_match)]
 
 
 def check_if_match(request: Request, current_version: int) -> None:

@@ -6,6 +6,7 @@ audited. Status changes go through :mod:`geo_service.projects.lifecycle`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from geo_service import audit
-from geo_service.errors import InvalidGeometry, InvalidInput, NotFound, StaleVersion
+from geo_service.errors import InvalidGeometry, InvalidInput, NotFound, check_version
 from geo_service.parcels.models import Parcel
 from geo_service.projects import lifecycle
 from geo_service.projects.models import (
@@ -128,13 +129,11 @@ def create_project(session: Session, *, body: ProjectCreate, actor: str) -> Proj
 
 
 def update_project(
-    session: Session, *, code: str, body: ProjectUpdate, actor: str, if_match: int | None = None
+    session: Session, *, code: str, body: ProjectUpdate, actor: str, if_match: Collection[int]
 ) -> Project:
+    """Change the fields sent, if the project is still at a version the caller read."""
     p = get_by_code(session, code, for_update=True)
-    if if_match is not None and if_match != p.version:
-        raise StaleVersion(
-            f"project {code} is at version {p.version}, not {if_match}; reload it and retry"
-        )
+    check_version(p.version, if_match, what=f"project {code}")
     changes = body.model_dump(exclude_unset=True, exclude={"parcel", "geometry"})
     for required in ("name", "year", "domain", "total_investment_wan", "status"):
         if required in changes and changes[required] is None:

@@ -4,6 +4,7 @@ open → in_progress → resolved (resolution text and date required), escalated
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from geo_service import audit
-from geo_service.errors import InvalidInput, NotFound, StaleVersion
+from geo_service.errors import InvalidInput, NotFound, check_version
 from geo_service.projects.edits import get_by_code
 from geo_service.projects.models import PROBLEM_STATUSES, Problem, Project, Visit
 from geo_service.projects.schemas import ProblemIn, ProblemUpdate
@@ -95,7 +96,7 @@ def create_problem(
 
 
 def update_problem(
-    session: Session, *, code: str, body: ProblemUpdate, actor: str, if_match: int | None = None
+    session: Session, *, code: str, body: ProblemUpdate, actor: str, if_match: Collection[int]
 ) -> Problem:
     """Move a problem forward (open → in_progress → resolved) or reassign it."""
     pr = session.execute(
@@ -103,10 +104,7 @@ def update_problem(
     ).scalar_one_or_none()
     if pr is None:
         raise NotFound(f"no problem with code {code!r}; list them with GET /api/v1/problems")
-    if if_match is not None and if_match != pr.version:
-        raise StaleVersion(
-            f"problem {code} is at version {pr.version}, not {if_match}; reload it and retry"
-        )
+    check_version(pr.version, if_match, what=f"problem {code}")
     before = snapshot(pr)
     changes = body.model_dump(exclude_unset=True)
     for k in ("status", "assignee_unit", "assignee_leader", "deadline", "escalated"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.audit import record
-from geo_service.errors import InvalidInput, NotFound, StaleVersion
+from geo_service.errors import InvalidInput, NotFound, check_version
 from geo_service.readiness import rules
 from geo_service.readiness.engine import check_parcels
 from geo_service.readiness.models import ConditionOverride
@@ -173,17 +173,6 @@ def history(
     return {"parcel": p["code"], "items": [dict(i) for i in items], "total": int(total)}
 
 
-def _check_if_match(if_match: str | None, version: int, code: str) -> None:
-    if if_match is None:
-        return
-    tags = [t.strip().removeprefix("W/").strip('"') for t in if_match.split(",")]
-    if "*" not in tags and str(version) not in tags:
-        raise StaleVersion(
-            f"parcel {code!r} changed (version {version}); GET it again and retry with "
-            f'If-Match: "{version}"'
-        )
-
-
 def attest(
     session: Session,
     *,
@@ -196,12 +185,13 @@ def attest(
     evidence: dict[str, Any],
     actor: str,
     settings: Settings,
-    if_match: str | None = None,
+    if_match: Collection[int] | None = None,
 ) -> dict[str, Any]:
     """Record the bureau's attestation/override and re-check the parcel at once (audited)."""
     check_condition(condition)
     p = _parcel(session, code, published_only=False)
-    _check_if_match(if_match, p["version"], code)
+    if if_match is not None:
+        check_version(p["version"], if_match, what=f"parcel {code}")
     now = session.execute(text("SELECT now()")).scalar_one()
     if expires_at is not None and expires_at <= now:
         raise InvalidInput(

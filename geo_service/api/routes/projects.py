@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from geo_service.api.deps import PageDep, SessionDep, SettingsDep, require
+from geo_service.api.deps import IfMatchDep, PageDep, SessionDep, SettingsDep, require
 from geo_service.api.responses import GeoJSONResponse, feature_collection
 from geo_service.auth.tokens import Principal
 from geo_service.errors import InvalidInput
@@ -41,16 +41,6 @@ AsOfQ = Annotated[
     date | None,
     Query(description="evaluate the slow/overdue rules as of this date (default today)"),
 ]
-IfMatch = Annotated[str | None, Header(description="the ETag of the version you edited")]
-
-
-def _version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    try:
-        return int(if_match.strip().removeprefix("W/").strip('"'))
-    except ValueError:
-        raise InvalidInput(f"If-Match {if_match!r} is not an ETag this service gave out") from None
 
 
 def _feature(session: SessionDep, settings: SettingsDep, code: str, status: int = 200) -> Any:
@@ -148,11 +138,11 @@ def update_project(
     session: SessionDep,
     settings: SettingsDep,
     principal: Annotated[Principal, OFFICIAL],
-    if_match: IfMatch = None,
+    if_match: IfMatchDep,
 ) -> Any:
-    """Change the fields sent; a status change must follow the lifecycle (422 says why not)."""
+    """Change the fields sent (If-Match required); a status change must follow the lifecycle."""
     edits.update_project(
-        session, code=code, body=body, actor=principal.actor, if_match=_version(if_match)
+        session, code=code, body=body, actor=principal.actor, if_match=if_match.versions
     )
     return _feature(session, settings, code)
 
@@ -303,8 +293,12 @@ def create_problem(
 
 
 @router.get("/problems/{code}", dependencies=[INTERNAL])
-def get_problem(code: str, session: SessionDep, as_of: AsOfQ = None) -> dict[str, Any]:
-    return problems.get_problem(session, code=code, as_of=as_of)
+def get_problem(
+    code: str, session: SessionDep, response: Response, as_of: AsOfQ = None
+) -> dict[str, Any]:
+    out = problems.get_problem(session, code=code, as_of=as_of)
+    response.headers["ETag"] = f'"{out["version"]}"'
+    return out
 
 
 @router.patch("/problems/{code}")
@@ -313,13 +307,16 @@ def update_problem(
     body: ProblemUpdate,
     session: SessionDep,
     principal: Annotated[Principal, OFFICIAL],
-    if_match: IfMatch = None,
+    if_match: IfMatchDep,
+    response: Response,
 ) -> dict[str, Any]:
     """Move a problem forward (resolving needs resolution and resolved_on) or reassign it."""
     problems.update_problem(
-        session, code=code, body=body, actor=principal.actor, if_match=_version(if_match)
+        session, code=code, body=body, actor=principal.actor, if_match=if_match.versions
     )
-    return problems.get_problem(session, code=code)
+    out = problems.get_problem(session, code=code)
+    response.headers["ETag"] = f'"{out["version"]}"'
+    return out
 
 
 @router.post("/problems/escalate")

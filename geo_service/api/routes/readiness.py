@@ -6,10 +6,17 @@ import io
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from geo_service.api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep, require
+from geo_service.api.deps import (
+    OptionalIfMatchDep,
+    PageDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    require,
+)
 from geo_service.auth.tokens import Principal
 from geo_service.errors import InvalidInput
 from geo_service.readiness import queries, report
@@ -62,7 +69,7 @@ def put_condition(
     session: SessionDep,
     settings: SettingsDep,
     principal: Bureau,
-    if_match: Annotated[str | None, Header(description='the parcel\'s ETag, e.g. "3"')] = None,
+    if_match: OptionalIfMatchDep,
 ) -> Any:
     """Attest or override one condition (status, reason, document, optional expiry).
 
