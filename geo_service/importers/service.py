@@ -425,9 +425,9 @@ def run_import(
             problems = chk.problems
             raise ImportRejected(_rejected(report, problems), extra=_extra(report, problems))
         say("writing")
-        wkb = shapely.to_wkb(geoms, hex=True, output_dimension=2)
-        columns = {"code": codes, "wkb": wkb, **values}
-        cells = zip(*map(_nullable, columns.values()), strict=True)
+        wkb = shapely.to_wkb(geoms, output_dimension=2)
+        columns = {"code": codes, "wkb": list(wkb), **{k: _nullable(v) for k, v in values.items()}}
+        cells = zip(*columns.values(), strict=True)
         rows = [dict(zip(columns, t, strict=True)) for t in cells]
         try:
             result = writes.merge_layer(session, kind, rows, columns=present)

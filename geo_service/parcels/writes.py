@@ -1,9 +1,10 @@
 """Set-based writes of land layers: upsert by code in the caller's transaction.
 
-Rows arrive as dicts with a ``wkb`` key (hex WKB, lon/lat EPSG:4490) from the demo loader, the
-file importers and the API alike, so there is one write path for each layer. Rows are COPYed into
-a temporary staging table and merged with ONE ``INSERT … ON CONFLICT (code) DO UPDATE`` statement,
-so 100 000 parcels cost one round trip of data and one statement, not 100 000 executes.
+Rows arrive as dicts with a ``wkb`` key (WKB bytes or hex, lon/lat EPSG:4490) from the demo
+loader, the file importers and the API alike, so there is one write path for each layer. Rows are
+COPYed into a temporary staging table and merged with ONE ``INSERT … ON CONFLICT (code) DO
+UPDATE`` statement, so 100 000 parcels cost one round trip of data and one statement, not 100 000
+executes.
 
 A row whose values (and geometry, to within 1e-9°, about 0.1 mm) equal the stored ones is left
 alone: its version does not move and it is counted as unchanged.
@@ -140,10 +141,15 @@ def _jsonish(v: Any) -> Any:
     return json.dumps(v, ensure_ascii=False)
 
 
+def _wkb(value: bytes | str) -> bytes:
+    """WKB as bytes (callers may hand hex text)."""
+    return bytes.fromhex(value) if isinstance(value, str) else value
+
+
 def _stage(session: Session, layer: Layer, rows: Sequence[Mapping[str, Any]]) -> str:
     """COPY the rows into a temporary table that disappears with the transaction."""
     name = f"_stage_{layer.table}"
-    cols = [("code", "text"), ("wkb", "text"), *((c.name, c.pg_type) for c in layer.cols)]
+    cols = [("code", "text"), ("wkb", "bytea"), *((c.name, c.pg_type) for c in layer.cols)]
     session.execute(text(f"DROP TABLE IF EXISTS {name}"))
     session.execute(
         text(f"CREATE TEMP TABLE {name} ({', '.join(f'{n} {t}' for n, t in cols)}) ON COMMIT DROP")
@@ -159,6 +165,8 @@ def _stage(session: Session, layer: Layer, rows: Sequence[Mapping[str, Any]]) ->
                 [
                     (_jsonish(r.get(n)) if n in json_cols else r.get(n))
                     if n not in ("code", "wkb")
+                    else _wkb(r[n])
+                    if n == "wkb"
                     else r[n]
                     for n, _ in cols
                 ]
@@ -187,7 +195,7 @@ def merge_layer(
     present = {c.name for c in layer.cols} if columns is None else set(columns)
     stage = _stage(session, layer, data)
     t = layer.table
-    geom = "ST_SetSRID(ST_GeomFromWKB(decode(s.wkb, 'hex')), 4490)"
+    geom = "ST_SetSRID(ST_GeomFromWKB(s.wkb), 4490)"
     if layer.multi:  # invalid input is refused by the CHECK, never silently fixed
         geom = f"ST_Multi({geom})"
     targets = [c.column for c in layer.cols]
