@@ -11,35 +11,65 @@ import typer
 export_app = typer.Typer(no_args_is_help=True, help="Files for GIS and Excel users.")
 
 FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="geojson, gpkg, shp (a .zip), kml, xlsx or csv")
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="geojson, gpkg, shp (--out x.shp: the Shapefile set; x.zip: one zip), kml, xlsx, csv",
+    ),
 ]
-OutOpt = Annotated[Path, typer.Option("--out", "-o", help="file to write")]
+OutOpt = Annotated[
+    Path, typer.Option("--out", "-o", help="file to write; its folder must exist already")
+]
 PublicOpt = Annotated[
     bool, typer.Option("--public", help="only what the public may see (published, public fields)")
 ]
 
 
+def _out_file(what: str, fmt: str, out_path: Path) -> Path:
+    """The file to write for ``--out``; InvalidInput saying what is wrong with it."""
+    from geo_service.errors import InvalidInput
+    from geo_service.exports.service import check_out_path
+
+    if fmt == "shp":
+        if out_path.is_dir():
+            out_path = out_path / f"{what}.zip"  # a folder: the zip goes into it
+        elif out_path.suffix.lower() not in (".shp", ".zip"):
+            raise InvalidInput(
+                f"--out {out_path}: a Shapefile export is written as a .shp (with its .shx, .dbf, "
+                ".prj and .cpg beside it) or as one .zip; end the name in .shp or .zip"
+            )
+    check_out_path(out_path)
+    return out_path
+
+
 def _run(what: str, fmt: str, out_path: Path, public: bool = False) -> None:
+    import pyogrio.errors
+
     from geo_service.cli import _engine, _settings, friendly_errors, out
+    from geo_service.errors import InvalidInput
     from geo_service.exports import FORMATS, export
 
     settings = _settings()
     with friendly_errors():
         if fmt not in FORMATS:
-            from geo_service.errors import InvalidInput
-
             raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+        out_path = _out_file(what, fmt, out_path)
         t0 = time.perf_counter()
-        with out.status(f"exporting {what}…"):
-            n = export(
-                _engine(settings),
-                what=what,
-                fmt=fmt,
-                out=out_path,
-                public=public,
-                fields=settings.public_parcel_fields,
-                chunk_rows=settings.export_chunk_rows,
-            )
+        try:
+            with out.status(f"exporting {what}…"):
+                n = export(
+                    _engine(settings),
+                    what=what,
+                    fmt=fmt,
+                    out=out_path,
+                    public=public,
+                    fields=settings.public_parcel_fields,
+                    chunk_rows=settings.export_chunk_rows,
+                )
+        except (OSError, pyogrio.errors.DataSourceError) as e:
+            reason = getattr(e, "strerror", None) or str(e).splitlines()[0]
+            raise InvalidInput(f"--out {out_path}: cannot write there ({reason})") from None
     out.print(f"{n} {what} → {out_path} ({time.perf_counter() - t0:.1f} s)", highlight=False)
 
 

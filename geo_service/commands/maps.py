@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
         from geo_service.cli import _engine, _settings, err, friendly_errors, out
         from geo_service.db.engine import transaction
         from geo_service.errors import InvalidInput
+        from geo_service.exports.service import check_out_path
         from geo_service.maps import data, pages
         from geo_service.maps.render import inline_assets
 
@@ -29,12 +30,9 @@ def register(app: typer.Typer) -> None:
         with friendly_errors():
             if name not in ("readiness", "investors", "projects"):
                 raise InvalidInput(f"unknown map {name!r}; choose readiness, investors or projects")
+            check_out_path(out_path)
             if out_path.suffix.lower() not in (".html", ".htm"):
                 raise InvalidInput(f"--out {out_path} must end in .html")
-            if not out_path.parent.exists():
-                raise InvalidInput(
-                    f"--out folder {out_path.parent} does not exist; create it first"
-                )
             with transaction(_engine(settings)) as s:
                 if name == "readiness":
                     page = pages.readiness_page(
@@ -50,7 +48,11 @@ def register(app: typer.Typer) -> None:
                     )
             html = inline_assets(page.html)
             tmp = out_path.with_suffix(out_path.suffix + ".tmp")
-            tmp.write_text(html, encoding="utf-8")
-            tmp.replace(out_path)
+            try:
+                tmp.write_text(html, encoding="utf-8")
+                tmp.replace(out_path)
+            except OSError as e:
+                tmp.unlink(missing_ok=True)
+                raise InvalidInput(f"--out {out_path}: cannot write there ({e.strerror})") from None
         out.print(f"wrote {out_path} ({len(html.encode()) / 1e6:.2f} MB)", highlight=False)
         err.print("the file needs no network except for base tiles (GEO_SERVICE_TILE_URL)")

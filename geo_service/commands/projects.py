@@ -23,7 +23,7 @@ def import_projects_command(
     actor: Annotated[str, typer.Option(help="who is importing (for the audit trail)")] = "cli",
 ) -> None:
     """Create/update projects by 项目编号 from an edited ledger; any bad cell → nothing written."""
-    from geo_service.cli import _engine, _settings, friendly_errors, out
+    from geo_service.cli import _engine, _settings, err, friendly_errors, out
     from geo_service.db.engine import transaction
     from geo_service.projects.ledger_xlsx import import_ledger
 
@@ -43,7 +43,11 @@ def import_projects_command(
         highlight=False,
     )
     if res["ignored_columns"]:
-        out.print(f"ignored columns: {', '.join(res['ignored_columns'])}", highlight=False)
+        err.print(
+            f"note: {len(res['ignored_columns'])} column(s) are not ledger columns and were not "
+            f"read: {', '.join(res['ignored_columns'])}",
+            highlight=False,
+        )
 
 
 def export_ledger_command(
@@ -53,17 +57,23 @@ def export_ledger_command(
     """Write the ledger (项目台账 + 问题清单) as XLSX with Chinese headers."""
     from geo_service.cli import _engine, _settings, friendly_errors, out
     from geo_service.db.engine import transaction
+    from geo_service.exports.service import check_out_path
     from geo_service.projects.ledger_xlsx import export_ledger
 
     settings = _settings()
     with friendly_errors():
+        check_out_path(out_path)
         if out_path.suffix.lower() != ".xlsx":
             raise InvalidInput(f"--out {out_path}: the ledger is written as .xlsx")
         with transaction(_engine(settings)) as s:
             data = export_ledger(s, year=year or settings.ledger_year)
         tmp = out_path.with_suffix(".xlsx.part")
-        tmp.write_bytes(data)
-        tmp.replace(out_path)
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(out_path)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise InvalidInput(f"--out {out_path}: cannot write there ({e.strerror})") from None
     out.print(f"wrote {out_path} ({len(data)} bytes)", highlight=False)
 
 

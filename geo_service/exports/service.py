@@ -11,6 +11,7 @@ back (an exported file imported again changes nothing); XLSX carries Chinese hea
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import tempfile
 import zipfile
@@ -26,8 +27,13 @@ import shapely
 from sqlalchemy import Engine, text
 
 from geo_service.errors import InvalidInput
+from geo_service.projects import lifecycle
+from geo_service.projects.ledger_xlsx import COLUMNS as LEDGER_COLUMNS
+from geo_service.projects.ledger_xlsx import DOMAIN_ZH
+from geo_service.projects.ledger_xlsx import SHEET as LEDGER_SHEET
+from geo_service.projects.ledger_xlsx import Column as LedgerColumn
 from geo_service.spatial import SQM_PER_MU, STORAGE_SRID
-from geo_service.text import xlsx_cells
+from geo_service.text import csv_cell, xlsx_cells
 
 WHATS = ("parcels", "projects", "readiness")
 
@@ -45,6 +51,7 @@ FORMATS: dict[str, Format] = {
     for f in (
         Format("geojson", ".geojson", "application/geo+json", "GeoJSON"),
         Format("gpkg", ".gpkg", "application/geopackage+sqlite3", "GPKG"),
+        # a .zip holding the set; with an --out ending in .shp the set itself
         Format("shp", ".zip", "application/zip", "ESRI Shapefile"),
         Format("kml", ".kml", "application/vnd.google-earth.kml+xml", "KML"),
         Format(
@@ -76,24 +83,26 @@ _NET_LAND = """LEFT JOIN LATERAL (
     SELECT count(*) FILTER (WHERE c.status = 'met') = 5 AS net_land
     FROM parcel_conditions c WHERE c.parcel_id = p.id) nl ON true"""
 
-_PROJECT_COLS: tuple[tuple[str, str, str], ...] = (
-    ("code", "p.code", "项目编号"),
-    ("name", "p.name", "项目名称"),
-    ("year", "p.year", "年度"),
-    ("domain", "p.domain", "领域"),
-    ("industry", "p.industry", "行业"),
-    ("status", "p.status", "状态"),
-    ("total_investment_wan", "p.total_investment_wan::float8", "总投资(万元)"),
-    ("planned_investment_wan", "p.planned_investment_wan::float8", "年度计划投资(万元)"),
-    ("completed_wan", "p.completed_wan::float8", "已完成投资(万元)"),
-    ("leader", "p.leader", "分包领导"),
-    ("responsible_unit", "p.responsible_unit", "责任单位"),
-    ("planned_start", "to_char(p.planned_start, 'YYYY-MM-DD')", "计划开工"),
-    ("actual_start", "to_char(p.actual_start, 'YYYY-MM-DD')", "实际开工"),
-    ("planned_completion", "to_char(p.planned_completion, 'YYYY-MM-DD')", "计划竣工"),
-    ("actual_completion", "to_char(p.actual_completion, 'YYYY-MM-DD')", "实际竣工"),
-    ("parcel", "pa.code", "地块编号"),
+
+def _project_expr(c: LedgerColumn) -> str:
+    if c.field == "parcel_code":
+        return "pa.code"
+    if c.field in ("lon", "lat"):
+        fn = "ST_X" if c.field == "lon" else "ST_Y"
+        return f"round({fn}(ST_PointOnSurface(p.geom))::numeric, 7)::float8"
+    if c.kind == "date":
+        return f"to_char(p.{c.field}, 'YYYY-MM-DD')"
+    if c.kind == "money":
+        return f"p.{c.field}::float8"
+    return f"p.{c.field}"
+
+
+#: the ledger's own columns (projects/ledger_xlsx.py): an exported file is a ledger that
+#: ``geo-service import projects`` reads back (XLSX headers 项目编号 …, CSV/GIS keys code …)
+_PROJECT_COLS: tuple[tuple[str, str, str], ...] = tuple(
+    (c.field, _project_expr(c), c.header) for c in LEDGER_COLUMNS
 )
+_PROJECT_KINDS = {c.field: c.kind for c in LEDGER_COLUMNS}
 
 _CONDITION_ZH = {
     "water": "通水",
@@ -130,6 +139,10 @@ _SHP_NAMES = {  # Shapefile field names are at most 10 characters
     "planned_completion": "plan_compl",
     "actual_completion": "act_compl",
     "checked_at": "checked",
+    "in_production_on": "in_prod_on",
+    "attracted_this_year": "attracted",
+    "source_region": "src_region",
+    "parcel_code": "parcel",
 }
 
 
@@ -143,7 +156,7 @@ class Query:
 
 #: DBF text holds at most 254 bytes: long JSON and free text stay out of Shapefiles (an absent
 #: column is kept as it is on re-import, so the round trip still changes nothing)
-_NOT_IN_SHP = {"indicators", "notes"}
+_NOT_IN_SHP = {"indicators", "notes", "description"}
 
 
 def build_query(what: str, *, public: bool, fields: list[str], shp: bool = False) -> Query:
@@ -163,6 +176,8 @@ def build_query(what: str, *, public: bool, fields: list[str], shp: bool = False
         geom, gtype = "p.geom", "MultiPolygon"
     elif what == "projects":
         cols = _PROJECT_COLS
+        if shp:
+            cols = tuple(c for c in cols if c[0] not in _NOT_IN_SHP)
         frm = "FROM projects p LEFT JOIN parcels pa ON pa.id = p.parcel_id"
         # a Shapefile holds one geometry type: projects become points there
         geom = "ST_PointOnSurface(p.geom)" if shp else "p.geom"
@@ -193,6 +208,23 @@ def _gdf(df: pd.DataFrame) -> gpd.GeoDataFrame:
     )
 
 
+def check_out_path(out: Path, *, option: str = "--out") -> None:
+    """Refuse an output path that cannot be written, saying what is wrong with it.
+
+    The folder must exist already (nothing creates folders on the user's behalf) and ``out``
+    must not be a folder itself.
+    """
+    if out.is_dir():
+        raise InvalidInput(f"{option} {out} is a folder; give the name of the file to write in it")
+    folder = out.parent
+    if not folder.exists():
+        raise InvalidInput(f"{option} folder {folder} does not exist; create it first")
+    if not folder.is_dir():
+        raise InvalidInput(f"{option} {out}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InvalidInput(f"{option} folder {folder} is not writable")
+
+
 def export(
     engine: Engine,
     *,
@@ -203,24 +235,43 @@ def export(
     fields: list[str] | None = None,
     chunk_rows: int = 20_000,
 ) -> int:
-    """Write ``what`` to ``out`` in format ``fmt``; returns the number of rows written."""
+    """Write ``what`` to ``out`` in format ``fmt``; returns the number of rows written.
+
+    The file is written beside ``out`` under a temporary name and moved into place when
+    complete, so a failed export leaves nothing behind. ``fmt="shp"`` writes a Shapefile set
+    (``.shp`` with ``.shx``, ``.dbf``, ``.prj``, ``.cpg`` beside it) when ``out`` ends in
+    ``.shp``, otherwise one ``.zip`` holding the set. ``out``'s folder must exist.
+    """
     if fmt not in FORMATS:
         raise InvalidInput(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
     f = FORMATS[fmt]
     q = build_query(what, public=public, fields=fields or [], shp=fmt == "shp")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.unlink(missing_ok=True)
-    if f.driver is None:
-        return _table(engine, q, fmt, out, chunk_rows)
-    if fmt == "shp":
-        return _shapefile_zip(engine, q, out, chunk_rows)
+    work = Path(tempfile.mkdtemp(prefix=".geo-export-", dir=out.parent))
+    try:
+        part = work / out.name
+        if f.driver is None:
+            n = _table(engine, q, fmt, part, chunk_rows)
+        elif fmt == "shp":
+            n = _shapefile(engine, q, part, chunk_rows)
+        else:
+            n = _gis(engine, q, f, part, chunk_rows)
+        if fmt == "shp" and out.suffix.lower() == ".shp":
+            _move_shapefile_set(work, out)
+        else:
+            os.replace(part, out)
+        return n
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _gis(engine: Engine, q: Query, f: Format, out: Path, chunk_rows: int) -> int:
     n = 0
     for i, df in enumerate(_chunks(engine, q.sql, chunk_rows)):
         pyogrio.write_dataframe(
             _gdf(df),
             out,
             driver=f.driver,
-            layer=what,
+            layer=q.what,
             append=i > 0,
             geometry_type=q.geometry_type,
             promote_to_multi=q.geometry_type == "MultiPolygon",
@@ -230,36 +281,51 @@ def export(
         empty = gpd.GeoDataFrame({k: pd.Series(dtype=object) for k, _, _ in q.cols})
         empty = empty.set_geometry(gpd.GeoSeries([], crs=STORAGE_SRID))
         pyogrio.write_dataframe(
-            empty, out, driver=f.driver, layer=what, geometry_type=q.geometry_type
+            empty, out, driver=f.driver, layer=q.what, geometry_type=q.geometry_type
         )
     return n
 
 
-def _shapefile_zip(engine: Engine, q: Query, out: Path, chunk_rows: int) -> int:
-    tmp = Path(tempfile.mkdtemp(prefix="geo-export-"))
-    try:
-        shp = tmp / f"{q.what}.shp"
-        n = 0
-        for i, df in enumerate(_chunks(engine, q.sql, chunk_rows)):
-            gdf = _gdf(df).rename(columns=_SHP_NAMES)
-            pyogrio.write_dataframe(
-                gdf,
-                shp,
-                driver="ESRI Shapefile",
-                encoding="UTF-8",  # writes the .cpg
-                append=i > 0,
-                geometry_type=q.geometry_type,
-                promote_to_multi=q.geometry_type == "MultiPolygon",
-            )
-            n += len(df)
-        if n == 0:
-            raise InvalidInput(f"no {q.what} to export; a Shapefile cannot be empty")
+#: the files of one Shapefile set; stale spatial indexes of an older set are removed too
+_SHP_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+_SHP_STALE = (".qix", ".sbn", ".sbx")
+
+
+def _move_shapefile_set(work: Path, out: Path) -> None:
+    for ext in _SHP_STALE:
+        out.with_suffix(ext).unlink(missing_ok=True)
+    for ext in _SHP_SIDECARS:
+        src = (work / out.name).with_suffix(ext)
+        if src.exists():
+            os.replace(src, out.with_suffix(ext))
+
+
+def _shapefile(engine: Engine, q: Query, out: Path, chunk_rows: int) -> int:
+    """A Shapefile set at ``out`` (ending in .shp), else a .zip of the set at ``out``."""
+    as_set = out.suffix.lower() == ".shp"
+    folder = out.parent if as_set else Path(tempfile.mkdtemp(prefix="set-", dir=out.parent))
+    # ``out.parent`` is export()'s private work folder: nothing else is in it
+    shp = out if as_set else folder / f"{q.what}.shp"
+    n = 0
+    for i, df in enumerate(_chunks(engine, q.sql, chunk_rows)):
+        gdf = _gdf(df).rename(columns=_SHP_NAMES)
+        pyogrio.write_dataframe(
+            gdf,
+            shp,
+            driver="ESRI Shapefile",
+            encoding="UTF-8",  # writes the .cpg
+            append=i > 0,
+            geometry_type=q.geometry_type,
+            promote_to_multi=q.geometry_type == "MultiPolygon",
+        )
+        n += len(df)
+    if n == 0:
+        raise InvalidInput(f"no {q.what} to export; a Shapefile cannot be empty")
+    if not as_set:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-            for p in sorted(tmp.iterdir()):
+            for p in sorted(folder.iterdir()):
                 zf.write(p, p.name)
-        return n
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    return n
 
 
 def _display(key: str, v: Any, zh: bool) -> Any:
@@ -269,38 +335,48 @@ def _display(key: str, v: Any, zh: bool) -> Any:
         return "是" if v else "否"
     if zh and key in _CONDITION_ZH:
         return _STATUS_ZH.get(v, v)
+    if zh and _PROJECT_KINDS.get(key) == "domain":
+        return DOMAIN_ZH.get(v, v)
+    if zh and _PROJECT_KINDS.get(key) == "status":
+        return lifecycle.LABEL_ZH.get(v, v)
     return v
 
 
 def _table(engine: Engine, q: Query, fmt: str, out: Path, chunk_rows: int) -> int:
-    """XLSX (Chinese headers, write-only workbook) or CSV (UTF-8 with BOM for Excel)."""
+    """XLSX (Chinese headers, write-only workbook) or CSV (UTF-8 with BOM for Excel).
+
+    Empty cells stay empty, and CSV text that a spreadsheet would run as a formula is quoted
+    (``text.csv_cell``). Projects carry the ledger's own 经度/纬度; other tables get the
+    centre's lon/lat as two extra columns.
+    """
     keys = [k for k, _, _ in q.cols]
     zh = [h for _, _, h in q.cols]
+    centre = q.what != "projects"
+    tail_keys, tail_zh = (["_lon", "_lat"], ["中心经度", "中心纬度"]) if centre else ([], [])
     n = 0
     if fmt == "csv":
         with out.open("w", newline="", encoding="utf-8-sig") as fh:
             w = csv.writer(fh)
-            w.writerow([*keys, "lon", "lat"])
+            w.writerow([*keys, *(["lon", "lat"] if centre else [])])
             for df in _chunks(engine, q.sql, chunk_rows):
-                for row in df[[*keys, "_lon", "_lat"]].itertuples(index=False):
-                    w.writerow(["" if v is None else v for v in row])
+                for row in df[[*keys, *tail_keys]].itertuples(index=False):
+                    w.writerow([csv_cell(v) for v in row])
                 n += len(df)
         return n
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(
-        title={"parcels": "地块", "projects": "项目", "readiness": "净地条件"}[q.what]
+        title={"parcels": "地块", "projects": LEDGER_SHEET, "readiness": "净地条件"}[q.what]
     )
-    for i, h in enumerate([*zh, "中心经度", "中心纬度"]):
+    for i, h in enumerate([*zh, *tail_zh]):
         ws.column_dimensions[_col_letter(i)].width = max(10, len(h) * 2 + 2)
-    ws.append([*zh, "中心经度", "中心纬度"])
+    ws.append([*zh, *tail_zh])
+    names = [*keys, *(["", ""] if centre else [])]
     for df in _chunks(engine, q.sql, chunk_rows):
-        for row in df[[*keys, "_lon", "_lat"]].itertuples(index=False):
+        for row in df[[*keys, *tail_keys]].itertuples(index=False):
             ws.append(
-                xlsx_cells(
-                    ws, [_display(k, v, True) for k, v in zip([*keys, "", ""], row, strict=True)]
-                )
+                xlsx_cells(ws, [_display(k, v, True) for k, v in zip(names, row, strict=True)])
             )
         n += len(df)
     wb.save(out)

@@ -35,7 +35,7 @@ from geo_service.projects import lifecycle
 from geo_service.projects.edits import SNAPSHOT_FIELDS
 from geo_service.projects.models import DOMAINS, STATUSES, InvestmentReport, Problem, Project
 from geo_service.projects.repository import latest_year
-from geo_service.text import xlsx_cells
+from geo_service.text import csv_text_in, xlsx_cells
 
 SHEET = "项目台账"
 PROBLEM_SHEET = "问题清单"
@@ -59,6 +59,8 @@ class Column:
     width: int = 14
 
 
+#: the one column table of the ledger; ``geo-service export projects`` writes it too.
+#: Aliases include older exports' headers (计划开工, 已完成投资(万元), 中心经度 …).
 COLUMNS: tuple[Column, ...] = (
     Column("code", "项目编号", "text", ("编号", "项目代码"), 14),
     Column("name", "项目名称", "text", (), 36),
@@ -69,20 +71,22 @@ COLUMNS: tuple[Column, ...] = (
     Column("status", "项目状态", "status", ("状态", "进展状态"), 10),
     Column("total_investment_wan", "总投资(万元)", "money", ("总投资",), 14),
     Column("planned_investment_wan", "年度计划投资(万元)", "money", ("年度计划投资",), 16),
-    Column("completed_wan", "累计完成投资(万元)", "money", ("完成投资(万元)",), 16),
+    Column(
+        "completed_wan", "累计完成投资(万元)", "money", ("完成投资(万元)", "已完成投资(万元)"), 16
+    ),
     Column("leader", "分包领导", "text", ("包联领导", "分包县级领导"), 22),
     Column("responsible_unit", "责任单位", "text", ("牵头单位",), 18),
     Column("signed_on", "签约时间", "date", (), 12),
-    Column("planned_start", "计划开工时间", "date", (), 12),
-    Column("actual_start", "开工时间", "date", ("实际开工时间",), 12),
-    Column("planned_completion", "计划竣工时间", "date", (), 12),
-    Column("actual_completion", "竣工时间", "date", ("实际竣工时间",), 12),
+    Column("planned_start", "计划开工时间", "date", ("计划开工",), 12),
+    Column("actual_start", "开工时间", "date", ("实际开工时间", "实际开工"), 12),
+    Column("planned_completion", "计划竣工时间", "date", ("计划竣工",), 12),
+    Column("actual_completion", "竣工时间", "date", ("实际竣工时间", "实际竣工"), 12),
     Column("in_production_on", "投产时间", "date", (), 12),
     Column("attracted_this_year", "本年招引", "bool", ("是否本年招引",), 10),
     Column("source_region", "来源地区", "text", ("招商来源地",), 10),
-    Column("parcel_code", "关联地块", "text", ("地块编号",), 14),
-    Column("lon", "经度", "float", ("lon", "longitude"), 12),
-    Column("lat", "纬度", "float", ("lat", "latitude"), 12),
+    Column("parcel_code", "关联地块", "text", ("地块编号", "parcel"), 14),
+    Column("lon", "经度", "float", ("lon", "longitude", "中心经度"), 12),
+    Column("lat", "纬度", "float", ("lat", "latitude", "中心纬度"), 12),
 )
 BY_FIELD = {c.field: c for c in COLUMNS}
 REQUIRED_NEW = ("name", "year", "domain", "total_investment_wan")
@@ -349,7 +353,7 @@ def _int(v: Any) -> int:
 def _text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return str(v).strip()
+    return csv_text_in(str(v).strip())  # '=… from our own CSV export is =… again
 
 
 PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
@@ -365,6 +369,18 @@ PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
 
 
 # ---------------------------------------------------------------- import
+
+
+def _looks_like(header: str) -> Column | None:
+    """The ledger column an unknown header most likely means (计划开工日期 → 计划开工时间), if any.
+
+    Such a column is refused rather than ignored: its edits would silently be lost.
+    """
+    import difflib
+
+    h = _norm(header)
+    match = difflib.get_close_matches(h, list(HEADER_MAP), n=1, cutoff=0.6)
+    return HEADER_MAP[match[0]] if match else None
 
 
 def import_ledger(
@@ -383,11 +399,21 @@ def import_ledger(
     sheet = read_file(data, filename=filename)
     cols: dict[str, Column] = {}
     ignored: list[str] = []
-    for h in sheet.headers:
+    problems: list[str] = []
+    for i, h in enumerate(sheet.headers):
         c = HEADER_MAP.get(_norm(h))
         if c is None:
-            if h:
+            if not h:
+                continue
+            like = _looks_like(h)
+            if like is None:
                 ignored.append(h)
+            else:
+                problems.append(
+                    f"{filename}, sheet {sheet.name}, column {h} ({get_column_letter(i + 1)}) is "
+                    f"not a ledger column, so its values would be lost; did you mean "
+                    f"{like.header}? Rename the header to {like.header} (or delete the column)"
+                )
         elif c.field in {x.field for x in cols.values()}:
             raise InvalidInput(f"{filename}, sheet {sheet.name}: column {c.header} appears twice")
         else:
@@ -398,7 +424,6 @@ def import_ledger(
             "by it (export the ledger first to get the right headers)"
         )
     letters = {h: get_column_letter(i + 1) for i, h in enumerate(sheet.headers)}
-    problems: list[str] = []
 
     def where(n: int, h: str | None = None) -> str:
         unit = "feature" if sheet.geometry or sheet.name == "features" else "row"
@@ -593,9 +618,8 @@ def _existing(session: Session, codes: list[str]) -> dict[str, dict[str, Any]]:
 def _parcel_ids(session: Session, codes: set[str]) -> dict[str, int]:
     if not codes:
         return {}
-    return dict(
-        session.execute(select(Parcel.code, Parcel.id).where(Parcel.code.in_(codes))).tuples().all()
-    )
+    rows = session.execute(select(Parcel.code, Parcel.id).where(Parcel.code.in_(codes)))
+    return {code: pid for code, pid in rows}
 
 
 _COLS = [f for f in SNAPSHOT_FIELDS if f != "code"]

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 from geo_service.errors import InvalidInput
 from geo_service.readiness.rules import SPATIAL
 from geo_service.settings import CONDITIONS
-from geo_service.text import xlsx_cells
+from geo_service.text import csv_cell, xlsx_cells
 
 FORMATS = ("xlsx", "csv")
 MEDIA_TYPES = {
@@ -60,7 +60,7 @@ def write(rows: Iterable[dict[str, Any]], fmt: str, out: BinaryIO) -> int:
         w = csv.writer(text)
         w.writerow([h for _, h in COLUMNS])
         for r in rows:
-            w.writerow([_cell(r.get(k)) for k, _ in COLUMNS])
+            w.writerow([csv_cell(_cell(r.get(k))) for k, _ in COLUMNS])
             n += 1
         text.flush()
         text.detach()
