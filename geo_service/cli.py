@@ -80,9 +80,13 @@ def _settings() -> Settings:
 
 
 def _engine(settings: Settings) -> Any:
+    """The database of the command; its schema brought up to date first when the role may."""
     from geo_service.db.engine import make_engine
+    from geo_service.db.migrate import ensure_current
 
-    return make_engine(settings)
+    engine = make_engine(settings)
+    ensure_current(engine)  # a failure shows up as the command's own clear error
+    return engine
 
 
 def _cluster_cfg(settings: Settings) -> Any:
@@ -102,7 +106,8 @@ def db_up() -> None:
     settings = _settings()
     with friendly_errors():
         url = cluster.up(_cluster_cfg(settings))
-    out.print(_redact(url), highlight=False)
+    # the whole URL, usable as GEO_SERVICE_DATABASE_URL or with psql (postgresql://…)
+    out.print(url, highlight=False, soft_wrap=True)
 
 
 @db_app.command("down")
@@ -137,10 +142,11 @@ def db_status() -> None:
 def db_migrate() -> None:
     """Bring the schema to the latest version (idempotent)."""
     from geo_service.db import migrate
+    from geo_service.db.engine import make_engine
 
     settings = _settings()
     with friendly_errors():
-        before, after = migrate.upgrade(_engine(settings))
+        before, after = migrate.upgrade(make_engine(settings))
     out.print(f"schema: {before or 'empty'} → {after}" if before != after else f"schema: {after}")
 
 

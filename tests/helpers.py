@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import shapely
@@ -74,9 +75,10 @@ def add_infrastructure(engine: Engine, *features: dict[str, Any]) -> None:
 
 
 def token(engine: Engine, role: str, name: str | None = None) -> dict[str, str]:
-    """An Authorization header for a new token of ``role``."""
+    """An Authorization header for a new token of ``role`` (names are unique, like real ones)."""
     with transaction(engine) as s:
-        secret = create_token(s, role=role, name=name or f"test-{role}", actor="test")
+        name = name or f"test-{role}-{uuid.uuid4().hex[:8]}"
+        secret = create_token(s, role=role, name=name, actor="test")
     return {"Authorization": f"Bearer {secret}"}
 
 

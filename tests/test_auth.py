@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from geo_service.auth import policy
-from geo_service.auth.tokens import PUBLIC, Principal, create_token, resolve
+from geo_service.auth.tokens import PUBLIC, Principal, create_token, resolve, revoke_token
 from geo_service.db.engine import transaction
-from geo_service.errors import InvalidInput, Unauthorized
+from geo_service.errors import Conflict, InvalidInput, Unauthorized
 from geo_service.settings import Settings
 from tests.helpers import add_parcels, rect_m, token
 
@@ -126,3 +126,12 @@ def test_policy_is_one_table() -> None:
     assert policy.can(bureau, "audit.read") and not policy.can(investor, "audit.read")
     assert not policy.can(PUBLIC, "audit.read")
     assert policy.published_only(investor) and not policy.published_only(official)
+
+
+def test_a_second_live_token_with_the_same_name_is_refused(clean_engine: Engine) -> None:
+    with transaction(clean_engine) as s:
+        create_token(s, role="bureau", name="王芳", actor="test")
+    with pytest.raises(Conflict, match="revoke"), transaction(clean_engine) as s:
+        create_token(s, role="official", name="王芳", actor="test")
+    with transaction(clean_engine) as s:
+        assert revoke_token(s, name="王芳", actor="test") == 1  # only the one

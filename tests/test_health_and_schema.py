@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from geo_service.db import cluster, migrate
 from geo_service.db.models import Base
@@ -40,17 +43,48 @@ def test_migrations_run_up_from_an_empty_database_and_back() -> None:
         cluster.drop_database(target, url.rsplit("/", 1)[1])
 
 
-def test_readyz_is_503_while_the_schema_is_not_migrated(make_client: ClientFactory) -> None:
+def test_the_service_migrates_an_empty_database_when_it_may(make_client: ClientFactory) -> None:
     target = _target()
     url = cluster.create_database(target)
     try:
         c = make_client(url)
+        assert c.get("/readyz").status_code == 200
+        assert c.get("/api/v1/parcels").json()["features"] == []
+    finally:
+        cluster.drop_database(target, url.rsplit("/", 1)[1])
+
+
+def test_readyz_is_503_while_the_schema_cannot_be_migrated(make_client: ClientFactory) -> None:
+    """A role without the right to create tables: the service starts, says why, never 500s."""
+    target = _target()
+    url = cluster.create_database(target)
+    role = f"ro_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'"))
+            conn.execute(text(f"REVOKE CREATE ON SCHEMA public FROM {role}, PUBLIC"))
+        ro_url = (
+            make_url(url).set(username=role, password="pw").render_as_string(hide_password=False)
+        )
+        c = make_client(ro_url)
         r = c.get("/readyz")
         assert r.status_code == 503
         assert "geo-service db migrate" in r.json()["detail"]
+        r = c.get("/api/v1/parcels")
+        assert r.status_code == 503 and "migrate" in r.json()["detail"]
         assert c.get("/healthz").status_code == 200
     finally:
+        admin.dispose()
         cluster.drop_database(target, url.rsplit("/", 1)[1])
+        with create_engine(_admin_url(target)).begin() as conn:
+            conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
+
+
+def _admin_url(target: object) -> str:
+    url = cluster.url(target) if isinstance(target, cluster.ClusterConfig) else str(target)
+    assert url is not None
+    return url
 
 
 def test_database_down_is_503_json_quickly(make_client: ClientFactory) -> None:

@@ -23,6 +23,7 @@ from geo_service.api.routes import (
     tiles,
 )
 from geo_service.db.engine import make_engine, make_sessionmaker
+from geo_service.db.migrate import ensure_current
 from geo_service.errors import ConfigurationError
 from geo_service.readiness.rules import validate_rules
 from geo_service.settings import Settings, get_settings
@@ -39,6 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings)
         app.state.engine = engine
+        # CONTRACT: the service creates PostGIS and migrates the schema when it may
+        if (why := ensure_current(engine)) is not None:
+            log.warning("schema not migrated at start (%s); /readyz says 503 until it is", why)
         app.state.sessionmaker = make_sessionmaker(engine)
         # GET/HEAD may go to a read replica; everything that writes goes to the primary
         replica = (

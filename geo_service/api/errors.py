@@ -43,6 +43,19 @@ def _where(loc: tuple[Any, ...]) -> str:
     ) + f" {name!r}"
 
 
+def _describe(err: Any) -> dict[str, str]:
+    """Where and what, in words; a broken JSON body is about the body, not a field."""
+    loc = tuple(err.get("loc", ()))
+    if err.get("type") == "json_invalid":
+        at = f" at character {loc[1]}" if len(loc) > 1 else ""
+        reason = (err.get("ctx") or {}).get("error", "")
+        return {
+            "where": "request body",
+            "message": f"not valid JSON{at}{': ' + str(reason) if reason else ''}",
+        }
+    return {"where": _where(loc), "message": str(err.get("msg", ""))}
+
+
 def _db_down() -> JSONResponse:
     err = DatabaseUnavailable(
         "the database is not answering; the service retries by itself, try again shortly"
@@ -139,10 +152,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, e: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"where": _where(tuple(err.get("loc", ()))), "message": err.get("msg", "")}
-            for err in e.errors()
-        ]
+        errors = [_describe(err) for err in e.errors()]
         detail = "; ".join(f"{x['where']}: {x['message']}" for x in errors)
         return problem(422, "Invalid input", detail, errors=errors)
 
@@ -172,6 +182,20 @@ def install(app: FastAPI) -> None:
         )
         log.info("database refused input: sqlstate %s", code)
         return problem(status, title, detail)
+
+    @app.exception_handler(sa_exc.ProgrammingError)
+    async def _schema(_: Request, e: sa_exc.ProgrammingError) -> JSONResponse:
+        if getattr(e.orig, "sqlstate", None) in ("42P01", "42703"):  # table / column missing
+            log.warning("schema not current: %s", type(e.orig).__name__)
+            return problem(
+                503,
+                "Schema out of date",
+                "the database schema is not migrated; run `geo-service db migrate` "
+                "(the service does it at start when its role may)",
+                headers={"Retry-After": "30"},
+            )
+        log.exception("database programming error")
+        return problem(500, "Internal error", "an internal error occurred; it has been logged")
 
     @app.exception_handler(Exception)
     async def _any(_: Request, e: Exception) -> JSONResponse:

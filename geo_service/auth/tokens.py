@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from geo_service.audit import ApiToken, record
-from geo_service.errors import InvalidInput, NotFound, Unauthorized
+from geo_service.errors import Conflict, InvalidInput, NotFound, Unauthorized
 
 ROLES = ("bureau", "official", "investor")
 TOKEN_PREFIX = "gs_"
@@ -48,6 +48,14 @@ def create_token(session: Session, *, role: str, name: str, actor: str) -> str:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}; got {role!r}")
     if not name.strip() or len(name) > 200:
         raise InvalidInput("token name must be 1-200 characters")
+    live = session.execute(
+        select(ApiToken.id).where(ApiToken.name == name.strip(), ApiToken.revoked_at.is_(None))
+    ).first()
+    if live is not None:
+        raise Conflict(
+            f"a live token named {name.strip()!r} exists; choose another name, or revoke it "
+            "first (geo-service token revoke --name …) so that revoking one never revokes two"
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(name=name.strip(), role=role, token_hash=_hash(secret)))
     record(

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from geo_service.errors import InvalidInput
-
-
-def parse_as_of(value: str | None) -> datetime | None:
-    """A date (YYYY-MM-DD, end of that day) or an ISO datetime; local time zone when none given."""
-    if value is None:
-        return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            f"--as-of must be a date like 2024-06-30 or a time like 2024-06-30T18:00+08:00; "
-            f"got {value!r}"
-        ) from None
-    if len(value) == 10:  # a bare date: judge as of the end of that day
-        dt = dt.replace(hour=23, minute=59, second=59)
-    return dt if dt.tzinfo is not None else dt.astimezone()
+from geo_service.readiness.rules import parse_as_of
 
 
 def register(app: typer.Typer) -> None:
@@ -49,7 +32,7 @@ def register(app: typer.Typer) -> None:
 
         settings = _settings()
         with friendly_errors():
-            when = parse_as_of(as_of)
+            when = parse_as_of(as_of, param="--as-of")
             engine = _engine(settings)
             with Progress(
                 TextColumn("{task.description:<16}"),

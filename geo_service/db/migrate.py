@@ -33,10 +33,15 @@ def current_revision(engine: Engine) -> str | None:
     return ",".join(heads) or None
 
 
+#: advisory lock key: with several workers or hosts starting at once, one migrates, others wait
+_MIGRATION_LOCK = 4_490_001
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     """Bring the schema to head (idempotent); returns (before, after) revisions."""
-    before = current_revision(engine)
     with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+        before = ",".join(sorted(MigrationContext.configure(conn).get_current_heads())) or None
         # PostGIS first: the service creates the extension when the role may
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
         cfg = alembic_config()
@@ -47,3 +52,18 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
 
 def is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
+
+
+def ensure_current(engine: Engine) -> str | None:
+    """Migrate when the schema is behind and the role may; returns why not, or None when current.
+
+    Never raises: a service must start (and say 503 on /readyz) even when it cannot migrate.
+    """
+    try:
+        if is_current(engine):
+            return None
+        upgrade(engine)
+        return None
+    except Exception as e:  # noqa: BLE001 - any failure means "not migrated"; the caller reports it
+        orig = getattr(e, "orig", None)
+        return (str(orig or e).splitlines() or [type(e).__name__])[0]

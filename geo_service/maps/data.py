@@ -90,7 +90,7 @@ def readiness_where(f: ReadinessFilter) -> tuple[str, dict[str, Any]]:
 
 def _readiness_sql(where: str) -> str:
     return f"""SELECT json_build_object('type', 'Feature', 'id', p.code,
-          'geometry', ST_AsGeoJSON(p.geom, 6)::json,
+          'geometry', ST_AsGeoJSON(p.geom, 6, 0)::json,
           'properties', json_build_object(
             'code', p.code, 'name', p.name, 'zone', z.code, 'zone_name', z.name,
             'area_mu', round((p.area_m2 / {MU})::numeric, 2), 'supply_stage', p.supply_stage,
@@ -122,7 +122,7 @@ def context_layers(session: Session) -> dict[str, dict[str, Any]]:
         "infrastructure": _collection(
             session,
             """SELECT json_build_object('type', 'Feature', 'id', code,
-                 'geometry', ST_AsGeoJSON(geom, 6)::json,
+                 'geometry', ST_AsGeoJSON(geom, 6, 0)::json,
                  'properties', json_build_object('code', code, 'kind', kind, 'name', name,
                    'status', status, 'diameter_mm', diameter_mm, 'voltage_kv', voltage_kv,
                    'road_class', road_class)) AS f
@@ -132,7 +132,7 @@ def context_layers(session: Session) -> dict[str, dict[str, Any]]:
         "zones": _collection(
             session,
             """SELECT json_build_object('type', 'Feature', 'id', code,
-                 'geometry', ST_AsGeoJSON(geom, 6)::json,
+                 'geometry', ST_AsGeoJSON(geom, 6, 0)::json,
                  'properties', json_build_object('code', code, 'name', name)) AS f
                FROM zones ORDER BY code""",
             {},
@@ -140,7 +140,7 @@ def context_layers(session: Session) -> dict[str, dict[str, Any]]:
         "assessments": _collection(
             session,
             """SELECT json_build_object('type', 'Feature', 'id', code,
-                 'geometry', ST_AsGeoJSON(geom, 6)::json,
+                 'geometry', ST_AsGeoJSON(geom, 6, 0)::json,
                  'properties', json_build_object('code', code, 'kind', kind, 'name', name,
                    'valid_until', valid_until)) AS f
                FROM assessment_areas ORDER BY code""",
@@ -149,7 +149,7 @@ def context_layers(session: Session) -> dict[str, dict[str, Any]]:
         "protected": _collection(
             session,
             """SELECT json_build_object('type', 'Feature', 'id', code,
-                 'geometry', ST_AsGeoJSON(geom, 6)::json,
+                 'geometry', ST_AsGeoJSON(geom, 6, 0)::json,
                  'properties', json_build_object('code', code, 'kind', kind, 'name', name)) AS f
                FROM protected_areas ORDER BY code""",
             {},
@@ -207,7 +207,7 @@ def investor_where(f: InvestorFilter) -> tuple[str, dict[str, Any]]:
 
 def _investor_sql(where: str) -> str:
     return f"""SELECT json_build_object('type', 'Feature', 'id', p.code,
-          'geometry', ST_AsGeoJSON({PUBLIC_GEOM}, 5)::json,
+          'geometry', ST_AsGeoJSON({PUBLIC_GEOM}, 5, 0)::json,
           'properties', json_build_object(
             'code', p.code, 'name', p.name, 'zone', z.code, 'zone_name', z.name,
             'area_mu', round((p.area_m2 / {MU})::numeric, 2), 'land_use', p.land_use,
@@ -346,7 +346,7 @@ def projects(
         conds.append(f"{rag} = :rag")
         params["rag"] = f.rag
     sql = f"""SELECT json_build_object('type', 'Feature', 'id', pr.code,
-          'geometry', ST_AsGeoJSON(ST_PointOnSurface(pr.geom), 6)::json,
+          'geometry', ST_AsGeoJSON(ST_PointOnSurface(pr.geom), 6, 0)::json,
           'properties', json_build_object(
             'code', pr.code, 'name', pr.name, 'status', pr.status, 'domain', pr.domain,
             'leader', pr.leader, 'unit', pr.responsible_unit,

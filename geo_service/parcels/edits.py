@@ -172,7 +172,7 @@ def validate_geometry(
 def _current(session: Session, code: str, *, lock: bool) -> dict[str, Any] | None:
     sql = """SELECT p.code, p.name, z.code AS zone, p.published, p.supply_stage, p.land_use,
                 p.industry, p.indicators, p.contact, p.notes, p.version,
-                encode(ST_AsBinary(p.geom), 'hex') AS wkb, ST_AsGeoJSON(p.geom, 7) AS geojson
+                encode(ST_AsBinary(p.geom), 'hex') AS wkb, ST_AsGeoJSON(p.geom, 7, 0) AS geojson
              FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id WHERE p.code = :code"""
     if lock:
         sql += " FOR UPDATE OF p"

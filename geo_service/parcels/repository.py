@@ -45,7 +45,7 @@ def _base_query(f: ParcelFilter) -> Select[Any]:
             Zone.code.label("zone_code"),
             Zone.name.label("zone_name"),
             NET_LAND,
-            func.ST_AsGeoJSON(Parcel.geom, 7).label("geojson"),
+            func.ST_AsGeoJSON(Parcel.geom, 7, 0).label("geojson"),
         )
         .outerjoin(Zone, Zone.id == Parcel.zone_id)
         .order_by(Parcel.code)

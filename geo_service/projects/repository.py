@@ -84,7 +84,9 @@ def _query(f: ProjectFilter) -> Select[Any]:
     if f.domain is not None:
         conds.append(Project.domain == f.domain)
     if f.leader is not None:
-        conds.append(Project.leader == f.leader)
+        # "王建国" finds "王建国(副区长)": leaders are written with their title in brackets
+        bare = func.btrim(func.split_part(func.replace(Project.leader, "（", "("), "(", 1))
+        conds.append(or_(Project.leader == f.leader, bare == f.leader.strip()))
     if f.unit is not None:
         conds.append(Project.responsible_unit == f.unit)
     if f.bbox is not None:

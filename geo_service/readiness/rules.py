@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from geo_service.errors import InvalidInput
 from geo_service.settings import CONDITIONS, NetworkRule, ReadinessRules
 
 SPATIAL = ("water", "power", "road")
@@ -122,3 +123,20 @@ def age_days(verified_at: datetime | None, now: datetime) -> int | None:
     if verified_at is None:
         return None
     return max(0, (now - verified_at).days)
+
+
+def parse_as_of(value: str | None, *, param: str = "as_of") -> datetime | None:
+    """A date (YYYY-MM-DD: the end of that day) or an ISO datetime; local zone when none given."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{param} must be a date like 2024-06-30 or a time like 2024-06-30T18:00+08:00; "
+            f"got {value[:40]!r}"
+        ) from None
+    if len(value) == 10:  # a bare date: judge as of the end of that day
+        dt = dt.replace(hour=23, minute=59, second=59)
+    return dt if dt.tzinfo is not None else dt.astimezone()

@@ -13,12 +13,14 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
+@router.head("/healthz", include_in_schema=False)
 def healthz() -> dict[str, str]:
     """200 while the process lives."""
     return {"status": "ok"}
 
 
 @router.get("/readyz", responses={503: {"description": "database down or schema not current"}})
+@router.head("/readyz", include_in_schema=False)
 def readyz(request: Request) -> JSONResponse:
     """200 when the database answers and the schema is current."""
     engine = request.app.state.engine

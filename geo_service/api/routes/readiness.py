@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -18,9 +17,9 @@ from geo_service.api.deps import (
     require,
 )
 from geo_service.auth.tokens import Principal
-from geo_service.errors import InvalidInput
 from geo_service.readiness import queries, report
 from geo_service.readiness.engine import run_readiness
+from geo_service.readiness.rules import parse_as_of
 from geo_service.readiness.schemas import (
     AttestationIn,
     HistoryOut,
@@ -109,20 +108,22 @@ def post_run(
     settings: SettingsDep,
     principal: Bureau,
     as_of: Annotated[
-        datetime | None, Query(description="judge freshness as of (ISO 8601 with zone)")
+        str | None,
+        Query(
+            max_length=40,
+            description="judge freshness as of a date (2024-06-30: end of that day) or time",
+        ),
     ] = None,
     only_marked: Annotated[
         bool, Query(description="only parcels marked by a change since the last run")
     ] = False,
 ) -> Any:
     """Re-check all parcels (one transaction; a failed run leaves the previous results)."""
-    if as_of is not None and as_of.tzinfo is None:
-        raise InvalidInput("as_of needs a time zone, e.g. 2024-06-30T00:00:00+08:00")
     summary = run_readiness(
         request.app.state.engine,
         settings=settings,
         actor=principal.actor,
-        as_of=as_of,
+        as_of=parse_as_of(as_of),
         only_marked=only_marked,
     )
     return {**summary.as_dict(), "summary": str(summary)}
