@@ -238,7 +238,7 @@ def token_revoke(name: Annotated[str, typer.Option(help="the token's name")]) ->
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="address to bind")] = None,
-    port: Annotated[int | None, typer.Option(help="port")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="port")] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes")] = 1,
 ) -> None:
     """Serve the HTTP API and the maps."""
