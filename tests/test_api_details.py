@@ -8,6 +8,7 @@ import sys
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from tests.conftest import ClientFactory
 from tests.helpers import add_parcels, rect_m, token
 from tests.test_projects_lifecycle import project
 
@@ -63,3 +64,21 @@ def test_serve_refuses_an_impossible_port() -> None:
     )
     assert r.returncode != 0
     assert "65535" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_chunked_body_over_the_limit_is_413_naming_it(
+    make_client: ClientFactory, clean_engine: Engine
+) -> None:
+    c = make_client(clean_engine.url.render_as_string(hide_password=False), max_body_bytes=2048)
+
+    def chunks():  # no Content-Length: the client sends it chunked
+        for _ in range(10):
+            yield b" " * 1024
+
+    r = c.post(
+        "/api/v1/parcels",
+        content=chunks(),
+        headers={**token(clean_engine, "bureau"), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 413
+    assert "2048" in r.json()["detail"] and "GEO_SERVICE_MAX_BODY_BYTES" in r.json()["detail"]

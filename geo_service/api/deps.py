@@ -225,33 +225,29 @@ class BodySizeLimit:
             await _send_413(send, what, limit)
             return
 
-        received = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
+        if length is None and scope.get("method") in ("POST", "PUT", "PATCH"):
+            # a chunked body: read it here, up to the limit, so the answer is a clean 413 (a
+            # limit hit inside the framework's body parser would surface as a vague 400)
+            messages: list[Message] = []
+            received = 0
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request":
+                    break
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _BodyTooLarge
-            return message
+                    await _send_413(send, what, limit)
+                    return
+                if not message.get("more_body", False):
+                    break
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+            async def replay() -> Message:
+                return messages.pop(0) if messages else await receive()
 
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await _send_413(send, what, limit)
-
-
-class _BodyTooLarge(Exception):
-    pass
+            await self.app(scope, replay, send)
+            return
+        await self.app(scope, receive, send)
 
 
 async def _send_413(send: Send, what: str, limit: int) -> None:
