@@ -156,7 +156,8 @@ def read_vector(
 # ------------------------------------------------------------ boundary-point tables
 
 
-def _read_table(path: Path, *, sheet: str | None, display: str) -> pd.DataFrame:
+def _read_table(path: Path, *, sheet: str | None, display: str) -> tuple[pd.DataFrame, str]:
+    """The table and where it is, for messages: ``"x.xlsx, sheet 界址点"`` or ``"x.csv"``."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             book = pd.ExcelFile(path, engine="openpyxl")
@@ -165,18 +166,60 @@ def _read_table(path: Path, *, sheet: str | None, display: str) -> pd.DataFrame:
         names = [str(n) for n in book.sheet_names]
         if sheet is not None and sheet not in names:
             raise InvalidInput(f"{display} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
-        return pd.read_excel(book, sheet_name=sheet or names[0], dtype=object)
+        name = sheet or names[0]
+        return pd.read_excel(book, sheet_name=name, dtype=object), f"{display}, sheet {name}"
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc)
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc), display
         except UnicodeDecodeError:
             continue
     raise InvalidInput(f"{display}: the CSV is neither UTF-8 nor GBK; save it as UTF-8")
 
 
+#: no coordinate system the service reads has numbers this large (prefixed GK eastings are
+#: below 46 000 000 m); a larger one is a typing error and would overflow the transforms
+MAX_COORDINATE = 1e8
+
+
 def _numbers(df: pd.DataFrame, col: str) -> np.ndarray:
     cleaned = df[col].map(lambda v: str(v).replace(",", "").replace(" ", "").strip())
     return pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
+
+
+def _coordinate_problems(
+    df: pd.DataFrame, cols: list[str], rowno: np.ndarray, where: str
+) -> tuple[dict[str, np.ndarray], np.ndarray, list[str]]:
+    """Each coordinate column as numbers, with a cell that is not a finite, plausible number
+    reported by row and column and set to NaN (so it takes no part in the CRS detection)."""
+    out: dict[str, np.ndarray] = {}
+    bad = np.zeros(len(df), dtype=bool)
+    problems: list[str] = []
+    letters = {str(c): _letter(i) for i, c in enumerate(df.columns)}
+    for col in cols:
+        v = _numbers(df, col).copy()
+        wrong = ~np.isfinite(v) | (np.abs(v) > MAX_COORDINATE)
+        for i in np.flatnonzero(wrong):
+            raw = df[col].iloc[i]
+            at = f"{where}, row {rowno[i]}, column {col} ({letters[col]})"
+            if blank(raw) or str(raw).strip() == "":
+                problems.append(f"{at}: the coordinate is empty")
+            elif np.isnan(v[i]):
+                problems.append(f"{at}: {str(raw)[:40]!r} is not a number")
+            else:
+                problems.append(
+                    f"{at}: {str(raw)[:40]!r} is not a plausible coordinate (larger than "
+                    f"{MAX_COORDINATE:,.0f}); check the cell"
+                )
+        v[wrong] = np.nan
+        bad |= wrong
+        out[col] = v
+    return out, bad, problems
+
+
+def _letter(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(i + 1))
 
 
 def _assemble(rings: list[np.ndarray]) -> Polygon | MultiPolygon:
@@ -201,7 +244,7 @@ def read_points_table(
     Chinese survey tables write X = northing and Y = easting; a table whose "X" holds the
     8-digit zone-prefixed eastings is taken as swapped and said so in the report.
     """
-    df = _read_table(path, sheet=sheet, display=display)
+    df, where = _read_table(path, sheet=sheet, display=display)
     df = df.dropna(how="all")
     cols = header_map([str(c) for c in df.columns], extra)
     df.columns = [str(c) for c in df.columns]
@@ -221,18 +264,19 @@ def read_points_table(
     if src.problems:
         return src
     rowno = df.index.to_numpy() + 2  # spreadsheet row numbers (row 1 is the header)
-    if lonlat:
-        east, north = _numbers(df, by_field["lon"]), _numbers(df, by_field["lat"])
-    else:
-        north, east = _numbers(df, by_field["x_north"]), _numbers(df, by_field["y_east"])
-        if np.nanmin(north, initial=np.inf) >= 1e7 > np.nanmax(east, initial=-np.inf):
-            north, east = east, north
-            src.notes.append("X held the zone-prefixed eastings: X and Y taken as swapped")
+    ecol, ncol = (
+        (by_field["lon"], by_field["lat"]) if lonlat else (by_field["y_east"], by_field["x_north"])
+    )
+    nums, bad, coord_problems = _coordinate_problems(df, [ecol, ncol], rowno, where)
+    east, north = nums[ecol], nums[ncol]
+    if not lonlat and np.nanmin(north, initial=np.inf) >= 1e7 > np.nanmax(east, initial=-np.inf):
+        north, east = east, north
+        src.notes.append("X held the zone-prefixed eastings: X and Y taken as swapped")
     codes = df[by_field["code"]].map(text_value)
-    bad = np.isnan(east) | np.isnan(north)
-    for i in np.flatnonzero(bad | codes.isna().to_numpy()):
-        why = "no parcel code" if codes.iloc[i] is None else "a coordinate is not a number"
-        src.problems.append(f"{display} row {rowno[i]}: {why}")
+    no_code = codes.isna().to_numpy()
+    for i in np.flatnonzero(no_code):
+        src.problems.append(f"{where}, row {rowno[i]}: no parcel code")
+    src.problems += coord_problems
     ring = (
         pd.to_numeric(df[by_field["ring"]], errors="coerce").fillna(1).to_numpy()
         if "ring" in by_field

@@ -378,14 +378,23 @@ def run_import(
     local = None
     if district is not None:
         local = local_metric_epsg(shapely.centroid(district).x)
-    source_crs, how = crsmod.resolve(
-        file_crs=gdf.crs,
-        override=crs,
-        eastings=xs,
-        northings=ys,
-        local_epsg=local,
-        source=display,
-    )
+    try:
+        source_crs, how = crsmod.resolve(
+            file_crs=gdf.crs,
+            override=crs,
+            eastings=xs,
+            northings=ys,
+            local_epsg=local,
+            source=display,
+        )
+    except InvalidInput as e:
+        if not chk.problems:
+            raise
+        # the rows already found wrong come first: they may be why no system fits
+        chk.problems.append(e.public)
+        raise ImportRejected(
+            _rejected(report, chk.problems), extra=_extra(report, chk.problems)
+        ) from None
     report.crs = how
     gs = gpd.GeoSeries(geoms, crs=source_crs)
     if source_crs.to_epsg() != STORAGE_SRID:
@@ -401,8 +410,12 @@ def run_import(
     if district is not None:
         _extent_checks(kind, geoms, district, settings.district_tolerance_m, chk, codes)
     else:
+        name = Path(settings.district_boundary).name if settings.district_boundary else ""
         report.notes.append(
-            f"district extent not checked: {settings.district_boundary} does not exist"
+            f"district extent not checked: the file GEO_SERVICE_DISTRICT_BOUNDARY names ({name}) "
+            "does not exist"
+            if name
+            else "district extent not checked: GEO_SERVICE_DISTRICT_BOUNDARY is not set"
         )
     if kind == "parcels":
         ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
