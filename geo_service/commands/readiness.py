@@ -74,10 +74,12 @@ def register(app: typer.Typer) -> None:
         """Write the readiness report per parcel (XLSX or CSV)."""
         from geo_service.cli import _engine, _settings, friendly_errors, out
         from geo_service.db.engine import transaction
+        from geo_service.exports.service import check_out_path
         from geo_service.readiness import queries, report
 
         settings = _settings()
         with friendly_errors():
+            check_out_path(out_path)
             f = report.check_format(fmt or out_path.suffix.lstrip(".").lower())
             tmp = out_path.with_name(out_path.name + ".part")
             with transaction(_engine(settings)) as s, tmp.open("wb") as fh:

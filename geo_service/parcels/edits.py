@@ -114,7 +114,10 @@ def _boundary_wkb(path: str, mtime: float) -> str:
     feats = data.get("features") if data.get("type") == "FeatureCollection" else [data]
     geoms = [shape(f.get("geometry", f)) for f in feats or []]
     if not geoms:
-        raise InvalidInput(f"the district boundary {path} holds no geometry")
+        raise InvalidInput(
+            f"the district boundary (GEO_SERVICE_DISTRICT_BOUNDARY, {Path(path).name}) "
+            "holds no geometry"
+        )
     return str(shapely.union_all(geoms).wkb_hex)
 
 
@@ -160,7 +163,8 @@ def validate_geometry(
         raise InvalidGeometry("the geometry has no area")
     if not row["inside"]:
         raise InvalidGeometry(
-            f"the geometry is not inside the district ({boundary}); check that it is lon/lat "
+            f"the geometry is not inside the district (GEO_SERVICE_DISTRICT_BOUNDARY, "
+            f"{boundary.name if boundary else 'none'}); check that it is lon/lat "
             "in EPSG:4490 and lies in this district"
         )
     return wkb
