@@ -247,3 +247,22 @@ def test_infrastructure_with_chinese_headers_and_units(
     gdf.to_file(path)
     with pytest.raises(ImportRejected, match="1 problem"):
         _import(clean_engine, path, kind="infrastructure")
+
+
+def test_a_network_file_must_say_what_exists(clean_engine: Engine, tmp_path: Path) -> None:
+    """Planned lines never count for readiness, so a file without 状态/status is refused."""
+    from shapely.geometry import LineString
+
+    gdf = gpd.GeoDataFrame(
+        {"编号": ["R1"], "道路等级": ["主干路"]},
+        geometry=[LineString([(lf.E0, lf.N0), (lf.E0 + 500, lf.N0)])],
+        crs=lf.GK,
+    )
+    path = tmp_path / "roads.gpkg"
+    gdf.to_file(path)
+    with pytest.raises(ImportRejected, match="1 problem") as e:
+        _import(clean_engine, path, kind="infrastructure", infra_kind="road")
+    (problem,) = e.value.extra["problems"]
+    assert "missing column status" in problem and "状态" in problem
+    with clean_engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM infrastructure")).scalar() == 0

@@ -80,7 +80,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "zones": ("code",),
     "assessments": ("code", "kind"),
     "protected": ("code", "kind"),
-    "infrastructure": ("code", "kind"),
+    # planned networks never count for readiness: a file must say which features exist
+    "infrastructure": ("code", "kind", "status"),
 }
 
 _PAREN = re.compile(r"[(（\[【].*?[)）\]】]")
