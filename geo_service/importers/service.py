@@ -439,11 +439,9 @@ def run_import(
             raise ImportRejected(_rejected(report, problems), extra=_extra(report, problems))
         say("writing")
         wkb = shapely.to_wkb(geoms, output_dimension=2)
-        columns = {"code": codes, "wkb": list(wkb), **{k: _nullable(v) for k, v in values.items()}}
-        cells = zip(*columns.values(), strict=True)
-        rows = [dict(zip(columns, t, strict=True)) for t in cells]
+        table = {"code": codes, "wkb": list(wkb), **{k: _nullable(v) for k, v in values.items()}}
         try:
-            result = writes.merge_layer(session, kind, rows, columns=present)
+            result = writes.merge_layer(session, kind, table, columns=present)
             writes.after_merge(session, kind, result)
         except (sa_exc.IntegrityError, sa_exc.DataError) as e:
             session.rollback()

@@ -146,8 +146,15 @@ def _wkb(value: bytes | str) -> bytes:
     return bytes.fromhex(value) if isinstance(value, str) else value
 
 
-def _stage(session: Session, layer: Layer, rows: Sequence[Mapping[str, Any]]) -> str:
-    """COPY the rows into a temporary table that disappears with the transaction."""
+def columnar(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """Rows (dicts) as columns: what :func:`merge_layer` takes."""
+    data = list(rows)
+    keys = {k: None for r in data for k in r}  # every key, in first-seen order
+    return {k: [r.get(k) for r in data] for k in keys}
+
+
+def _stage(session: Session, layer: Layer, table: Mapping[str, Sequence[Any]], n: int) -> str:
+    """COPY the columns into a temporary table that disappears with the transaction."""
     name = f"_stage_{layer.table}"
     cols = [("code", "text"), ("wkb", "bytea"), *((c.name, c.pg_type) for c in layer.cols)]
     session.execute(text(f"DROP TABLE IF EXISTS {name}"))
@@ -155,45 +162,48 @@ def _stage(session: Session, layer: Layer, rows: Sequence[Mapping[str, Any]]) ->
         text(f"CREATE TEMP TABLE {name} ({', '.join(f'{n} {t}' for n, t in cols)}) ON COMMIT DROP")
     )
     json_cols = {c.name for c in layer.cols if c.pg_type == "jsonb"}
+    values: list[Sequence[Any]] = []
+    for col, _ in cols:
+        v = table.get(col)
+        if v is None:
+            values.append([None] * n)
+        elif col == "wkb":
+            values.append([_wkb(w) for w in v])
+        elif col in json_cols:
+            values.append([_jsonish(x) for x in v])
+        else:
+            values.append(v)
     dbapi = session.connection().connection.driver_connection
     with (
         dbapi.cursor() as cur,  # type: ignore[union-attr]
         cur.copy(f"COPY {name} ({', '.join(n for n, _ in cols)}) FROM STDIN") as cp,
     ):
-        for r in rows:
-            cp.write_row(
-                [
-                    (_jsonish(r.get(n)) if n in json_cols else r.get(n))
-                    if n not in ("code", "wkb")
-                    else _wkb(r[n])
-                    if n == "wkb"
-                    else r[n]
-                    for n, _ in cols
-                ]
-            )
+        for row in zip(*values, strict=True):
+            cp.write_row(row)
     return name
 
 
 def merge_layer(
     session: Session,
     kind: str,
-    rows: Iterable[Mapping[str, Any]],
+    table: Mapping[str, Sequence[Any]],
     *,
     columns: Iterable[str] | None = None,
 ) -> MergeResult:
-    """Upsert ``rows`` of a land layer by code in ONE statement.
+    """Upsert a land layer by code in ONE statement; ``table`` holds equal-length columns
+    (``code``, ``wkb`` and attributes; :func:`columnar` turns rows into that).
 
     ``columns`` names the attributes the source really has: only those (and the geometry) are
     updated on existing codes, so a surveyor's file with code, name and shape does not wipe the
     bureau's indicators. ``None`` means every attribute (missing values become defaults).
     """
     layer = LAYERS[kind]
-    data = list(rows)
-    result = MergeResult(total=len(data))
-    if not data:
+    n = len(table.get("code") or [])
+    result = MergeResult(total=n)
+    if not n:
         return result
     present = {c.name for c in layer.cols} if columns is None else set(columns)
-    stage = _stage(session, layer, data)
+    stage = _stage(session, layer, table, n)
     t = layer.table
     geom = "ST_SetSRID(ST_GeomFromWKB(s.wkb), 4490)"
     if layer.multi:  # invalid input is refused by the CHECK, never silently fixed
@@ -230,17 +240,17 @@ def merge_layer(
 
 
 def upsert_zones(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
-    return merge_layer(session, "zones", rows).total
+    return merge_layer(session, "zones", columnar(rows)).total
 
 
 def upsert_parcels(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
     """Insert or update parcels by code; a changed row gets a new version and is re-checked."""
-    return merge_layer(session, "parcels", rows).total
+    return merge_layer(session, "parcels", columnar(rows)).total
 
 
 def upsert_infrastructure(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
     """Network features by code; parcels near a changed feature are marked for re-checking."""
-    res = merge_layer(session, "infrastructure", rows)
+    res = merge_layer(session, "infrastructure", columnar(rows))
     mark_near_infrastructure(session, codes=res.inserted + res.updated)
     return res.total
 
@@ -265,11 +275,11 @@ def mark_near_infrastructure(session: Session, *, codes: list[str], within_m: fl
 
 
 def upsert_assessments(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
-    return merge_layer(session, "assessments", rows).total
+    return merge_layer(session, "assessments", columnar(rows)).total
 
 
 def upsert_protected(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
-    res = merge_layer(session, "protected", rows)
+    res = merge_layer(session, "protected", columnar(rows))
     mark_near_protected(session, codes=res.inserted + res.updated)
     return res.total
 
