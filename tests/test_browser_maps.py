@@ -158,3 +158,18 @@ def test_demo_district_maps_run_without_errors(demo_url: str, demo_engine: Engin
             assert not dialogs
         page, errors, _ = _open(browser, base + "/maps/projects", official)
         assert page.locator(".marker-cluster").count() > 0
+
+
+def test_api_docs_work_offline(served, browser) -> None:
+    """/docs is Swagger UI from the service's own assets: it renders with no internet."""
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(served["base"]) else None,
+    )
+    page.goto(served["base"] + "/docs", wait_until="networkidle")
+    page.wait_for_selector(".opblock", timeout=20_000)
+    assert page.locator(".opblock").count() > 20
+    assert outside == []

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from geo_service.api import errors
 from geo_service.api.routes import (
     audit,
+    docs,
     exports,
     health,
     imports,
@@ -63,11 +64,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="One map of a district's industrial standard land and key projects",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by routes/docs.py with local assets (no CDN on an intranet)
+        redoc_url=None,
     )
     app.state.settings = settings
     errors.install(app)
     for module in (
         health,
+        docs,
         parcels,
         readiness,
         projects,
