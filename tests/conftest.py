@@ -10,7 +10,6 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,12 +20,11 @@ from geo_service.api.app import create_app
 from geo_service.db import cluster, migrate
 from geo_service.settings import PROJECT_DIR, Settings
 
-ROOT = Path(__file__).resolve().parent.parent
 #: the demo district's reference date; readiness evidence ages against it, not the wall clock
 DEMO_AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
-def _target() -> cluster.ClusterConfig | str:
+def target_cluster() -> cluster.ClusterConfig | str:
     admin = os.environ.get("GEO_SERVICE_TEST_ADMIN_URL")
     if admin:
         return admin
@@ -38,7 +36,7 @@ def _target() -> cluster.ClusterConfig | str:
 
 
 def fresh_database() -> Iterator[str]:
-    target = _target()
+    target = target_cluster()
     url = cluster.create_database(target)
     try:
         yield url
@@ -63,7 +61,7 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
-def _truncate_all(engine: Engine) -> None:
+def truncate_all(engine: Engine) -> None:
     from geo_service.db.models import Base
 
     names = ", ".join(t.name for t in Base.metadata.sorted_tables)
@@ -74,7 +72,7 @@ def _truncate_all(engine: Engine) -> None:
 @pytest.fixture
 def clean_engine(engine: Engine) -> Engine:
     """The empty database, emptied again before the test."""
-    _truncate_all(engine)
+    truncate_all(engine)
     return engine
 
 

@@ -59,9 +59,9 @@ def _serve(url: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def served(engine: Engine) -> Iterator[dict[str, Any]]:
-    from tests.conftest import _truncate_all
+    from tests.conftest import truncate_all
 
-    _truncate_all(engine)
+    truncate_all(engine)
     load_small_district(engine)
     add_projects(engine, 3)
     with _serve(engine.url.render_as_string(hide_password=False)) as base:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from geo_service.db import cluster, migrate
 from geo_service.db.models import Base
-from tests.conftest import ClientFactory, _target
+from tests.conftest import ClientFactory, target_cluster
 
 
 def test_healthz_and_readyz(client: TestClient) -> None:
@@ -21,7 +21,7 @@ def test_healthz_and_readyz(client: TestClient) -> None:
 
 
 def test_migrations_run_up_from_an_empty_database_and_back() -> None:
-    target = _target()
+    target = target_cluster()
     url = cluster.create_database(target)
     try:
         eng = create_engine(url)
@@ -44,7 +44,7 @@ def test_migrations_run_up_from_an_empty_database_and_back() -> None:
 
 
 def test_the_service_migrates_an_empty_database_when_it_may(make_client: ClientFactory) -> None:
-    target = _target()
+    target = target_cluster()
     url = cluster.create_database(target)
     try:
         c = make_client(url)
@@ -56,7 +56,7 @@ def test_the_service_migrates_an_empty_database_when_it_may(make_client: ClientF
 
 def test_readyz_is_503_while_the_schema_cannot_be_migrated(make_client: ClientFactory) -> None:
     """A role without the right to create tables: the service starts, says why, never 500s."""
-    target = _target()
+    target = target_cluster()
     url = cluster.create_database(target)
     role = f"ro_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url)

@@ -22,9 +22,9 @@ EXTERNAL = re.compile(r'<(?:script|link|img)[^>]*(?:src|href)="(?:https?:)?//', 
 
 @pytest.fixture(scope="module")
 def district(engine: Engine) -> Engine:
-    from tests.conftest import _truncate_all
+    from tests.conftest import truncate_all
 
-    _truncate_all(engine)
+    truncate_all(engine)
     load_small_district(engine)
     add_projects(engine, 3)
     return engine
