@@ -217,7 +217,11 @@ def token_list() -> None:
     with friendly_errors(), transaction(_engine(settings)) as s:
         for t in list_tokens(s):
             state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "live"
-            out.print(f"{t.name}\t{t.role}\t{t.created_at:%Y-%m-%d %H:%M}\t{state}")
+            used = f"last used {t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
+            out.print(
+                f"{t.name}\t{t.role}\tcreated {t.created_at:%Y-%m-%d %H:%M}\t{used}\t{state}",
+                highlight=False,
+            )
 
 
 @token_app.command("revoke")

@@ -135,3 +135,20 @@ def test_a_second_live_token_with_the_same_name_is_refused(clean_engine: Engine)
         create_token(s, role="official", name="王芳", actor="test")
     with transaction(clean_engine) as s:
         assert revoke_token(s, name="王芳", actor="test") == 1  # only the one
+
+
+def test_a_token_records_when_it_was_last_used(client: TestClient, clean_engine: Engine) -> None:
+    h = token(clean_engine, "bureau", name="last-used")
+
+    def last_used() -> object:
+        with clean_engine.connect() as c:
+            return c.execute(
+                text("SELECT last_used_at FROM api_tokens WHERE name = 'last-used'")
+            ).scalar()
+
+    assert last_used() is None
+    assert client.get("/api/v1/parcels", headers=h).status_code == 200
+    first = last_used()
+    assert first is not None
+    client.get("/api/v1/parcels", headers=h)
+    assert last_used() == first  # not rewritten on every request

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geo_service.auth import policy
-from geo_service.auth.tokens import PUBLIC, Principal, resolve
+from geo_service.auth.tokens import PUBLIC, Principal, resolve, touch
 from geo_service.errors import (
     Forbidden,
     InvalidInput,
@@ -64,7 +64,11 @@ def get_principal(
         token = request.cookies["gs_token"]
     if token is None:
         return PUBLIC
-    return resolve(session, token)
+    principal = resolve(session, token)
+    # last use goes to the primary in its own short transaction (reads may be on a replica)
+    with request.app.state.sessionmaker() as primary, primary.begin():
+        touch(primary, token)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from geo_service.audit import ApiToken, record
@@ -98,3 +98,21 @@ def resolve(session: Session, secret: str) -> Principal:
             "(geo-service token create)"
         )
     return Principal(role=tok.role, name=tok.name)
+
+
+#: how stale ``last_used_at`` may get before a request writes it again (one write per token per
+#: interval, not one per request)
+LAST_USED_RESOLUTION = "10 minutes"
+
+
+def touch(session: Session, secret: str) -> None:
+    """Record that a token was used (at most once per LAST_USED_RESOLUTION; a no-op otherwise)."""
+    session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.token_hash == _hash(secret),
+            (ApiToken.last_used_at.is_(None))
+            | (ApiToken.last_used_at < func.now() - text(f"interval '{LAST_USED_RESOLUTION}'")),
+        )
+        .values(last_used_at=func.now())
+    )
