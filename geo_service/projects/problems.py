@@ -37,6 +37,87 @@ def snapshot(pr: Problem) -> dict[str, Any]:
     }
 
 
+#: the fields a change may touch (PATCH /api/v1/problems/{code}, the ledger's 问题清单 sheet)
+CHANGEABLE = ("status", "resolution", "resolved_on", "deadline", "assignee_unit",
+              "assignee_leader", "escalated")  # fmt: skip
+#: the fields a problem needs from the start and that cannot be cleared later
+NOT_CLEARABLE = ("status", "assignee_unit", "assignee_leader", "deadline", "escalated")
+
+
+def rule_state(pr: Problem) -> dict[str, Any]:
+    """What the rules need to know about a stored problem (dates as dates)."""
+    return {
+        "status": pr.status,
+        "found_on": pr.found_on,
+        "resolved_on": pr.resolved_on,
+        "resolution": pr.resolution,
+    }
+
+
+def check_new(*, found_on: date, deadline: date | None) -> list[tuple[str, str]]:
+    """The rules of a new problem, as (field, reason) pairs; empty when it may be created."""
+    if deadline is not None and deadline < found_on:
+        why = f"deadline {deadline} is before the day the problem was found ({found_on})"
+        return [("deadline", why)]
+    return []
+
+
+def check_change(
+    *, code: str, current: dict[str, Any], changes: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """The one definition of how a problem may change: open → in_progress → resolved, never
+    back; resolving needs resolution and resolved_on (not before found_on); resolution and
+    resolved_on only with status resolved; deadline not before found_on.
+
+    ``current`` is :func:`rule_state` of the stored problem (an open one for a new problem),
+    ``changes`` the fields that change. Returns every breach as (field, reason), the one to
+    report first first; empty when the change is allowed.
+    """
+    out: list[tuple[str, str]] = []
+    for k in NOT_CLEARABLE:
+        if k in changes and changes[k] is None:
+            out.append((k, f"{k} cannot be cleared; send a value"))
+    was = current["status"]
+    new_status = changes.get("status") or was
+    if PROBLEM_STATUSES.index(new_status) < PROBLEM_STATUSES.index(was):
+        out.append(
+            (
+                "status",
+                f"problem {code} cannot go back from {was} to {new_status}; "
+                "if it came back, file a new problem",
+            )
+        )
+    found_on = current["found_on"]
+    if new_status == "resolved":
+        resolution = changes["resolution"] if "resolution" in changes else current["resolution"]
+        resolved_on = changes["resolved_on"] if "resolved_on" in changes else current["resolved_on"]
+        if not resolution or resolved_on is None:
+            out.append(
+                (
+                    "resolution" if not resolution else "resolved_on",
+                    "resolving a problem needs both resolution (what was done) and resolved_on "
+                    "(the date); send them with status 'resolved'",
+                )
+            )
+        if resolved_on is not None and resolved_on < found_on:
+            out.append(
+                (
+                    "resolved_on",
+                    f"resolved_on {resolved_on} is before the day the problem was found "
+                    f"({found_on})",
+                )
+            )
+    elif "resolution" in changes or "resolved_on" in changes:
+        field = "resolution" if "resolution" in changes else "resolved_on"
+        out.append((field, "resolution and resolved_on go with status 'resolved'"))
+    deadline = changes.get("deadline")
+    if deadline is not None and deadline < found_on:
+        out.append(
+            ("deadline", f"deadline {deadline} is before the problem was found ({found_on})")
+        )
+    return out
+
+
 def new_code(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(3).upper()}"
 
@@ -51,10 +132,8 @@ def add_problem(
     visit: Visit | None = None,
 ) -> Problem:
     """A new open problem, assigned to a unit and a leader with a deadline."""
-    if body.deadline < found_on:
-        raise InvalidInput(
-            f"deadline {body.deadline} is before the day the problem was found ({found_on})"
-        )
+    if breaches := check_new(found_on=found_on, deadline=body.deadline):
+        raise InvalidInput(breaches[0][1])
     code = body.code or new_code(f"{project.code}-Q")
     if session.execute(select(Problem.id).where(Problem.code == code)).first():
         raise InvalidInput(f"a problem with code {code!r} exists; choose another code")
@@ -107,32 +186,8 @@ def update_problem(
     check_version(pr.version, if_match, what=f"problem {code}")
     before = snapshot(pr)
     changes = body.model_dump(exclude_unset=True)
-    for k in ("status", "assignee_unit", "assignee_leader", "deadline", "escalated"):
-        if k in changes and changes[k] is None:
-            raise InvalidInput(f"{k} cannot be cleared; send a value")
-    new_status = changes.get("status", pr.status)
-    if PROBLEM_STATUSES.index(new_status) < PROBLEM_STATUSES.index(pr.status):
-        raise InvalidInput(
-            f"problem {code} cannot go back from {pr.status} to {new_status}; "
-            "if it came back, file a new problem"
-        )
-    after = {**before, **{k: v for k, v in changes.items()}}
-    if new_status == "resolved":
-        if not after.get("resolution") or after.get("resolved_on") is None:
-            raise InvalidInput(
-                "resolving a problem needs both resolution (what was done) and resolved_on "
-                "(the date); send them with status 'resolved'"
-            )
-        resolved_on = changes.get("resolved_on") or pr.resolved_on
-        if resolved_on is not None and resolved_on < pr.found_on:
-            raise InvalidInput(
-                f"resolved_on {resolved_on} is before the day the problem was found ({pr.found_on})"
-            )
-    elif "resolution" in changes or "resolved_on" in changes:
-        raise InvalidInput("resolution and resolved_on go with status 'resolved'")
-    deadline = changes.get("deadline")
-    if deadline is not None and deadline < pr.found_on:
-        raise InvalidInput(f"deadline {deadline} is before the problem was found ({pr.found_on})")
+    if breaches := check_change(code=code, current=rule_state(pr), changes=changes):
+        raise InvalidInput(breaches[0][1])
     for k, v in changes.items():
         setattr(pr, k, v)
     session.flush()
