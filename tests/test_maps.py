@@ -4,6 +4,7 @@ roles, filters, the plot sheet, the fit check, vector tiles and the static expor
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 from pathlib import Path
@@ -246,3 +247,74 @@ def test_demo_district_maps_render(demo_client, demo_engine) -> None:
         page = demo_client.get(path, headers=token(demo_engine, role))
         assert page.status_code == 200, page.text[:300]
         assert len(page.content) < 2_000_000
+
+
+# ------------------------------------------------------------------ tile mode: fit check, search
+
+FIT = "investment_wan=12000&area_mu=30&tax_per_mu=20"
+
+
+def _fit_codes(page: str) -> list[str] | None:
+    m = re.search(r'"fitCodes":(\[[^\]]*\])', page)
+    return None if m is None else json.loads(m.group(1))
+
+
+def _embedded_fits(page: str) -> set[str]:
+    return {html.unescape(c) for c in re.findall(r'"code":"([^"]+)"[^}]*"fit":true', page)}
+
+
+def test_tile_mode_fit_check_sends_only_the_fitting_codes(make_client, url, offline) -> None:
+    c = make_client(url, tile_url="none", map_max_embedded_features=1)
+    r = c.get(f"/maps/investors?{FIT}")
+    assert r.status_code == 200
+    assert "L.vectorGrid.protobuf" in r.text
+    assert _fit_codes(r.text) == ["INV-OK-1", "INV-XSS"]
+    assert '"coordinates"' not in r.text  # no parcel geometry embedded
+    assert _codes(r.text) == {"INV-OK-1", "INV-XSS"}  # the fitting codes, never the others
+    assert "(2)" in r.text.split('id="gs-fit"')[1]
+    assert XSS not in r.text and html.escape(XSS) in r.text  # the hostile name, escaped, listed
+    # the same rule as the embedded page, whatever the numbers
+    for q in (
+        FIT,
+        "investment_wan=3000&area_mu=30&tax_per_mu=20",  # below the intensity minimum
+        "investment_wan=12000&area_mu=30&tax_per_mu=10",  # below the tax minimum
+        "investment_wan=12000&area_mu=40&tax_per_mu=20",  # plots too small
+        "investment_wan=12000&area_mu=32&tax_per_mu=20",  # within the ±10 % tolerance
+    ):
+        tiles = set(_fit_codes(c.get(f"/maps/investors?{q}").text) or [])
+        assert tiles == _embedded_fits(offline.get(f"/maps/investors?{q}").text), q
+    assert _fit_codes(c.get("/maps/investors").text) is None  # no fit check, no codes
+
+
+def test_find_answers_for_available_plots_only(offline) -> None:
+    r = offline.get("/maps/investors/find", params={"code": "INV-OK-1"})
+    assert r.status_code == 200
+    body = r.json()
+    w, s, e, n = body["bbox"]
+    assert w < body["point"][0] < e and s < body["point"][1] < n
+    assert abs(w - ORIGIN[0]) < 0.01 and abs(s - ORIGIN[1]) < 0.01
+    assert body["properties"]["code"] == "INV-OK-1"
+    assert "SECRET-NOTE" not in r.text and "published" not in r.text
+    assert r.headers["x-content-type-options"] == "nosniff"
+    xss = offline.get("/maps/investors/find", params={"code": "INV-XSS"}).json()
+    assert xss["properties"]["name"] == html.escape(XSS)
+    for code in ("INV-HIDDEN", "INV-SOLD", "INV-NOTNET", "NOPE", XSS):
+        miss = offline.get("/maps/investors/find", params={"code": code})
+        assert miss.status_code == 404, code
+        assert XSS not in miss.text
+    assert offline.get("/maps/investors/find").status_code == 422
+
+
+def test_tile_mode_search_box_asks_the_find_endpoint(make_client, url) -> None:
+    c = make_client(url, tile_url="none", map_max_embedded_features=1)
+    assert '"url":"/maps/investors/find?code="' in c.get("/maps/investors").text
+    en = c.get("/maps/investors?lang=en").text
+    assert '"url":"/maps/investors/find?lang=en&code="' in en
+
+
+def test_public_tiles_follow_the_area_filters(offline) -> None:
+    x, y = _tile_of(*ORIGIN, 13)
+    big = offline.get(f"/tiles/parcels/13/{x}/{y}.pbf?available=true&min_area_mu=100")
+    assert "parcels" not in _decode(big.content)  # both plots are 30 亩
+    ok = offline.get(f"/tiles/parcels/13/{x}/{y}.pbf?available=true&max_area_mu=100")
+    assert len(_decode(ok.content)["parcels"]["features"]) == 2

@@ -10,6 +10,7 @@ every one of them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -205,16 +206,69 @@ def investor_where(f: InvestorFilter) -> tuple[str, dict[str, Any]]:
     return " AND ".join(conds), params
 
 
-def _investor_sql(where: str) -> str:
+#: a plot's area in 亩 as shown to people (2 decimals); the fit check compares this value
+AREA_MU = f"round((p.area_m2 / {MU})::numeric, 2)"
+
+
+def _investor_props_sql(extra: str = "") -> str:
+    """The public fields of an available plot (``extra``: more ``, 'key', value`` pairs)."""
+    return f"""json_build_object(
+            'code', p.code, 'name', p.name, 'zone', z.code, 'zone_name', z.name,
+            'area_mu', {AREA_MU}, 'land_use', p.land_use,
+            'industry', p.industry, 'supply_stage', p.supply_stage,
+            'indicators', p.indicators, 'contact', p.contact, 'met', coalesce(c.met, 0){extra})"""
+
+
+def _investor_sql(where: str, extra: str = "") -> str:
     return f"""SELECT json_build_object('type', 'Feature', 'id', p.code,
           'geometry', ST_AsGeoJSON({PUBLIC_GEOM}, 5, 0)::json,
-          'properties', json_build_object(
-            'code', p.code, 'name', p.name, 'zone', z.code, 'zone_name', z.name,
-            'area_mu', round((p.area_m2 / {MU})::numeric, 2), 'land_use', p.land_use,
-            'industry', p.industry, 'supply_stage', p.supply_stage,
-            'indicators', p.indicators, 'contact', p.contact, 'met', coalesce(c.met, 0))) AS f
+          'properties', {_investor_props_sql(extra)}) AS f
         FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {_CONDS}
         WHERE {where} ORDER BY p.code"""
+
+
+@dataclass(frozen=True)
+class FitQuery:
+    """An investor's project: investment (万元), land needed (亩), expected tax (万元/亩/年)."""
+
+    investment_wan: float
+    area_mu: float
+    tax_per_mu: float
+
+
+_NUMBER = r"'^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$'"
+
+
+def fit_sql(q: FitQuery, fit_def: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """THE fit rule, as one SQL boolean over ``p``; the embedded and the tile mode both use it.
+
+    A plot fits when its area (亩, 2 decimals) is within ±``area_tolerance_pct`` of the area
+    needed, the investment per 亩 of the plot is at least each investment-intensity minimum and
+    the expected tax per 亩 at least each tax minimum (indicator keys from ``fit_def``; an
+    indicator without a numeric ``min`` sets no bound).
+    """
+    area = f"CAST({AREA_MU} AS float8)"
+    sql = f"""({area} > 0
+        AND {area} BETWEEN CAST(:fit_area AS float8) * (1 - CAST(:fit_tol AS float8))
+                       AND CAST(:fit_area AS float8) * (1 + CAST(:fit_tol AS float8))
+        AND NOT EXISTS (
+          SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.indicators) = 'array'
+                                             THEN p.indicators ELSE '[]'::jsonb END) ind
+          CROSS JOIN LATERAL (SELECT CASE WHEN ind->>'min' ~ {_NUMBER}
+                                     THEN CAST(ind->>'min' AS float8) END AS lo) b
+          WHERE (ind->>'key' = ANY(CAST(:fit_intensity_keys AS text[]))
+                 AND CAST(:fit_investment AS float8) / NULLIF({area}, 0) < b.lo)
+             OR (ind->>'key' = ANY(CAST(:fit_tax_keys AS text[]))
+                 AND CAST(:fit_tax AS float8) < b.lo)))"""
+    params = {
+        "fit_area": float(q.area_mu),
+        "fit_tol": float(fit_def.get("area_tolerance_pct", 10)) / 100,
+        "fit_investment": float(q.investment_wan),
+        "fit_tax": float(q.tax_per_mu),
+        "fit_intensity_keys": [str(k) for k in fit_def.get("investment_intensity_keys", [])],
+        "fit_tax_keys": [str(k) for k in fit_def.get("tax_keys", [])],
+    }
+    return sql, params
 
 
 def count_investor_parcels(session: Session, f: InvestorFilter) -> int:
@@ -226,9 +280,59 @@ def count_investor_parcels(session: Session, f: InvestorFilter) -> int:
     )
 
 
-def investor_parcels(session: Session, f: InvestorFilter) -> dict[str, Any]:
+def investor_parcels(
+    session: Session,
+    f: InvestorFilter,
+    fit: FitQuery | None = None,
+    fit_def: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Available plots as features; with ``fit``, each carries ``fit`` (see :func:`fit_sql`)."""
     where, params = investor_where(f.validate())
-    return _collection(session, _investor_sql(where), params)
+    extra = ""
+    if fit is not None:
+        rule, fit_params = fit_sql(fit, fit_def or {})
+        extra = f", 'fit', {rule}"
+        params.update(fit_params)
+    return _collection(session, _investor_sql(where, extra), params)
+
+
+def fitting_plots(
+    session: Session, f: InvestorFilter, fit: FitQuery, fit_def: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Code, name and area of the available plots that fit (tile mode: no geometry, one query)."""
+    where, params = investor_where(f.validate())
+    rule, fit_params = fit_sql(fit, fit_def)
+    params.update(fit_params)
+    rows = session.execute(
+        text(
+            f"""SELECT p.code, p.name, {AREA_MU} AS area_mu
+            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {_CONDS}
+            WHERE {where} AND {rule} ORDER BY p.code"""
+        ),
+        params,
+    ).all()
+    return [{"code": r[0], "name": r[1], "area_mu": r[2]} for r in rows]
+
+
+def locate_plot(session: Session, code: str) -> dict[str, Any] | None:
+    """One available plot's public fields, bbox ``[w, s, e, n]`` and a point inside it."""
+    where, params = investor_where(InvestorFilter())
+    params["code"] = code
+    row = session.execute(
+        text(
+            f"""SELECT json_build_object('properties', {_investor_props_sql()},
+                 'bbox', json_build_array(round(ST_XMin(g.g)::numeric, 5),
+                   round(ST_YMin(g.g)::numeric, 5), round(ST_XMax(g.g)::numeric, 5),
+                   round(ST_YMax(g.g)::numeric, 5)),
+                 'point', json_build_array(round(ST_X(ST_PointOnSurface(g.g))::numeric, 5),
+                   round(ST_Y(ST_PointOnSurface(g.g))::numeric, 5)))::text
+            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {_CONDS}
+            CROSS JOIN LATERAL (SELECT {PUBLIC_GEOM} AS g) g
+            WHERE {where} AND p.code = :code"""
+        ),
+        params,
+    ).scalar()
+    return None if row is None else dict(json.loads(row))
 
 
 def investor_choices(session: Session) -> dict[str, list[tuple[str, str]]]:

@@ -72,7 +72,7 @@ def investors_page(
     settings: Settings,
     *,
     filters: data.InvestorFilter,
-    fit: render.FitQuery | None = None,
+    fit: data.FitQuery | None = None,
     lang: str = "zh",
     embed_all: bool = False,
 ) -> render.Page:
@@ -94,13 +94,22 @@ def investors_page(
         return render.render_investors(
             defn,
             settings,
-            parcels=data.investor_parcels(session, filters),
+            parcels=data.investor_parcels(session, filters, fit, defn.section("fit")),
             choices=choices,
             query=query,
             fit=fit,
         )
     tiles = "/tiles/parcels/{z}/{x}/{y}.pbf" + _query_string(
-        {"available": "true", "zone": filters.zone, "industry": filters.industry}
+        {
+            "available": "true",
+            "zone": filters.zone,
+            "industry": filters.industry,
+            "min_area_mu": filters.min_area_mu,
+            "max_area_mu": filters.max_area_mu,
+        }
+    )
+    fitting = (
+        None if fit is None else data.fitting_plots(session, filters, fit, defn.section("fit"))
     )
     return render.render_investors(
         defn,
@@ -111,6 +120,7 @@ def investors_page(
         fit=fit,
         tiles_url=tiles,
         extent=_extent(session),
+        fitting_plots=fitting,
     )
 
 
@@ -122,6 +132,21 @@ def plot_sheet_page(
     if sheet is None:
         return None
     return render.render_plot_sheet(defn, settings, sheet=sheet)
+
+
+def plot_location(
+    session: Session, settings: Settings, *, code: str, lang: str = "zh"
+) -> dict[str, Any] | None:
+    """Where an available plot is (bbox, a point inside) and its popup fields, all escaped."""
+    defn = load_definition(settings.maps_dir, "investors", lang)
+    found = data.locate_plot(session, code)
+    if found is None:
+        return None
+    return {
+        "bbox": found["bbox"],
+        "point": found["point"],
+        "properties": render.escape_tree(render.investor_props(defn, found["properties"], None)),
+    }
 
 
 def projects_page(

@@ -24,6 +24,7 @@ import pyogrio
 from folium import plugins
 
 from geo_service.errors import ConfigurationError
+from geo_service.maps.data import FitQuery
 from geo_service.maps.definitions import MapDefinition
 from geo_service.maps.layers import (
     STATIC,
@@ -55,6 +56,9 @@ LOCAL_ASSETS: dict[str, str] = {
 }
 _LINK = re.compile(r'(<script[^>]*\bsrc=|<link[^>]*\bhref=)"([^"]+)"')
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
+
+#: at most this many fitting plots are listed in the panel (all are highlighted on the map)
+FIT_LIST_MAX = 300
 
 TIANDITU = (
     "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
@@ -314,7 +318,11 @@ def _legend(defn: MapDefinition, rows: Iterable[tuple[str, str]]) -> str:
     return f'<div class="gs-panel gs-legend"><b>{esc(defn.label("legend"))}</b>{items}</div>'
 
 
-def _controls(m: Any, defn: MapDefinition, search_url: str | None) -> None:
+def _controls(
+    m: Any, defn: MapDefinition, search_url: str | None, popup: dict[str, Any] | None = None
+) -> None:
+    """Full screen, measuring and search; a code not on the page is asked of ``search_url``
+    (its JSON's ``bbox`` is zoomed to, and with ``popup`` its escaped ``properties`` shown)."""
     plugins.Fullscreen(position="topleft").add_to(m)
     GsCall("addMeasure", {"label": esc(defn.label("measure"))}).add_to(m)
     GsCall(
@@ -323,6 +331,7 @@ def _controls(m: Any, defn: MapDefinition, search_url: str | None) -> None:
             "placeholder": esc(defn.label("search")),
             "notFound": esc(defn.label("not_found")),
             "url": search_url,
+            "popup": popup,
         },
     ).add_to(m)
 
@@ -570,31 +579,6 @@ def render_readiness(
 # ------------------------------------------------------------------ investors (public)
 
 
-@dataclass(frozen=True)
-class FitQuery:
-    investment_wan: float
-    area_mu: float
-    tax_per_mu: float
-
-
-def fits(props: Mapping[str, Any], q: FitQuery, fit_def: Mapping[str, Any]) -> bool:
-    """Does an investor's project fit this plot's size and control indicators?"""
-    area = float(props.get("area_mu") or 0)
-    tol = float(fit_def.get("area_tolerance_pct", 10)) / 100
-    if area <= 0 or not (q.area_mu * (1 - tol) <= area <= q.area_mu * (1 + tol)):
-        return False
-    intensity = q.investment_wan / area
-    for ind in props.get("indicators") or []:
-        key, lo = ind.get("key"), ind.get("min")
-        if lo is None:
-            continue
-        if key in fit_def.get("investment_intensity_keys", []) and intensity < float(lo):
-            return False
-        if key in fit_def.get("tax_keys", []) and q.tax_per_mu < float(lo):
-            return False
-    return True
-
-
 def mu(value: Any) -> str:
     """亩 as shown to people: always 2 decimals."""
     return "" if value is None else f"{float(value):.2f}"
@@ -624,7 +608,7 @@ def investor_props(
         "sheet": quote(str(p.get("code")), safe=""),
     }
     if fit is not None:
-        out["fit"] = fits(p, fit, defn.section("fit"))
+        out["fit"] = bool(p.get("fit"))  # decided in PostGIS by data.fit_sql
     return out
 
 
@@ -657,9 +641,16 @@ def render_investors(
     fit: FitQuery | None = None,
     tiles_url: str | None = None,
     extent: list[list[float]] | None = None,
+    fitting_plots: Iterable[Mapping[str, Any]] | None = None,
     path: str = "/maps/investors",
 ) -> Page:
-    """The public map: available net-land plots, public fields only, simplified geometry."""
+    """The public map: available net-land plots, public fields only, simplified geometry.
+
+    Embedded mode (``parcels``): each feature carries ``fit``. Tile mode (``tiles_url``): the
+    page carries only the fitting plots' codes (``fitting_plots``, from ``data.fitting_plots``)
+    and the tiles' style function highlights them; the search box asks
+    ``/maps/investors/find`` for a plot's place and popup.
+    """
     style = {
         "base": defn.data.get("parcel_style", {}),
         "flags": [
@@ -688,14 +679,24 @@ def render_investors(
             name=esc(defn.text(layers["parcels"])),
         ).add_to(m)
     elif tiles_url is not None:
-        _vector_layer(
-            m,
-            tiles_url,
-            {"style": style, "popup": popup},
-            esc(defn.text(layers["parcels"])),
-            "parcels",
-        )
-    _controls(m, defn, None)
+        vector_spec: dict[str, Any] = {"style": style, "popup": popup}
+        if fit is not None:
+            for p in fitting_plots or []:
+                fitting.append(
+                    escape_tree(
+                        {
+                            "code": p.get("code"),
+                            "name": p.get("name"),
+                            "area_mu": mu(p.get("area_mu")),
+                            "sheet": quote(str(p.get("code")), safe=""),
+                        }
+                    )
+                )
+            # escaped like the search index; the browser escapes a tile's code to compare
+            vector_spec["fitCodes"] = [p["code"] for p in fitting]
+        _vector_layer(m, tiles_url, vector_spec, esc(defn.text(layers["parcels"])), "parcels")
+    find = "/maps/investors/find?" + ("lang=en&" if defn.lang == "en" else "") + "code="
+    _controls(m, defn, find if parcels is None else None, popup if parcels is None else None)
 
     fl = defn.section("filter_labels")
     filters = _form(
@@ -745,8 +746,9 @@ def render_investors(
                 f'<li><a href="/maps/investors/parcels/{p["sheet"]}{suffix}">'
                 f"{p['code']} {p['name']}</a>"
                 f" ({p['area_mu']} {esc('亩' if defn.lang == 'zh' else 'mu')})</li>"
-                for p in fitting
+                for p in fitting[:FIT_LIST_MAX]
             )
+            + ("<li>…</li>" if len(fitting) > FIT_LIST_MAX else "")
             or f"<li>{esc(defn.text(defn.section('fit')['none']))}</li>"
         )
         fig.html.add_child(

@@ -6,13 +6,14 @@ import mimetypes
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, require
 from geo_service.auth.tokens import resolve
 from geo_service.errors import NotFound
 from geo_service.maps import data, pages
-from geo_service.maps.render import STATIC_DIR, FitQuery, Page, esc
+from geo_service.maps.data import FitQuery
+from geo_service.maps.render import STATIC_DIR, Page, esc
 
 router = APIRouter(tags=["maps"])
 
@@ -83,6 +84,35 @@ def investors_map(
         fit = FitQuery(investment_wan, area_mu, tax_per_mu or 0.0)
     return _html(
         pages.investors_page(session, settings, filters=f, fit=fit, lang=lang), public=True
+    )
+
+
+@router.get("/maps/investors/find")
+def find_plot(
+    session: SessionDep,
+    settings: SettingsDep,
+    _principal: PrincipalDep,
+    code: Annotated[str, Query(min_length=1, max_length=100, description="parcel code")],
+    lang: Lang = "zh",
+) -> JSONResponse:
+    """Where an available plot is, for the investor map's search box (public).
+
+    ``bbox`` is ``[west, south, east, north]``, ``point`` ``[lon, lat]`` inside the plot,
+    ``properties`` the popup's public fields, every string HTML-escaped. 404 for any plot not on
+    offer (unpublished, not net land, already transferred, or no such code).
+    """
+    found = pages.plot_location(session, settings, code=code.strip(), lang=lang)
+    if found is None:
+        raise NotFound(
+            "no available plot with this code; the investor map lists the plots on offer"
+        )
+    return JSONResponse(
+        found,
+        headers={
+            "Cache-Control": "public, max-age=60",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+        },
     )
 
 

@@ -79,14 +79,19 @@ def parcel_tile(
     available: Annotated[bool, Query(description="only plots on offer (the investor map)")] = False,
     zone: Annotated[str | None, Query(max_length=64)] = None,
     industry: Annotated[str | None, Query(max_length=100)] = None,
+    min_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
+    max_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
     status: Annotated[Literal["net_land", "not_net_land", "unknown"] | None, Query()] = None,
     fails: Annotated[Literal["water", "power", "road", "leveling", "title"] | None, Query()] = None,
 ) -> Response:
     """Parcels in one XYZ tile (layer ``parcels``), filtered by role and the map's filters."""
     params: dict[str, object] = {"z": z, "x": x, "y": y, **_check(z, x, y)}
+    investor = data.InvestorFilter(
+        zone=zone, industry=industry, min_area_mu=min_area_mu, max_area_mu=max_area_mu
+    )
     if principal.is_public:
         if available:
-            where, p = data.investor_where(data.InvestorFilter(zone=zone, industry=industry))
+            where, p = data.investor_where(investor)
         else:
             where, p = "p.published", {}
             if zone is not None:
@@ -97,7 +102,7 @@ def parcel_tile(
             AS area_mu, p.land_use, p.industry, p.supply_stage, coalesce(c.met, 0) AS met"""
     else:
         if available:
-            where, p = data.investor_where(data.InvestorFilter(zone=zone, industry=industry))
+            where, p = data.investor_where(investor)
         else:
             where, p = data.readiness_where(
                 data.ReadinessFilter(zone=zone, status=status, fails=fails).validate()

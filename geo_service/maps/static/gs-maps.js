@@ -94,8 +94,17 @@
 
   GS.vectorOptions = function (spec, layerName) {
     var styles = {};
+    // fit check in tile mode: the server sends the fitting plots' codes (HTML-escaped, like the
+    // search index), never the plots; a tile's raw code is escaped the same way to compare
+    var fitSet = null;
+    if (Array.isArray(spec.fitCodes)) {
+      fitSet = Object.create(null);
+      spec.fitCodes.forEach(function (c) { fitSet[c] = true; });
+    }
     styles[layerName] = function (props) {
-      var st = GS.style(spec.style || {}, props);
+      var p = props;
+      if (fitSet) p = L.Util.extend({}, props, { fit: fitSet[GS.esc(props.code)] === true });
+      var st = GS.style(spec.style || {}, p);
       st.fill = true;
       return st;
     };
@@ -142,7 +151,19 @@
           if (!opts.url) { msg.textContent = opts.notFound; return; }
           fetch(opts.url + encodeURIComponent(code), { credentials: 'same-origin' })
             .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
-            .then(function (f) { map.fitBounds(L.geoJSON(f).getBounds(), { maxZoom: 17 }); })
+            .then(function (f) {
+              if (!Array.isArray(f.bbox)) {  // a GeoJSON feature (the bureau's parcel API)
+                map.fitBounds(L.geoJSON(f).getBounds(), { maxZoom: 17 });
+                return;
+              }
+              // /maps/investors/find: bbox [w, s, e, n], a point inside, escaped properties
+              var b = f.bbox.map(Number);
+              map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { maxZoom: 17, animate: false });
+              if (opts.popup && f.properties && Array.isArray(f.point)) {
+                L.popup({ maxWidth: 440 }).setLatLng([Number(f.point[1]), Number(f.point[0])])
+                  .setContent(GS.popupHtml(opts.popup, f.properties, false)).openOn(map);
+              }
+            })
             .catch(function () { msg.textContent = opts.notFound; });
         });
         return div;
