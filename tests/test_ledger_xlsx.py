@@ -120,6 +120,7 @@ def test_export_edit_import_updates_the_right_projects(
         "created": 1,
         "updated": 3,
         "unchanged": 0,
+        "problem_sheet": {"rows": 0, "created": 0, "updated": 0, "unchanged": 0},
         "ignored_columns": [],
         "dry_run": False,
     }
@@ -141,7 +142,18 @@ def test_export_edit_import_updates_the_right_projects(
         ).scalar()
         kinds = c.execute(text("SELECT kind, counts FROM imports")).all()
     assert n == 4
-    assert kinds == [("projects", {"rows": 4, "created": 1, "updated": 3, "unchanged": 0})]
+    assert kinds == [
+        (
+            "projects",
+            {
+                "rows": 4,
+                "created": 1,
+                "updated": 3,
+                "unchanged": 0,
+                "problem_sheet": {"rows": 0, "created": 0, "updated": 0, "unchanged": 0},
+            },
+        )
+    ]
 
 
 def test_re_importing_an_unchanged_export_changes_nothing(

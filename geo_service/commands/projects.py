@@ -22,7 +22,8 @@ def import_projects_command(
     ] = False,
     actor: Annotated[str, typer.Option(help="who is importing (for the audit trail)")] = "cli",
 ) -> None:
-    """Create/update projects by 项目编号 from an edited ledger; any bad cell → nothing written."""
+    """Create/update projects by 项目编号 (and problems by 问题编号 from sheet 问题清单) from an
+    edited ledger; any bad cell in either sheet → nothing written."""
     from geo_service.cli import _engine, _settings, err, friendly_errors, out
     from geo_service.db.engine import transaction
     from geo_service.projects.ledger_xlsx import import_ledger
@@ -42,6 +43,12 @@ def import_projects_command(
         f"updated, {res['unchanged']} unchanged",
         highlight=False,
     )
+    if (ps := res.get("problem_sheet")) is not None:
+        out.print(
+            f"{ps['rows']} rows on 问题清单: {ps['created']} problems {verb} created, "
+            f"{ps['updated']} updated, {ps['unchanged']} unchanged",
+            highlight=False,
+        )
     if res["ignored_columns"]:
         err.print(
             f"note: {len(res['ignored_columns'])} column(s) are not ledger columns and were not "

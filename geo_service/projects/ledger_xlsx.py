@@ -10,6 +10,7 @@ changes in the file follow the same lifecycle as the API.
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import json
@@ -24,6 +25,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
+from pydantic import ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -32,9 +34,18 @@ from geo_service.audit import ImportRecord
 from geo_service.errors import ImportRejected, InvalidInput
 from geo_service.parcels.models import Parcel
 from geo_service.projects import lifecycle
+from geo_service.projects import problems as problem_rules
 from geo_service.projects.edits import SNAPSHOT_FIELDS
-from geo_service.projects.models import DOMAINS, STATUSES, InvestmentReport, Problem, Project
+from geo_service.projects.models import (
+    DOMAINS,
+    PROBLEM_STATUSES,
+    STATUSES,
+    InvestmentReport,
+    Problem,
+    Project,
+)
 from geo_service.projects.repository import latest_year
+from geo_service.projects.schemas import ProblemIn, ProblemUpdate
 from geo_service.text import csv_text_in, xlsx_cells
 
 SHEET = "项目台账"
@@ -93,6 +104,24 @@ REQUIRED_NEW = ("name", "year", "domain", "total_investment_wan")
 NOT_NULL = ("name", "year", "domain", "total_investment_wan", "status")
 
 
+#: the 问题清单 sheet; kind "problem_status" is 未整改/整改中/已解决 (or the API keys).
+#: 问题描述, 发现时间 and 项目编号 of a stored problem cannot change (as in the API).
+PROBLEM_COLUMNS: tuple[Column, ...] = (
+    Column("code", "问题编号", "text", ("编号",), 14),
+    Column("project", "项目编号", "text", ("所属项目", "项目代码"), 14),
+    Column("description", "问题描述", "text", ("问题", "存在问题", "问题内容"), 40),
+    Column("found_on", "发现时间", "date", ("发现日期",), 12),
+    Column("assignee_unit", "责任单位", "text", ("整改责任单位",), 18),
+    Column("assignee_leader", "责任领导", "text", ("整改责任领导", "包联领导"), 18),
+    Column("deadline", "整改时限", "date", ("整改期限", "整改时间"), 12),
+    Column("status", "整改状态", "problem_status", ("状态", "问题状态"), 10),
+    Column("resolved_on", "解决时间", "date", ("解决日期",), 12),
+    Column("resolution", "解决情况", "text", ("整改情况", "解决措施"), 30),
+)
+PROBLEM_BY_FIELD = {c.field: c for c in PROBLEM_COLUMNS}
+ZH_PROBLEM = {v: k for k, v in PROBLEM_ZH.items()} | {"已整改": "resolved"}
+
+
 def _norm(h: Any) -> str:
     s = str(h or "").strip().replace("（", "(").replace("）", ")")
     return re.sub(r"\s+", "", s).lower()
@@ -102,6 +131,10 @@ HEADER_MAP: dict[str, Column] = {}
 for _c in COLUMNS:
     for _h in (_c.header, _c.field, *_c.aliases):
         HEADER_MAP[_norm(_h)] = _c
+PROBLEM_HEADER_MAP: dict[str, Column] = {}
+for _c in PROBLEM_COLUMNS:
+    for _h in (_c.header, _c.field, *_c.aliases):
+        PROBLEM_HEADER_MAP[_norm(_h)] = _c
 
 
 # ---------------------------------------------------------------- export
@@ -147,28 +180,24 @@ def export_ledger(session: Session, *, year: int | None = None) -> bytes:
     _format(ws, COLUMNS)
 
     ps = wb.create_sheet(PROBLEM_SHEET)
-    headers = ("问题编号", "项目编号", "问题描述", "发现时间", "责任单位", "责任领导", "整改时限",
-               "整改状态", "解决时间", "解决情况")  # fmt: skip
-    ps.append(list(headers))
+    ps.append([c.header for c in PROBLEM_COLUMNS])
     for pr, code in session.execute(
         select(Problem, Project.code)
         .join(Project, Project.id == Problem.project_id)
         .where(Project.year == year)
         .order_by(Problem.code)
     ).all():
-        ps.append(
-            [pr.code, code, pr.description, pr.found_on, pr.assignee_unit, pr.assignee_leader,
-             pr.deadline, PROBLEM_ZH.get(pr.status, pr.status), pr.resolved_on, pr.resolution]
-        )  # fmt: skip
-    for i, w in enumerate((14, 14, 40, 12, 18, 18, 12, 10, 12, 30), start=1):
-        ps.column_dimensions[get_column_letter(i)].width = w
-    ps.freeze_panes = "A2"
-    for cell in ps[1]:
-        cell.font = Font(bold=True)
-    for row in ps.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
+        values = [
+            code
+            if c.field == "project"
+            else PROBLEM_ZH.get(pr.status, pr.status)
+            if c.kind == "problem_status"
+            else getattr(pr, c.field)
+            for c in PROBLEM_COLUMNS
+        ]
+        ps.append(xlsx_cells(ps, values))
+    _format(ps, PROBLEM_COLUMNS)
+    ps.freeze_panes = "B2"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -201,30 +230,57 @@ class Sheet:
 
 
 def read_file(data: bytes, *, filename: str) -> Sheet:
-    """XLSX (sheet 项目台账, else the first), CSV (UTF-8 or GBK) or GeoJSON."""
+    """The projects of a file: XLSX (sheet 项目台账, else the first), CSV (UTF-8 or GBK) or
+    GeoJSON."""
+    sheet, _ = read_workbook(data, filename=filename)
+    if sheet is None:
+        raise InvalidInput(f"{filename}: no sheet {SHEET}")
+    return sheet
+
+
+def read_workbook(data: bytes, *, filename: str) -> tuple[Sheet | None, Sheet | None]:
+    """(projects, problems): an XLSX workbook's sheet 项目台账 (else the first other than
+    问题清单; None when 问题清单 is its only sheet) and its sheet 问题清单 (None when absent).
+    A CSV or GeoJSON file holds projects only."""
     lower = filename.lower()
     if lower.endswith((".xlsx", ".xlsm")):
         return _read_xlsx(data, filename)
     if lower.endswith(".csv"):
-        return _read_csv(data, filename)
+        return _read_csv(data, filename), None
     if lower.endswith((".geojson", ".json")):
-        return _read_geojson(data, filename)
+        return _read_geojson(data, filename), None
     raise InvalidInput(
         f"{filename}: the ledger is read from .xlsx, .csv or .geojson files; save it as one"
     )
 
 
-def _read_xlsx(data: bytes, filename: str) -> Sheet:
+def _read_xlsx(data: bytes, filename: str) -> tuple[Sheet | None, Sheet | None]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 -- openpyxl raises many types for a damaged file
         raise InvalidInput(
             f"{filename} is not a readable XLSX workbook; save it from Excel as .xlsx"
         ) from None
-    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
+    try:
+        others = [ws for ws in wb.worksheets if ws.title != PROBLEM_SHEET]
+        ws = wb[SHEET] if SHEET in wb.sheetnames else (others[0] if others else None)
+        projects = _xlsx_rows(ws, filename) if ws is not None else None
+        problems = (
+            _xlsx_rows(wb[PROBLEM_SHEET], filename, empty_ok=True)
+            if PROBLEM_SHEET in wb.sheetnames
+            else None
+        )
+    finally:
+        wb.close()
+    return projects, problems
+
+
+def _xlsx_rows(ws: Any, filename: str, *, empty_ok: bool = False) -> Sheet | None:
     it = ws.iter_rows(values_only=True)
     header_row = next(it, None)
     if header_row is None:
+        if empty_ok:
+            return None
         raise InvalidInput(f"{filename}, sheet {ws.title}: the sheet is empty")
     headers = [str(h).strip() if h is not None else "" for h in header_row]
     rows = []
@@ -232,7 +288,6 @@ def _read_xlsx(data: bytes, filename: str) -> Sheet:
         if values is None or all(v is None or str(v).strip() == "" for v in values):
             continue
         rows.append((n, dict(zip(headers, values, strict=False))))
-    wb.close()
     return Sheet(ws.title, headers, rows)
 
 
@@ -356,6 +411,14 @@ def _text(v: Any) -> str:
     return csv_text_in(str(v).strip())  # '=… from our own CSV export is =… again
 
 
+def _problem_status(v: Any) -> str:
+    s = str(v).strip()
+    out = ZH_PROBLEM.get(s, s)
+    if out not in PROBLEM_STATUSES:
+        raise ValueError
+    return out
+
+
 PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "text": (_text, "text"),
     "int": (_int, "a whole number such as 2026"),
@@ -365,6 +428,7 @@ PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "bool": (_bool, "是 or 否"),
     "domain": (_domain, "one of " + "、".join(DOMAIN_ZH.values())),
     "status": (_status, "one of " + "、".join(lifecycle.LABEL_ZH.values())),
+    "problem_status": (_problem_status, "one of " + "、".join(PROBLEM_ZH.values())),
 }
 
 
@@ -376,30 +440,33 @@ def _looks_like(header: str) -> Column | None:
 
     Such a column is refused rather than ignored: its edits would silently be lost.
     """
-    import difflib
-
     h = _norm(header)
     match = difflib.get_close_matches(h, list(HEADER_MAP), n=1, cutoff=0.6)
     return HEADER_MAP[match[0]] if match else None
 
 
-def import_ledger(
-    session: Session,
-    *,
-    data: bytes,
-    filename: str,
-    actor: str,
-    dry_run: bool = False,
-    max_problems: int = 200,
-) -> dict[str, Any]:
-    """Check every cell, then create/update the projects in the caller's transaction.
+@dataclass
+class _ProjectPlan:
+    codes: set[str] = field(default_factory=set)  # the projects the file names, all valid
+    writes: list[dict[str, Any]] = field(default_factory=list)
+    audits: list[tuple[str, dict[str, Any] | None, dict[str, Any]]] = field(default_factory=list)
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
 
-    Raises ImportRejected listing every problem (sheet, row, column) and writes nothing.
-    """
-    sheet = read_file(data, filename=filename)
+
+def _check_projects(
+    session: Session,
+    sheet: Sheet,
+    *,
+    filename: str,
+    ignored: list[str],
+    problems: list[str],
+    max_problems: int,
+) -> _ProjectPlan:
+    """Every cell and rule of the projects sheet; adds to ``problems``, writes nothing."""
     cols: dict[str, Column] = {}
-    ignored: list[str] = []
-    problems: list[str] = []
     for i, h in enumerate(sheet.headers):
         c = HEADER_MAP.get(_norm(h))
         if c is None:
@@ -468,9 +535,8 @@ def import_ledger(
 
     existing = _existing(session, [r["code"] for _, r in parsed])
     parcels = _parcel_ids(session, {r["parcel_code"] for _, r in parsed if r.get("parcel_code")})
-    writes: list[dict[str, Any]] = []
-    created = updated = unchanged = 0
-    audits: list[tuple[str, dict[str, Any] | None, dict[str, Any]]] = []
+    plan = _ProjectPlan(rows=len(parsed))
+    writes, audits = plan.writes, plan.audits
     for n, row in parsed:
         old = existing.get(row["code"])
         merged: dict[str, Any] = dict(old["values"]) if old else dict.fromkeys(SNAPSHOT_FIELDS)
@@ -519,11 +585,12 @@ def import_ledger(
         geom_wkb = sheet.geometry.get(n)
         changed = old is None or any(merged[f] != old["values"][f] for f in SNAPSHOT_FIELDS)
         if old is None:
-            created += 1
+            plan.created += 1
         elif changed:
-            updated += 1
+            plan.updated += 1
         else:
-            unchanged += 1
+            plan.unchanged += 1
+        plan.codes.add(row["code"])
         writes.append(
             merged
             | {
@@ -536,25 +603,305 @@ def import_ledger(
         )
         if changed:
             audits.append((row["code"], _jsonable(old["values"]) if old else None, merged))
+    return plan
+
+
+@dataclass
+class _ProblemPlan:
+    new: list[dict[str, Any]] = field(default_factory=list)  # fields + "project"
+    changes: list[tuple[Problem, dict[str, Any]]] = field(default_factory=list)
+    rows: int = 0
+    unchanged: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "created": len(self.new),
+            "updated": len(self.changes),
+            "unchanged": self.unchanged,
+        }
+
+
+#: a new problem's cells that must be filled in (as for POST /api/v1/problems)
+PROBLEM_REQUIRED_NEW = ("project", "description", "found_on", "assignee_unit",
+                        "assignee_leader", "deadline")  # fmt: skip
+#: what a stored problem keeps for good (the API cannot change them either)
+PROBLEM_FIXED = ("project", "description", "found_on")
+
+
+def _check_problems(
+    session: Session,
+    sheet: Sheet,
+    *,
+    filename: str,
+    projects: set[str],
+    ignored: list[str],
+    problems: list[str],
+) -> _ProblemPlan:
+    """Every cell of the 问题清单 sheet against the rules of ``problems.py``.
+
+    ``projects`` are the valid projects of the file's own projects sheet (they exist once it
+    is written). Adds to ``problems``; writes nothing.
+    """
+    cols: dict[str, Column] = {}
+    for i, h in enumerate(sheet.headers):
+        c = PROBLEM_HEADER_MAP.get(_norm(h))
+        if c is None:
+            if not h:
+                continue
+            like = difflib.get_close_matches(_norm(h), list(PROBLEM_HEADER_MAP), n=1, cutoff=0.6)
+            if not like:
+                ignored.append(f"{h} ({sheet.name})")
+            else:
+                header = PROBLEM_HEADER_MAP[like[0]].header
+                problems.append(
+                    f"{filename}, sheet {sheet.name}, column {h} ({get_column_letter(i + 1)}) is "
+                    f"not a 问题清单 column, so its values would be lost; did you mean {header}? "
+                    f"Rename the header to {header} (or delete the column)"
+                )
+        elif c.field in {x.field for x in cols.values()}:
+            raise InvalidInput(f"{filename}, sheet {sheet.name}: column {c.header} appears twice")
+        else:
+            cols[h] = c
+    if "code" not in {c.field for c in cols.values()}:
+        raise InvalidInput(
+            f"{filename}, sheet {sheet.name}: no 问题编号 column; problems are matched by it "
+            "(export the ledger first to get the right headers)"
+        )
+    letters = {h: get_column_letter(i + 1) for i, h in enumerate(sheet.headers)}
+    head = {c.field: h for h, c in cols.items()}
+
+    def where(n: int, fld: str | None = None) -> str:
+        at = f"{filename}, sheet {sheet.name}, row {n}"
+        h = head.get(fld) if fld else None
+        return at if h is None else f"{at}, column {h} ({letters.get(h, '?')})"
+
+    plan = _ProblemPlan()
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    seen: dict[str, int] = {}
+    for n, raw in sheet.rows:
+        row: dict[str, Any] = {}
+        bad = False
+        for h, c in cols.items():
+            v = raw.get(h)
+            if v is None or (isinstance(v, str) and v.strip() == ""):
+                row[c.field] = None
+                continue
+            fn, expect = PARSERS[c.kind]
+            try:
+                row[c.field] = fn(v)
+            except (ValueError, InvalidOperation, TypeError, OverflowError):
+                problems.append(f"{where(n, c.field)}: {str(v)[:60]!r} is not {expect}")
+                bad = True
+        code = row.get("code")
+        if not code:
+            problems.append(f"{where(n, 'code')}: 问题编号 is empty; every problem needs a code")
+            continue
+        if code in seen:
+            problems.append(f"{where(n)}: 问题编号 {code} is also on row {seen[code]}")
+            continue
+        seen[code] = n
+        if not bad:
+            parsed.append((n, row))
+    plan.rows = len(seen)
+
+    codes = [r["code"] for _, r in parsed]
+    stored: dict[str, tuple[Problem, str]] = {}
+    if codes:
+        for pr, pcode in session.execute(
+            select(Problem, Project.code)
+            .join(Project, Project.id == Problem.project_id)
+            .where(Problem.code.in_(codes))
+            .with_for_update(of=Problem)
+        ).all():
+            stored[pr.code] = (pr, pcode)
+    wanted = {r["project"] for _, r in parsed if r.get("project")} - projects
+    known = set(projects)
+    if wanted:
+        known |= set(
+            session.execute(select(Project.code).where(Project.code.in_(wanted))).scalars()
+        )
+
+    def pydantic_problems(n: int, e: ValidationError) -> None:
+        for err in e.errors():
+            fld = str(err["loc"][0]) if err["loc"] else None
+            problems.append(f"{where(n, fld)}: {err['msg']}")
+
+    for n, row in parsed:
+        code = row["code"]
+        old = stored.get(code)
+        if old is None:
+            missing = [f for f in PROBLEM_REQUIRED_NEW if row.get(f) is None]
+            if missing:
+                heads = "、".join(PROBLEM_BY_FIELD[f].header for f in missing)
+                problems.append(f"{where(n)}: 问题 {code} is new; {heads} must be filled in")
+                continue
+            if row["project"] not in known:
+                problems.append(
+                    f"{where(n, 'project')}: 项目编号 {row['project']} is not a project in the "
+                    "ledger (nor on the 项目台账 sheet)"
+                )
+                continue
+            fields = {f: row[f] for f in ("description", "found_on", "assignee_unit",
+                                          "assignee_leader", "deadline", "code")}  # fmt: skip
+            try:
+                ProblemIn(**fields)
+            except ValidationError as e:
+                pydantic_problems(n, e)
+                continue
+            later = {
+                f: row[f] for f in ("status", "resolution", "resolved_on") if row.get(f) is not None
+            }
+            breaches = problem_rules.check_new(found_on=row["found_on"], deadline=row["deadline"])
+            breaches += problem_rules.check_change(
+                code=code,
+                current={"status": "open", "found_on": row["found_on"], "resolved_on": None,
+                         "resolution": None},
+                changes=later,
+            )  # fmt: skip
+            for fld, why in breaches:
+                problems.append(f"{where(n, fld)}: {why}")
+            if not breaches:
+                plan.new.append(fields | {"status": "open"} | later | {"project": row["project"]})
+            continue
+
+        pr, pcode = old
+        was = {"project": pcode} | {f: getattr(pr, f) for f in PROBLEM_FIXED if f != "project"}
+        fixed = [f for f in PROBLEM_FIXED if f in row and row[f] != was[f]]
+        for f in fixed:
+            problems.append(
+                f"{where(n, f)}: 问题 {code} has {PROBLEM_BY_FIELD[f].header} "
+                f"{_show(was[f])}; it cannot be changed (file a new problem instead)"
+            )
+        changes = {
+            f: row[f] for f in problem_rules.CHANGEABLE if f in row and row[f] != getattr(pr, f)
+        }
+        try:
+            ProblemUpdate(**changes)
+        except ValidationError as e:
+            pydantic_problems(n, e)
+            continue
+        breaches = problem_rules.check_change(
+            code=code, current=problem_rules.rule_state(pr), changes=changes
+        )
+        for fld, why in breaches:
+            problems.append(f"{where(n, fld)}: {why}")
+        if fixed or breaches:
+            continue
+        if changes:
+            plan.changes.append((pr, changes))
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def _show(v: Any) -> str:
+    return v.isoformat() if isinstance(v, date) else repr(v)
+
+
+def _write_problems(session: Session, plan: _ProblemPlan, *, actor: str) -> None:
+    """Create and update the problems of a checked plan, each audited like the API's writes."""
+    ids = dict(
+        session.execute(
+            select(Project.code, Project.id).where(
+                Project.code.in_({p["project"] for p in plan.new})
+            )
+        ).all()
+    )
+    for fields in plan.new:
+        project = fields["project"]
+        pr = Problem(
+            **{k: v for k, v in fields.items() if k != "project"},
+            project_id=ids[project],
+            escalated=False,
+        )
+        session.add(pr)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="problem.import",
+            entity_type="problem",
+            entity_code=pr.code,
+            after=problem_rules.snapshot(pr) | {"project": project, "visit": None},
+        )
+    for pr, changes in plan.changes:
+        before = problem_rules.snapshot(pr)
+        for k, v in changes.items():
+            setattr(pr, k, v)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="problem.import",
+            entity_type="problem",
+            entity_code=pr.code,
+            before=before,
+            after=problem_rules.snapshot(pr),
+        )
+
+
+def import_ledger(
+    session: Session,
+    *,
+    data: bytes,
+    filename: str,
+    actor: str,
+    dry_run: bool = False,
+    max_problems: int = 200,
+) -> dict[str, Any]:
+    """Check every cell of both sheets, then create/update the projects and the problems
+    (问题清单) in the caller's transaction.
+
+    Raises ImportRejected listing every problem (sheet, row, column) and writes nothing.
+    """
+    sheet, problem_sheet = read_workbook(data, filename=filename)
+    ignored: list[str] = []
+    problems: list[str] = []
+    plan = (
+        _check_projects(
+            session,
+            sheet,
+            filename=filename,
+            ignored=ignored,
+            problems=problems,
+            max_problems=max_problems,
+        )
+        if sheet is not None
+        else _ProjectPlan()
+    )
+    pplan = (
+        _check_problems(
+            session,
+            problem_sheet,
+            filename=filename,
+            projects=plan.codes,
+            ignored=ignored,
+            problems=problems,
+        )
+        if problem_sheet is not None
+        else None
+    )
     if problems:
         raise ImportRejected(
             f"{filename}: {len(problems)} problem(s) found, nothing was written; "
             "fix them and import the file again",
             extra={"problems": problems[:max_problems]},
         )
-    result = {
+    result: dict[str, Any] = {
         "file": filename,
-        "rows": len(parsed),
-        "created": created,
-        "updated": updated,
-        "unchanged": unchanged,
+        "rows": plan.rows,
+        "created": plan.created,
+        "updated": plan.updated,
+        "unchanged": plan.unchanged,
+        "problem_sheet": pplan.counts() if pplan is not None else None,
         "ignored_columns": ignored,
         "dry_run": dry_run,
     }
     if dry_run:
         return result
-    _write(session, writes)
-    for code, before, after in audits:
+    _write(session, plan.writes)
+    for code, before, after in plan.audits:
         audit.record(
             session,
             actor=actor,
@@ -564,14 +911,15 @@ def import_ledger(
             before=before,
             after=_jsonable(after),
         )
+    if pplan is not None:
+        _write_problems(session, pplan, actor=actor)
     sha = hashlib.sha256(data).hexdigest()
+    counts = {k: result[k] for k in ("rows", "created", "updated", "unchanged")}
+    if pplan is not None:
+        counts["problem_sheet"] = result["problem_sheet"]
     session.add(
         ImportRecord(
-            kind="projects",
-            file_name=filename[:500],
-            sha256=sha,
-            actor=actor,
-            counts={k: result[k] for k in ("rows", "created", "updated", "unchanged")},
+            kind="projects", file_name=filename[:500], sha256=sha, actor=actor, counts=counts
         )
     )
     audit.record(
@@ -580,7 +928,7 @@ def import_ledger(
         action="ledger.import",
         entity_type="ledger",
         entity_code=filename[:200],
-        after={k: result[k] for k in ("rows", "created", "updated", "unchanged")} | {"sha256": sha},
+        after=counts | {"sha256": sha},
     )
     return result
 

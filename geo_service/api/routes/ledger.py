@@ -52,10 +52,12 @@ def import_ledger(
     principal: Annotated[Principal, require("official")],
     dry_run: bool = False,
 ) -> dict[str, Any]:
-    """Update the projects named by 项目编号 from an edited export (XLSX, CSV or GeoJSON).
+    """Update the projects named by 项目编号 from an edited export (XLSX, CSV or GeoJSON), and
+    the problems named by 问题编号 from its sheet 问题清单 (when the workbook has one).
 
-    Every cell is checked first; any problem → 422 listing each by sheet, row and column, and
-    nothing is written.
+    Every cell of both sheets is checked first; any problem → 422 listing each by sheet, row
+    and column, and nothing is written. ``problem_sheet`` counts the problems (null without
+    the sheet).
     """
     data = file.file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
