@@ -308,3 +308,12 @@ def test_the_cli_reports_problem_counts(
     q2 = get(client, h, "Q-2")
     assert (q2["status"], q2["resolved_on"]) == ("resolved", "2026-05-02")
     assert audit_actions(clean_engine) == [("problem.import", "Q-2", "cli:王科长")]
+
+
+def test_text_excel_trims_does_not_count_as_a_change(client: TestClient, h: dict[str, str]) -> None:
+    add(client, h, "P-1")
+    problem(client, h, "Q-1", "P-1", description="征迁未完成 ", assignee_unit=" 城关镇")
+    r = upload(client, h, export(client, h))
+    assert r.status_code == 200, r.text
+    assert r.json()["problem_sheet"] == {"rows": 1, "created": 0, "updated": 0, "unchanged": 1}
+    assert get(client, h, "Q-1")["version"] == 1

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
@@ -767,14 +768,16 @@ def _check_problems(
 
         pr, pcode = old
         was = {"project": pcode} | {f: getattr(pr, f) for f in PROBLEM_FIXED if f != "project"}
-        fixed = [f for f in PROBLEM_FIXED if f in row and row[f] != was[f]]
+        fixed = [f for f in PROBLEM_FIXED if f in row and row[f] != _as_read(was[f])]
         for f in fixed:
             problems.append(
                 f"{where(n, f)}: 问题 {code} has {PROBLEM_BY_FIELD[f].header} "
                 f"{_show(was[f])}; it cannot be changed (file a new problem instead)"
             )
         changes = {
-            f: row[f] for f in problem_rules.CHANGEABLE if f in row and row[f] != getattr(pr, f)
+            f: row[f]
+            for f in problem_rules.CHANGEABLE
+            if f in row and row[f] != _as_read(getattr(pr, f))
         }
         try:
             ProblemUpdate(**changes)
@@ -795,19 +798,24 @@ def _check_problems(
     return plan
 
 
+def _as_read(v: Any) -> Any:
+    """A stored value as the import reads it back from an export (text trimmed, characters
+    Excel cannot hold dropped), so an unchanged row compares equal."""
+    if isinstance(v, str):
+        return _text(ILLEGAL_CHARACTERS_RE.sub("", v)) or None
+    return v
+
+
 def _show(v: Any) -> str:
     return v.isoformat() if isinstance(v, date) else repr(v)
 
 
 def _write_problems(session: Session, plan: _ProblemPlan, *, actor: str) -> None:
     """Create and update the problems of a checked plan, each audited like the API's writes."""
-    ids = dict(
-        session.execute(
-            select(Project.code, Project.id).where(
-                Project.code.in_({p["project"] for p in plan.new})
-            )
-        ).all()
-    )
+    ids: dict[str, int] = {}
+    if wanted := {p["project"] for p in plan.new}:
+        q = select(Project.code, Project.id).where(Project.code.in_(wanted))
+        ids = {code: pid for code, pid in session.execute(q)}
     for fields in plan.new:
         project = fields["project"]
         pr = Problem(
