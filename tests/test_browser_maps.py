@@ -38,10 +38,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _serve(url: str) -> Iterator[str]:
+def _serve(url: str, **overrides: Any) -> Iterator[str]:
     """The app on ``url``, served by uvicorn on a free loopback port; yields its base URL."""
     port = _free_port()
-    app = create_app(Settings(database_url=url, tile_url="none"))
+    app = create_app(Settings(database_url=url, **{"tile_url": "none", **overrides}))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -109,6 +109,78 @@ def test_investor_map_shows_the_plots_on_offer_and_runs_nothing(served, browser)
     assert popup.locator("img").count() == 0
     assert not dialogs
     assert errors == []
+
+
+@pytest.fixture(scope="module")
+def served_tiles(served: dict[str, Any], engine: Engine) -> Iterator[str]:
+    """The same district served with every parcel drawn from vector tiles."""
+    with _serve(engine.url.render_as_string(hide_password=False), map_max_embedded_features=1) as b:
+        yield b
+
+
+FIT_STROKE = "#006d2c"  # maps/investors.json fit_style
+#: the folium map's zoom and centre (folium names the map variable map_<hex>)
+MAP_VIEW = """() => { const m = window[Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))];
+  const b = m.getBounds();
+  return {zoom: m.getZoom(), w: b.getWest(), s: b.getSouth(), e: b.getEast(), n: b.getNorth()}; }"""
+
+
+def test_tile_mode_search_zooms_to_the_plot_and_opens_its_popup(served_tiles, browser) -> None:
+    page, errors, dialogs = _open(browser, served_tiles + "/maps/investors")
+    page.wait_for_selector("path.gs-parcel", state="attached")
+    page.wait_for_load_state("networkidle")
+    before = page.evaluate(MAP_VIEW)
+    page.fill(".gs-search input", "INV-XSS")
+    page.press(".gs-search input", "Enter")
+    page.wait_for_selector(".leaflet-popup-content")
+    popup = page.locator(".leaflet-popup-content")
+    assert XSS in popup.inner_text()  # the hostile name as text
+    assert "INV-XSS" in popup.inner_text()
+    assert popup.locator("img").count() == 0
+    assert popup.locator("a.gs-sheet-link").get_attribute("href") == (
+        "/maps/investors/parcels/INV-XSS"
+    )
+    after = page.evaluate(MAP_VIEW)
+    assert after["zoom"] > before["zoom"]  # zoomed in on the plot
+    found = page.evaluate("() => fetch('/maps/investors/find/INV-XSS').then(r => r.json())")
+    w, s, e, n = found["bbox"]
+    # the plot is in view (the popup's auto-pan may move the centre a little)
+    assert after["w"] <= w and e <= after["e"] and after["s"] <= s and n <= after["n"]
+    page.wait_for_load_state("networkidle")
+    assert not dialogs
+    assert errors == []
+    # a plot not on offer: the search says so and the view stays
+    page.fill(".gs-search input", "INV-HIDDEN")
+    page.press(".gs-search input", "Enter")
+    page.wait_for_function("() => document.querySelector('.gs-search-msg').textContent.length > 0")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(MAP_VIEW)["zoom"] == after["zoom"]
+    assert [e for e in errors if "404" not in e] == []  # only the refused look-up's 404
+
+
+def test_tile_mode_fit_check_highlights_the_fitting_plots(served_tiles, browser) -> None:
+    page, errors, dialogs = _open(
+        browser,
+        served_tiles + "/maps/investors?investment_wan=12000&area_mu=30&tax_per_mu=20",
+    )
+    page.wait_for_selector("path.gs-parcel", state="attached")
+    page.wait_for_load_state("networkidle")
+    strokes = page.eval_on_selector_all(
+        "path.gs-parcel", "ps => ps.map(p => p.getAttribute('stroke'))"
+    )
+    assert strokes and set(strokes) == {FIT_STROKE}  # both plots on offer fit
+    page, errors2, _ = _open(
+        browser,
+        served_tiles + "/maps/investors?investment_wan=12000&area_mu=30&tax_per_mu=10",
+    )
+    page.wait_for_selector("path.gs-parcel", state="attached")
+    page.wait_for_load_state("networkidle")
+    strokes = page.eval_on_selector_all(
+        "path.gs-parcel", "ps => ps.map(p => p.getAttribute('stroke'))"
+    )
+    assert strokes and FIT_STROKE not in strokes
+    assert not dialogs
+    assert errors == [] and errors2 == []
 
 
 def test_readiness_map_draws_every_parcel_and_network(served, browser) -> None:

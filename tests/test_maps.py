@@ -8,6 +8,7 @@ import json
 import math
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import mapbox_vector_tile
 import pytest
@@ -287,7 +288,7 @@ def test_tile_mode_fit_check_sends_only_the_fitting_codes(make_client, url, offl
 
 
 def test_find_answers_for_available_plots_only(offline) -> None:
-    r = offline.get("/maps/investors/find", params={"code": "INV-OK-1"})
+    r = offline.get("/maps/investors/find/INV-OK-1")
     assert r.status_code == 200
     body = r.json()
     w, s, e, n = body["bbox"]
@@ -296,20 +297,21 @@ def test_find_answers_for_available_plots_only(offline) -> None:
     assert body["properties"]["code"] == "INV-OK-1"
     assert "SECRET-NOTE" not in r.text and "published" not in r.text
     assert r.headers["x-content-type-options"] == "nosniff"
-    xss = offline.get("/maps/investors/find", params={"code": "INV-XSS"}).json()
+    xss = offline.get("/maps/investors/find/INV-XSS").json()
     assert xss["properties"]["name"] == html.escape(XSS)
     for code in ("INV-HIDDEN", "INV-SOLD", "INV-NOTNET", "NOPE", XSS):
-        miss = offline.get("/maps/investors/find", params={"code": code})
+        miss = offline.get("/maps/investors/find/" + quote(code, safe=""))
         assert miss.status_code == 404, code
         assert XSS not in miss.text
-    assert offline.get("/maps/investors/find").status_code == 422
+    en = offline.get("/maps/investors/find/INV-OK-1?lang=en").json()["properties"]
+    assert en["supply_stage"] == "notice"
 
 
 def test_tile_mode_search_box_asks_the_find_endpoint(make_client, url) -> None:
     c = make_client(url, tile_url="none", map_max_embedded_features=1)
-    assert '"url":"/maps/investors/find?code="' in c.get("/maps/investors").text
+    assert '"url":"/maps/investors/find/","suffix":""' in c.get("/maps/investors").text
     en = c.get("/maps/investors?lang=en").text
-    assert '"url":"/maps/investors/find?lang=en&code="' in en
+    assert '"url":"/maps/investors/find/","suffix":"?lang=en"' in en
 
 
 def test_public_tiles_follow_the_area_filters(offline) -> None:

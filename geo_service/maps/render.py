@@ -319,10 +319,15 @@ def _legend(defn: MapDefinition, rows: Iterable[tuple[str, str]]) -> str:
 
 
 def _controls(
-    m: Any, defn: MapDefinition, search_url: str | None, popup: dict[str, Any] | None = None
+    m: Any,
+    defn: MapDefinition,
+    search_url: str | None,
+    popup: dict[str, Any] | None = None,
+    search_suffix: str = "",
 ) -> None:
-    """Full screen, measuring and search; a code not on the page is asked of ``search_url``
-    (its JSON's ``bbox`` is zoomed to, and with ``popup`` its escaped ``properties`` shown)."""
+    """Full screen, measuring and search; a code not on the page is asked of
+    ``search_url + code + search_suffix`` (its JSON's ``bbox`` is zoomed to, and with ``popup``
+    its escaped ``properties`` shown)."""
     plugins.Fullscreen(position="topleft").add_to(m)
     GsCall("addMeasure", {"label": esc(defn.label("measure"))}).add_to(m)
     GsCall(
@@ -331,6 +336,7 @@ def _controls(
             "placeholder": esc(defn.label("search")),
             "notFound": esc(defn.label("not_found")),
             "url": search_url,
+            "suffix": search_suffix,
             "popup": popup,
         },
     ).add_to(m)
@@ -695,8 +701,10 @@ def render_investors(
             # escaped like the search index; the browser escapes a tile's code to compare
             vector_spec["fitCodes"] = [p["code"] for p in fitting]
         _vector_layer(m, tiles_url, vector_spec, esc(defn.text(layers["parcels"])), "parcels")
-    find = "/maps/investors/find?" + ("lang=en&" if defn.lang == "en" else "") + "code="
-    _controls(m, defn, find if parcels is None else None, popup if parcels is None else None)
+    if parcels is None:
+        _controls(m, defn, "/maps/investors/find/", popup, "?lang=en" if defn.lang == "en" else "")
+    else:
+        _controls(m, defn, None)
 
     fl = defn.section("filter_labels")
     filters = _form(

@@ -6,6 +6,7 @@ import mimetypes
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query
+from fastapi import Path as FPath
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, require
@@ -87,12 +88,12 @@ def investors_map(
     )
 
 
-@router.get("/maps/investors/find")
+@router.get("/maps/investors/find/{code}")
 def find_plot(
+    code: Annotated[str, FPath(min_length=1, max_length=100, description="parcel code")],
     session: SessionDep,
     settings: SettingsDep,
     _principal: PrincipalDep,
-    code: Annotated[str, Query(min_length=1, max_length=100, description="parcel code")],
     lang: Lang = "zh",
 ) -> JSONResponse:
     """Where an available plot is, for the investor map's search box (public).

@@ -149,7 +149,7 @@
             return;
           }
           if (!opts.url) { msg.textContent = opts.notFound; return; }
-          fetch(opts.url + encodeURIComponent(code), { credentials: 'same-origin' })
+          fetch(opts.url + encodeURIComponent(code) + (opts.suffix || ''), { credentials: 'same-origin' })
             .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
             .then(function (f) {
               if (!Array.isArray(f.bbox)) {  // a GeoJSON feature (the bureau's parcel API)
