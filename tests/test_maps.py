@@ -320,3 +320,38 @@ def test_public_tiles_follow_the_area_filters(offline) -> None:
     assert "parcels" not in _decode(big.content)  # both plots are 30 亩
     ok = offline.get(f"/tiles/parcels/13/{x}/{y}.pbf?available=true&max_area_mu=100")
     assert len(_decode(ok.content)["parcels"]["features"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("area_mu", "indicators", "expected"),
+    [
+        (30, [{"key": "investment_intensity", "min": 300}], True),  # 12 000 / 30 = 400
+        (30, [{"key": "investment_intensity", "min": 500}], False),
+        (30, [{"key": "固定资产投资强度", "min": "500"}], False),  # a number written as text
+        (30, [{"key": "tax_per_mu", "min": 25}], False),  # 20 < 25
+        (30, [{"key": "亩均税收", "min": 20}], True),
+        (30, [{"key": "tax_per_mu", "min": "n/a"}, {"key": "far", "min": 9}], True),  # no bound
+        (30, {"not": "a list"}, True),
+        (33, [], True),  # 30 亩 + 10 %
+        (33.5, [], False),
+        (0, [], False),
+    ],
+)
+def test_fit_rule_in_sql(district, area_mu, indicators, expected) -> None:
+    from sqlalchemy import text as sql
+
+    from geo_service.maps import data
+    from geo_service.maps.definitions import load_definition
+    from geo_service.settings import PROJECT_DIR
+
+    fit_def = load_definition(PROJECT_DIR / "maps", "investors").section("fit")
+    rule, params = data.fit_sql(data.FitQuery(12000, 30, 20), fit_def)
+    with district.connect() as c:
+        got = c.execute(
+            sql(
+                f"SELECT {rule} FROM (SELECT CAST(:m2 AS float8) AS area_m2, "  # noqa: S608
+                "CAST(:ind AS jsonb) AS indicators) p"
+            ),
+            {**params, "m2": area_mu * 10000 / 15, "ind": json.dumps(indicators)},
+        ).scalar_one()
+    assert got is expected
