@@ -95,6 +95,7 @@ POLICY: dict[tuple[str, str], dict[Caller, Any]] = {
     # maps and tiles
     ("GET", "/maps/investors"): PUBLIC,
     ("GET", "/maps/investors/parcels/{code}"): PUBLIC,
+    ("GET", "/maps/investors/find/{code}"): PUBLIC,
     ("GET", "/maps/login"): PUBLIC,
     ("POST", "/maps/login"): PUBLIC,
     ("POST", "/maps/logout"): PUBLIC,
