@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,10 +17,11 @@ from sqlalchemy.engine import make_url
 
 from geo_service.api.app import create_app
 from geo_service.db import cluster, migrate
+from geo_service.demo.load import DEMO_DATE
 from geo_service.settings import PROJECT_DIR, Settings
 
 #: the demo district's reference date; readiness evidence ages against it, not the wall clock
-DEMO_AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+DEMO_AS_OF = DEMO_DATE
 
 
 def target_cluster() -> cluster.ClusterConfig | str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from geo_service.demo.load import load_demo
+from geo_service.demo.load import DEMO_DATE, demo_as_of, load_demo
 from geo_service.settings import Settings
 from tests.helpers import token
 
@@ -87,3 +89,10 @@ def test_demo_net_land_reserve_exceeds_500_mu(demo_client: TestClient, demo_engi
     assert demo_client.get("/api/v1/parcels", params=q).json()["numberMatched"] == 40
     land = demo_client.get("/api/v1/stats").json()["land"]
     assert land["net_land_reserve_mu"] >= 500
+
+
+def test_a_demo_loaded_later_is_judged_as_of_its_own_date() -> None:
+    later = datetime(2027, 6, 1, tzinfo=UTC)
+    assert demo_as_of(later) == DEMO_DATE  # not half stale half a year on
+    earlier = datetime(2026, 11, 1, tzinfo=UTC)
+    assert demo_as_of(earlier) == earlier

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,16 @@ from geo_service.db.engine import transaction
 from geo_service.errors import InvalidInput
 from geo_service.parcels import writes as land
 from geo_service.projects import writes as ledger
+
+#: the demo district's "today": its surveys, titles and ledger are dated up to this day
+DEMO_DATE = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def demo_as_of(now: datetime | None = None) -> datetime:
+    """When to judge the demo's evidence: now, but never later than the demo's own date, so a
+    demo loaded months later still shows the district as it was built (not all of it stale)."""
+    now = now or datetime.now(UTC)
+    return min(now, DEMO_DATE)
 
 
 def _clean(v: Any) -> Any:
