@@ -436,14 +436,51 @@ PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
 # ---------------------------------------------------------------- import
 
 
-def _looks_like(header: str) -> Column | None:
-    """The ledger column an unknown header most likely means (计划开工日期 → 计划开工时间), if any.
+def _looks_like(header: str, header_map: dict[str, Column] = HEADER_MAP) -> Column | None:
+    """The column an unknown header most likely means (计划开工日期 → 计划开工时间), if any.
 
     Such a column is refused rather than ignored: its edits would silently be lost.
     """
-    h = _norm(header)
-    match = difflib.get_close_matches(h, list(HEADER_MAP), n=1, cutoff=0.6)
-    return HEADER_MAP[match[0]] if match else None
+    match = difflib.get_close_matches(_norm(header), list(header_map), n=1, cutoff=0.6)
+    return header_map[match[0]] if match else None
+
+
+def _map_columns(
+    sheet: Sheet,
+    *,
+    filename: str,
+    header_map: dict[str, Column],
+    kind: str,
+    key_message: str,
+    ignored: list[str],
+    problems: list[str],
+    ignored_suffix: str = "",
+) -> dict[str, Column]:
+    """The sheet's headers → its columns. A header that resembles a known one is a problem (its
+    edits would be lost); other unknown headers are listed in ``ignored``; the key column must
+    be there (``key_message`` says why)."""
+    cols: dict[str, Column] = {}
+    for i, h in enumerate(sheet.headers):
+        c = header_map.get(_norm(h))
+        if c is None:
+            if not h:
+                continue
+            like = _looks_like(h, header_map)
+            if like is None:
+                ignored.append(f"{h}{ignored_suffix}")
+            else:
+                problems.append(
+                    f"{filename}, sheet {sheet.name}, column {h} ({get_column_letter(i + 1)}) is "
+                    f"not a {kind} column, so its values would be lost; did you mean "
+                    f"{like.header}? Rename the header to {like.header} (or delete the column)"
+                )
+        elif c.field in {x.field for x in cols.values()}:
+            raise InvalidInput(f"{filename}, sheet {sheet.name}: column {c.header} appears twice")
+        else:
+            cols[h] = c
+    if "code" not in {c.field for c in cols.values()}:
+        raise InvalidInput(f"{filename}, sheet {sheet.name}: {key_message}")
+    return cols
 
 
 @dataclass
@@ -467,30 +504,16 @@ def _check_projects(
     max_problems: int,
 ) -> _ProjectPlan:
     """Every cell and rule of the projects sheet; adds to ``problems``, writes nothing."""
-    cols: dict[str, Column] = {}
-    for i, h in enumerate(sheet.headers):
-        c = HEADER_MAP.get(_norm(h))
-        if c is None:
-            if not h:
-                continue
-            like = _looks_like(h)
-            if like is None:
-                ignored.append(h)
-            else:
-                problems.append(
-                    f"{filename}, sheet {sheet.name}, column {h} ({get_column_letter(i + 1)}) is "
-                    f"not a ledger column, so its values would be lost; did you mean "
-                    f"{like.header}? Rename the header to {like.header} (or delete the column)"
-                )
-        elif c.field in {x.field for x in cols.values()}:
-            raise InvalidInput(f"{filename}, sheet {sheet.name}: column {c.header} appears twice")
-        else:
-            cols[h] = c
-    if "code" not in {c.field for c in cols.values()}:
-        raise InvalidInput(
-            f"{filename}, sheet {sheet.name}: no 项目编号 column; the ledger matches projects "
-            "by it (export the ledger first to get the right headers)"
-        )
+    cols = _map_columns(
+        sheet,
+        filename=filename,
+        header_map=HEADER_MAP,
+        kind="ledger",
+        key_message="no 项目编号 column; the ledger matches projects by it (export the ledger "
+        "first to get the right headers)",
+        ignored=ignored,
+        problems=problems,
+    )
     letters = {h: get_column_letter(i + 1) for i, h in enumerate(sheet.headers)}
 
     def where(n: int, h: str | None = None) -> str:
@@ -644,31 +667,17 @@ def _check_problems(
     ``projects`` are the valid projects of the file's own projects sheet (they exist once it
     is written). Adds to ``problems``; writes nothing.
     """
-    cols: dict[str, Column] = {}
-    for i, h in enumerate(sheet.headers):
-        c = PROBLEM_HEADER_MAP.get(_norm(h))
-        if c is None:
-            if not h:
-                continue
-            like = difflib.get_close_matches(_norm(h), list(PROBLEM_HEADER_MAP), n=1, cutoff=0.6)
-            if not like:
-                ignored.append(f"{h} ({sheet.name})")
-            else:
-                header = PROBLEM_HEADER_MAP[like[0]].header
-                problems.append(
-                    f"{filename}, sheet {sheet.name}, column {h} ({get_column_letter(i + 1)}) is "
-                    f"not a 问题清单 column, so its values would be lost; did you mean {header}? "
-                    f"Rename the header to {header} (or delete the column)"
-                )
-        elif c.field in {x.field for x in cols.values()}:
-            raise InvalidInput(f"{filename}, sheet {sheet.name}: column {c.header} appears twice")
-        else:
-            cols[h] = c
-    if "code" not in {c.field for c in cols.values()}:
-        raise InvalidInput(
-            f"{filename}, sheet {sheet.name}: no 问题编号 column; problems are matched by it "
-            "(export the ledger first to get the right headers)"
-        )
+    cols = _map_columns(
+        sheet,
+        filename=filename,
+        header_map=PROBLEM_HEADER_MAP,
+        kind="问题清单",
+        key_message="no 问题编号 column; problems are matched by it (export the ledger first to "
+        "get the right headers)",
+        ignored=ignored,
+        problems=problems,
+        ignored_suffix=f" ({sheet.name})",
+    )
     letters = {h: get_column_letter(i + 1) for i, h in enumerate(sheet.headers)}
     head = {c.field: h for h, c in cols.items()}
 
