@@ -827,20 +827,13 @@ def _write_problems(session: Session, plan: _ProblemPlan, *, actor: str) -> None
         ids = {code: pid for code, pid in session.execute(q)}
     for fields in plan.new:
         project = fields["project"]
-        pr = Problem(
-            **{k: v for k, v in fields.items() if k != "project"},
-            project_id=ids[project],
-            escalated=False,
-        )
-        session.add(pr)
-        session.flush()
-        audit.record(
+        problem_rules.insert_problem(
             session,
+            fields={k: v for k, v in fields.items() if k != "project"},
+            project_id=ids[project],
+            project_code=project,
             actor=actor,
             action="problem.import",
-            entity_type="problem",
-            entity_code=pr.code,
-            after=problem_rules.snapshot(pr) | {"project": project, "visit": None},
         )
     for pr, changes in plan.changes:
         before = problem_rules.snapshot(pr)

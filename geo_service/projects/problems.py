@@ -137,27 +137,48 @@ def add_problem(
     code = body.code or new_code(f"{project.code}-Q")
     if session.execute(select(Problem.id).where(Problem.code == code)).first():
         raise InvalidInput(f"a problem with code {code!r} exists; choose another code")
-    pr = Problem(
-        code=code,
+    return insert_problem(
+        session,
+        fields={
+            "code": code,
+            "description": body.description,
+            "found_on": found_on,
+            "assignee_unit": body.assignee_unit,
+            "assignee_leader": body.assignee_leader,
+            "deadline": body.deadline,
+            "status": "open",
+        },
         project_id=project.id,
-        visit_id=visit.id if visit else None,
-        description=body.description,
-        found_on=found_on,
-        assignee_unit=body.assignee_unit,
-        assignee_leader=body.assignee_leader,
-        deadline=body.deadline,
-        status="open",
-        escalated=False,
+        project_code=project.code,
+        visit=visit,
+        actor=actor,
+        action="problem.create",
+    )
+
+
+def insert_problem(
+    session: Session,
+    *,
+    fields: dict[str, Any],
+    project_id: int,
+    project_code: str,
+    actor: str,
+    action: str,
+    visit: Visit | None = None,
+) -> Problem:
+    """Insert a checked problem and audit it (the API and the Excel import both come here)."""
+    pr = Problem(
+        **fields, project_id=project_id, visit_id=visit.id if visit else None, escalated=False
     )
     session.add(pr)
     session.flush()
     audit.record(
         session,
         actor=actor,
-        action="problem.create",
+        action=action,
         entity_type="problem",
-        entity_code=code,
-        after=snapshot(pr) | {"project": project.code, "visit": visit.code if visit else None},
+        entity_code=pr.code,
+        after=snapshot(pr) | {"project": project_code, "visit": visit.code if visit else None},
     )
     return pr
 
