@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from typing import Any
 
@@ -86,3 +89,20 @@ def patch_current(client: Any, url: str, *, json: dict[str, Any], headers: dict[
     """PATCH as a careful client does: read the record's ETag first and send it as If-Match."""
     etag = client.get(url, headers=headers).headers.get("etag")
     return client.patch(url, json=json, headers={**headers, **({"If-Match": etag} if etag else {})})
+
+
+def run_cli(engine: Engine, *args: str) -> subprocess.CompletedProcess[str]:
+    """``geo-service ARGS`` as a user runs it, in a fresh process, against ``engine``'s database."""
+    env = {
+        **os.environ,
+        "GEO_SERVICE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "COLUMNS": "200",  # Rich wraps messages at the terminal width: keep them on one line
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "geo_service.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )

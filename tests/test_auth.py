@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,19 +13,7 @@ from geo_service.auth.tokens import PUBLIC, Principal, create_token, resolve, re
 from geo_service.db.engine import transaction
 from geo_service.errors import Conflict, InvalidInput, Unauthorized
 from geo_service.settings import Settings
-from tests.helpers import add_parcels, rect_m, token
-
-CLI = Path(sys.executable).parent / "geo-service"
-
-
-def _cli(engine: Engine, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "GEO_SERVICE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-    }
-    return subprocess.run(
-        [str(CLI), *args], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+from tests.helpers import add_parcels, rect_m, run_cli, token
 
 
 def test_only_the_hash_of_a_token_is_stored(clean_engine: Engine) -> None:
@@ -53,7 +37,7 @@ def test_unknown_role_is_refused(clean_engine: Engine) -> None:
 
 def test_cli_create_list_revoke(client: TestClient, clean_engine: Engine) -> None:
     add_parcels(clean_engine, {"code": "H-1", "geom_m": rect_m(0, 0, 50, 50), "published": False})
-    made = _cli(clean_engine, "token", "create", "--role", "bureau", "--name", "ops")
+    made = run_cli(clean_engine, "token", "create", "--role", "bureau", "--name", "ops")
     assert made.returncode == 0, made.stderr
     secret = made.stdout.strip()
     assert secret.startswith("gs_") and "not shown again" in made.stderr
@@ -62,22 +46,22 @@ def test_cli_create_list_revoke(client: TestClient, clean_engine: Engine) -> Non
     assert client.get("/api/v1/parcels/H-1", headers=h).status_code == 200
     assert client.get("/api/v1/parcels/H-1").status_code == 404
 
-    listed = _cli(clean_engine, "token", "list")
+    listed = run_cli(clean_engine, "token", "list")
     assert listed.returncode == 0 and secret not in listed.stdout
     assert listed.stdout.split()[:2] == ["ops", "bureau"]
 
-    revoked = _cli(clean_engine, "token", "revoke", "--name", "ops")
+    revoked = run_cli(clean_engine, "token", "revoke", "--name", "ops")
     assert revoked.returncode == 0 and "revoked 1" in revoked.stdout
     r = client.get("/api/v1/parcels/H-1", headers=h)
     assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
-    assert "revoked" in _cli(clean_engine, "token", "list").stdout
+    assert "revoked" in run_cli(clean_engine, "token", "list").stdout
     # revoking again says what is wrong and exits non-zero
-    again = _cli(clean_engine, "token", "revoke", "--name", "ops")
+    again = run_cli(clean_engine, "token", "revoke", "--name", "ops")
     assert again.returncode != 0 and "no live token" in (again.stderr + again.stdout)
 
 
 def test_cli_refuses_a_bad_role(clean_engine: Engine) -> None:
-    r = _cli(clean_engine, "token", "create", "--role", "root", "--name", "x")
+    r = run_cli(clean_engine, "token", "create", "--role", "root", "--name", "x")
     assert r.returncode != 0 and "bureau" in (r.stderr + r.stdout)
     with clean_engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM api_tokens")).scalar() == 0

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
-import sys
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -23,24 +21,9 @@ from geo_service.projects import writes
 from geo_service.projects.ledger_xlsx import import_ledger
 from geo_service.readiness import report
 from geo_service.settings import Settings
-from tests.helpers import add_parcels, rect_m
+from tests.helpers import add_parcels, rect_m, run_cli
 
 EVIL = '=HYPERLINK("http://evil","x")'
-
-
-def _cli(engine: Engine, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "GEO_SERVICE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "PATH": "/usr/bin:/bin",
-        "COLUMNS": "200",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "geo_service.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -108,7 +91,7 @@ def test_projects_xlsx_export_edit_import_updates_the_project(
     projects: Engine, tmp_path: Path
 ) -> None:
     out = tmp_path / "projects.xlsx"
-    r = _cli(projects, "export", "projects", "--format", "xlsx", "--out", str(out))
+    r = run_cli(projects, "export", "projects", "--format", "xlsx", "--out", str(out))
     assert r.returncode == 0, r.stderr
     wb = load_workbook(out)
     ws = wb["项目台账"]
@@ -118,7 +101,7 @@ def test_projects_xlsx_export_edit_import_updates_the_project(
     ws.cell(row, head["计划开工时间"]).value = "2026-05-01"
     wb.save(out)
 
-    r = _cli(projects, "import", "projects", str(out))
+    r = run_cli(projects, "import", "projects", str(out))
     assert r.returncode == 0, r.stderr
     assert "1 updated, 1 unchanged" in r.stdout
     assert "not ledger columns" not in r.stderr
@@ -130,7 +113,7 @@ def test_projects_xlsx_export_edit_import_updates_the_project(
 def test_a_misnamed_ledger_column_is_refused_by_name(projects: Engine, tmp_path: Path) -> None:
     f = tmp_path / "edited.csv"
     f.write_text("项目编号,计划开工日期,备注\nL-2,2026-05-01,x\n", encoding="utf-8")
-    r = _cli(projects, "import", "projects", str(f))
+    r = run_cli(projects, "import", "projects", str(f))
     assert r.returncode == 1
     msg = " ".join(r.stderr.split())
     assert "column 计划开工日期 (B) is not a ledger column" in msg
@@ -139,7 +122,7 @@ def test_a_misnamed_ledger_column_is_refused_by_name(projects: Engine, tmp_path:
         assert c.execute(text("SELECT max(version) FROM projects")).scalar() == 1
 
     f.write_text("项目编号,计划开工时间,备注\nL-2,2026-05-01,x\n", encoding="utf-8")
-    r = _cli(projects, "import", "projects", str(f))
+    r = run_cli(projects, "import", "projects", str(f))
     assert r.returncode == 0, r.stderr
     assert "not read: 备注" in " ".join(r.stderr.split())
 
@@ -147,7 +130,7 @@ def test_a_misnamed_ledger_column_is_refused_by_name(projects: Engine, tmp_path:
 def test_headers_of_older_project_exports_still_import(projects: Engine, tmp_path: Path) -> None:
     f = tmp_path / "old.csv"
     f.write_text("项目编号,计划开工,已完成投资(万元)\nL-2,2026-06-01,0\n", encoding="utf-8")
-    r = _cli(projects, "import", "projects", str(f))
+    r = run_cli(projects, "import", "projects", str(f))
     assert r.returncode == 0, r.stderr
     with projects.connect() as c:
         got = c.execute(text("SELECT planned_start::text FROM projects WHERE code = 'L-2'"))
@@ -171,7 +154,7 @@ def test_shp_out_path_writes_a_shapefile_set_a_gis_opens(
     _parcels(clean_engine)
     (tmp_path / "ex").mkdir()
     out = tmp_path / "ex" / "parcels.shp"
-    r = _cli(clean_engine, "export", "parcels", "--format", "shp", "--out", str(out))
+    r = run_cli(clean_engine, "export", "parcels", "--format", "shp", "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in (tmp_path / "ex").iterdir()) == [
         "parcels.cpg", "parcels.dbf", "parcels.prj", "parcels.shp", "parcels.shx"
@@ -187,14 +170,16 @@ def test_shp_out_path_writes_a_shapefile_set_a_gis_opens(
 def test_shp_zip_or_folder_out_writes_a_zip(clean_engine: Engine, tmp_path: Path) -> None:
     _parcels(clean_engine)
     z = tmp_path / "parcels.zip"
-    assert _cli(clean_engine, "export", "parcels", "-f", "shp", "--out", str(z)).returncode == 0
+    assert run_cli(clean_engine, "export", "parcels", "-f", "shp", "--out", str(z)).returncode == 0
     assert "parcels.shp" in zipfile.ZipFile(z).namelist()
     folder = tmp_path / "out"
     folder.mkdir()
-    r = _cli(clean_engine, "export", "parcels", "-f", "shp", "--out", str(folder))
+    r = run_cli(clean_engine, "export", "parcels", "-f", "shp", "--out", str(folder))
     assert r.returncode == 0, r.stderr
     assert zipfile.is_zipfile(folder / "parcels.zip")
-    r = _cli(clean_engine, "export", "parcels", "-f", "shp", "--out", str(tmp_path / "p.geojson"))
+    r = run_cli(
+        clean_engine, "export", "parcels", "-f", "shp", "--out", str(tmp_path / "p.geojson")
+    )
     assert r.returncode == 1 and "end the name in .shp or .zip" in " ".join(r.stderr.split())
 
 
@@ -218,7 +203,7 @@ def test_a_bad_out_path_is_one_line_and_writes_nothing(
 ) -> None:
     _parcels(clean_engine)
     before = sorted(tmp_path.rglob("*"))
-    r = _cli(clean_engine, *(a.format(tmp=tmp_path) for a in args))
+    r = run_cli(clean_engine, *(a.format(tmp=tmp_path) for a in args))
     assert r.returncode == 1, r.stdout + r.stderr
     assert "Traceback" not in r.stderr and "Error:" not in r.stderr
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -12,9 +9,7 @@ from sqlalchemy import Engine, text
 
 from tests.conftest import ClientFactory
 from tests.fixtures import land_files as lf
-from tests.helpers import token
-
-GEO_SERVICE = str(Path(sys.executable).with_name("geo-service"))
+from tests.helpers import run_cli, token
 
 
 def _url(engine: Engine) -> str:
@@ -85,34 +80,27 @@ def test_upload_over_the_size_limit_is_413(
     assert _count(clean_engine) == 0
 
 
-def _cli(engine: Engine, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GEO_SERVICE_DATABASE_URL": _url(engine), "COLUMNS": "200"}
-    return subprocess.run(
-        [GEO_SERVICE, *args], capture_output=True, text=True, env=env, timeout=120
-    )
-
-
 def test_cli_refuses_invalid_file_non_zero_then_repairs(
     clean_engine: Engine, tmp_path: Path
 ) -> None:
     gpkg = lf.geopackage_with_bowtie(tmp_path / "p.gpkg")
-    bad = _cli(clean_engine, "import", "parcels", str(gpkg))
+    bad = run_cli(clean_engine, "import", "parcels", str(gpkg))
     assert bad.returncode == 1
     assert "feature 3 (code GP-3)" in bad.stderr and "self-intersection at" in bad.stderr
     assert "Traceback" not in bad.stderr
     assert _count(clean_engine) == 0
-    ok = _cli(clean_engine, "import", "parcels", str(gpkg), "--repair")
+    ok = run_cli(clean_engine, "import", "parcels", str(gpkg), "--repair")
     assert ok.returncode == 0, ok.stderr
     assert "4 were inserted" in ok.stdout and "repaired: feature 3" in ok.stdout
-    again = _cli(clean_engine, "import", "parcels", str(gpkg), "--repair", "--dry-run")
+    again = run_cli(clean_engine, "import", "parcels", str(gpkg), "--repair", "--dry-run")
     assert again.returncode == 0 and "4 unchanged" in again.stdout
 
 
 def test_cli_export_then_import_changes_nothing(clean_engine: Engine, tmp_path: Path) -> None:
     xlsx = lf.boundary_points_xlsx(tmp_path / "界址点.xlsx")
-    assert _cli(clean_engine, "import", "parcels", str(xlsx)).returncode == 0
+    assert run_cli(clean_engine, "import", "parcels", str(xlsx)).returncode == 0
     out = tmp_path / "out.zip"
-    exp = _cli(clean_engine, "export", "parcels", "--format", "shp", "--out", str(out))
+    exp = run_cli(clean_engine, "export", "parcels", "--format", "shp", "--out", str(out))
     assert exp.returncode == 0, exp.stderr
-    back = _cli(clean_engine, "import", "parcels", str(out))
+    back = run_cli(clean_engine, "import", "parcels", str(out))
     assert back.returncode == 0 and "0 were inserted, 0 updated, 2 unchanged" in back.stdout
