@@ -483,6 +483,38 @@ def _map_columns(
     return cols
 
 
+def _parse_cells(
+    n: int,
+    raw: dict[str, Any],
+    cols: dict[str, Column],
+    where: Callable[[int, str], str],
+    problems: list[str],
+    *,
+    by_field: bool,
+) -> tuple[dict[str, Any], bool]:
+    """Row ``n``'s cells parsed by their column's kind; a bad cell is a problem at
+    ``where(n, header)`` (or ``where(n, field)`` with ``by_field``).
+
+    Returns the row (field → value, empty cells None) and whether any cell was bad.
+    """
+    row: dict[str, Any] = {}
+    bad = False
+    for h, c in cols.items():
+        v = raw.get(h)
+        if v is None or (isinstance(v, str) and v.strip() == ""):
+            row[c.field] = None
+            continue
+        fn, expect = PARSERS[c.kind]
+        try:
+            row[c.field] = fn(v)
+        except (ValueError, InvalidOperation, TypeError, OverflowError):
+            problems.append(
+                f"{where(n, c.field if by_field else h)}: {str(v)[:60]!r} is not {expect}"
+            )
+            bad = True
+    return row, bad
+
+
 @dataclass
 class _ProjectPlan:
     codes: set[str] = field(default_factory=set)  # the projects the file names, all valid
@@ -524,17 +556,7 @@ def _check_projects(
     parsed: list[tuple[int, dict[str, Any]]] = []
     seen: dict[str, int] = {}
     for n, raw in sheet.rows:
-        row: dict[str, Any] = {}
-        for h, c in cols.items():
-            v = raw.get(h)
-            if v is None or (isinstance(v, str) and v.strip() == ""):
-                row[c.field] = None
-                continue
-            fn, expect = PARSERS[c.kind]
-            try:
-                row[c.field] = fn(v)
-            except (ValueError, InvalidOperation, TypeError, OverflowError):
-                problems.append(f"{where(n, h)}: {str(v)[:60]!r} is not {expect}")
+        row, _ = _parse_cells(n, raw, cols, where, problems, by_field=False)
         code = row.get("code")
         if not code:
             if "code" not in row or row.get("code") is None:
@@ -690,19 +712,7 @@ def _check_problems(
     parsed: list[tuple[int, dict[str, Any]]] = []
     seen: dict[str, int] = {}
     for n, raw in sheet.rows:
-        row: dict[str, Any] = {}
-        bad = False
-        for h, c in cols.items():
-            v = raw.get(h)
-            if v is None or (isinstance(v, str) and v.strip() == ""):
-                row[c.field] = None
-                continue
-            fn, expect = PARSERS[c.kind]
-            try:
-                row[c.field] = fn(v)
-            except (ValueError, InvalidOperation, TypeError, OverflowError):
-                problems.append(f"{where(n, c.field)}: {str(v)[:60]!r} is not {expect}")
-                bad = True
+        row, bad = _parse_cells(n, raw, cols, where, problems, by_field=True)
         code = row.get("code")
         if not code:
             problems.append(f"{where(n, 'code')}: 问题编号 is empty; every problem needs a code")
@@ -836,19 +846,7 @@ def _write_problems(session: Session, plan: _ProblemPlan, *, actor: str) -> None
             action="problem.import",
         )
     for pr, changes in plan.changes:
-        before = problem_rules.snapshot(pr)
-        for k, v in changes.items():
-            setattr(pr, k, v)
-        session.flush()
-        audit.record(
-            session,
-            actor=actor,
-            action="problem.import",
-            entity_type="problem",
-            entity_code=pr.code,
-            before=before,
-            after=problem_rules.snapshot(pr),
-        )
+        problem_rules.apply_change(session, pr, changes, actor=actor, action="problem.import")
 
 
 def import_ledger(

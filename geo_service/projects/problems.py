@@ -205,19 +205,26 @@ def update_problem(
     if pr is None:
         raise NotFound(f"no problem with code {code!r}; list them with GET /api/v1/problems")
     check_version(pr.version, if_match, what=f"problem {code}")
-    before = snapshot(pr)
     changes = body.model_dump(exclude_unset=True)
     if breaches := check_change(code=code, current=rule_state(pr), changes=changes):
         raise InvalidInput(breaches[0][1])
+    return apply_change(session, pr, changes, actor=actor, action="problem.update")
+
+
+def apply_change(
+    session: Session, pr: Problem, changes: dict[str, Any], *, actor: str, action: str
+) -> Problem:
+    """Apply checked changes and audit before/after (the API and the Excel import both)."""
+    before = snapshot(pr)
     for k, v in changes.items():
         setattr(pr, k, v)
     session.flush()
     audit.record(
         session,
         actor=actor,
-        action="problem.update",
+        action=action,
         entity_type="problem",
-        entity_code=code,
+        entity_code=pr.code,
         before=before,
         after=snapshot(pr),
     )
