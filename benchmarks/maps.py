@@ -28,6 +28,7 @@ from geo_service.api.app import create_app
 from geo_service.db import cluster, migrate
 from geo_service.db.engine import transaction
 from geo_service.maps import data, pages
+from geo_service.projects.repository import ProjectFilter
 from geo_service.settings import PROJECT_DIR, Settings
 
 # parcels of 200 x 150 m in 220 x 170 m cells (EPSG:4547 around 114.9 E, 33.7 N)
@@ -84,7 +85,7 @@ def bench(n: int, target: Any) -> dict[str, Any]:
             ),
             (
                 "projects",
-                lambda s: pages.projects_page(s, settings, filters=data.ProjectMapFilter()),
+                lambda s: pages.projects_page(s, settings, filters=ProjectFilter()),
             ),
         ):
             with transaction(eng) as s:

@@ -18,6 +18,13 @@ INDICATORS = [
 ]
 
 
+#: a spatial check's evidence as the engine writes it: the rule and the nearest feature
+EVIDENCE = (
+    '{"rule": {"kind": "water", "max_distance_m": 200.0}, '
+    '"nearest": {"code": "W-1", "name": "经一路给水管", "distance_m": 35.4}}'
+)
+
+
 def set_conditions(engine: Engine, code: str, statuses: dict[str, str]) -> None:
     with engine.begin() as c:
         for cond, status in statuses.items():
@@ -26,11 +33,11 @@ def set_conditions(engine: Engine, code: str, statuses: dict[str, str]) -> None:
                     """INSERT INTO parcel_conditions (parcel_id, condition, status, method,
                         evidence, verified_at)
                     SELECT id, :cond, :status, 'spatial',
-                      CAST('{"nearest": "W-1", "distance_m": 35.4}' AS jsonb), '2024-03-01'
+                      CAST(:evidence AS jsonb), '2024-03-01'
                     FROM parcels WHERE code = :code
                     ON CONFLICT (parcel_id, condition) DO UPDATE SET status = EXCLUDED.status"""
                 ),
-                {"cond": cond, "status": status, "code": code},
+                {"cond": cond, "status": status, "code": code, "evidence": EVIDENCE},
             )
 
 

@@ -190,7 +190,7 @@ def test_readiness_map_draws_every_parcel_and_network(served, browser) -> None:
     assert page.locator("path.gs-zones.leaflet-interactive").count() == 1
     # the failures layer of "water" holds exactly the one parcel failing it
     page.locator(".leaflet-control-layers").hover()
-    page.get_by_text("未满足：通水").click()
+    page.get_by_text("未满足（含未知）：通水").click()
     assert page.locator("path.gs-fail.leaflet-interactive").count() == 1
     assert page.locator(".leaflet-control-scale").count() == 1
     assert page.locator(".gs-measure").count() == 1

@@ -49,6 +49,11 @@ def _codes(page: str) -> set[str]:
     return set(re.findall(r"INV-[A-Z0-9-]+", page))
 
 
+def _embedded_codes(page: str) -> set[str]:
+    """Codes in the page's map data, leaving out the result list beside the map."""
+    return _codes(re.sub(r'<details class="gs-panel gs-results".*?</details>', "", page, flags=re.S))
+
+
 def test_investor_map_shows_only_published_available_net_land(offline) -> None:
     r = offline.get("/maps/investors")
     assert r.status_code == 200
@@ -106,7 +111,8 @@ def test_readiness_map_shows_every_parcel_with_status_and_evidence(offline, dist
     r = offline.get("/maps/readiness", headers=token(district, "bureau"))
     assert _codes(r.text) == {"INV-OK-1", "INV-XSS", "INV-SOLD", "INV-HIDDEN", "INV-NOTNET"}
     assert '"cat":"met_3"' in r.text  # INV-NOTNET: 3 met, 1 unmet, 1 unknown
-    assert "W-1, 35 m" in r.text  # nearest feature and distance from the evidence
+    # the popup says what was found against which limit, in words
+    assert "W-1 经一路给水管 距地块 35.4 m（限值 200 m）" in r.text
     assert "2024-03-01" in r.text
 
 
@@ -137,11 +143,13 @@ def test_plot_sheet_for_available_plots_only(offline) -> None:
 def test_fit_check_lists_the_plots_that_fit(offline) -> None:
     # both plots are 200 m x 100 m = 30 mu; 12 000 万元 / 30 mu = 400 万元/mu >= 300
     r = offline.get("/maps/investors?investment_wan=12000&area_mu=30&tax_per_mu=20")
-    fit = r.text.split('id="gs-fit"')[1]
-    assert "(2)" in fit
-    # too little investment for the intensity minimum
+    fit = r.text.split('id="gs-results"')[1]
+    assert "符合的地块: 2 /" in fit
+    # too little investment for the intensity minimum: none fits, and the list says why
     r = offline.get("/maps/investors?investment_wan=3000&area_mu=30&tax_per_mu=20")
-    assert "(0)" in r.text.split('id="gs-fit"')[1]
+    fit = r.text.split('id="gs-results"')[1]
+    assert "符合的地块: 0 /" in fit
+    assert "投资强度 100.0 万元/亩，低于最低要求 300" in fit
 
 
 def test_review_number_shown_when_configured(make_client, url) -> None:
@@ -153,9 +161,10 @@ def test_many_parcels_come_from_vector_tiles(make_client, url, district) -> None
     c = make_client(url, tile_url="none", map_max_embedded_features=1)
     r = c.get("/maps/investors")
     assert "L.vectorGrid.protobuf" in r.text and "available=true" in r.text
-    assert not _codes(r.text)  # nothing embedded
+    assert not _embedded_codes(r.text)  # nothing embedded; the list beside the map names them
+    assert _codes(r.text) == {"INV-OK-1", "INV-XSS"}
     r = c.get("/maps/readiness", headers=token(district, "bureau"))
-    assert "/tiles/parcels/{z}/{x}/{y}.pbf" in r.text and not _codes(r.text)
+    assert "/tiles/parcels/{z}/{x}/{y}.pbf" in r.text and not _embedded_codes(r.text)
 
 
 def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -270,9 +279,10 @@ def test_tile_mode_fit_check_sends_only_the_fitting_codes(make_client, url, offl
     assert r.status_code == 200
     assert "L.vectorGrid.protobuf" in r.text
     assert _fit_codes(r.text) == ["INV-OK-1", "INV-XSS"]
-    assert '"coordinates"' not in r.text  # no parcel geometry embedded
+    no_fit_codes = re.sub(r'"fitCodes":\[[^\]]*\]', "", r.text)
+    assert not _embedded_codes(no_fit_codes)  # no parcel embedded but the codes that fit
     assert _codes(r.text) == {"INV-OK-1", "INV-XSS"}  # the fitting codes, never the others
-    assert "(2)" in r.text.split('id="gs-fit"')[1]
+    assert "符合的地块: 2 /" in r.text.split('id="gs-results"')[1]
     assert XSS not in r.text and html.escape(XSS) in r.text  # the hostile name, escaped, listed
     # the same rule as the embedded page, whatever the numbers
     for q in (
@@ -307,11 +317,13 @@ def test_find_answers_for_available_plots_only(offline) -> None:
     assert en["supply_stage"] == "notice"
 
 
-def test_tile_mode_search_box_asks_the_find_endpoint(make_client, url) -> None:
+def test_tile_mode_search_box_asks_the_search_and_find_endpoints(make_client, url) -> None:
     c = make_client(url, tile_url="none", map_max_embedded_features=1)
-    assert '"url":"/maps/investors/find/","suffix":""' in c.get("/maps/investors").text
+    zh = c.get("/maps/investors").text
+    assert '"url":"/maps/search/investors?q=","suffix":""' in zh
+    assert '"detail":"/maps/investors/find/"' in zh
     en = c.get("/maps/investors?lang=en").text
-    assert '"url":"/maps/investors/find/","suffix":"?lang=en"' in en
+    assert '"url":"/maps/search/investors?q=","suffix":"&amp;lang=en"' in en
 
 
 def test_public_tiles_follow_the_area_filters(offline) -> None:
@@ -338,6 +350,7 @@ def test_public_tiles_follow_the_area_filters(offline) -> None:
     ],
 )
 def test_fit_rule_in_sql(district, area_mu, indicators, expected) -> None:
+    """The rule gives the reasons a plot does not fit; none means it fits."""
     from sqlalchemy import text as sql
 
     from geo_service.maps import data
@@ -354,4 +367,32 @@ def test_fit_rule_in_sql(district, area_mu, indicators, expected) -> None:
             ),
             {**params, "m2": area_mu * 10000 / 15, "ind": json.dumps(indicators)},
         ).scalar_one()
-    assert got is expected
+    assert (got == []) is expected, got
+    assert all(r["rule"] in ("area", "intensity", "tax") and "min" in r for r in got)
+
+
+def test_fit_rule_without_tax_checks_no_tax_minimum(district) -> None:
+    """A blank tax box is "not checked", not 0: a tax minimum then rules nothing out."""
+    from sqlalchemy import text as sql
+
+    from geo_service.maps import data
+    from geo_service.maps.definitions import load_definition
+    from geo_service.settings import PROJECT_DIR
+
+    fit_def = load_definition(PROJECT_DIR / "maps", "investors").section("fit")
+    ind = json.dumps(
+        [{"key": "tax_per_mu", "min": 25}, {"key": "investment_intensity", "min": 500}]
+    )
+    for tax, rules in ((None, ["intensity"]), (20.0, ["intensity", "tax"])):
+        rule, params = data.fit_sql(data.FitQuery(12000, 30, tax), fit_def)
+        with district.connect() as c:
+            got = c.execute(
+                sql(
+                    f"SELECT {rule} FROM (SELECT CAST(:m2 AS float8) AS area_m2, "  # noqa: S608
+                    "CAST(:ind AS jsonb) AS indicators) p"
+                ),
+                {**params, "m2": 30 * 10000 / 15, "ind": ind},
+            ).scalar_one()
+        assert sorted(r["rule"] for r in got) == rules, tax
+        intensity = next(r for r in got if r["rule"] == "intensity")
+        assert float(intensity["value"]) == 400.0 and intensity["min"] == 500

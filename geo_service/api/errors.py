@@ -19,6 +19,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo_service.api.deps import BodySizeLimit
+from geo_service.api.html_pages import login_page, map_error_page
 from geo_service.errors import DatabaseUnavailable, GeoServiceError
 
 log = logging.getLogger("geo_service.api")
@@ -141,19 +142,27 @@ def install(app: FastAPI) -> None:
     async def _domain(request: Request, e: GeoServiceError) -> Response:
         if e.status in (401, 403) and _browser_on_a_map(request):
             # a person opening a map gets the sign-in form (same status), not a JSON body
-            from geo_service.api.routes.maps import login_page
-
             next_ = request.url.path if request.method == "GET" else None
             return login_page(message=e.public, next_=next_, status=e.status)
+        if e.status in (400, 404, 422) and _browser_on_a_map(request):
+            return map_error_page(
+                path=request.url.path,
+                lang=request.query_params.get("lang", "zh"),
+                status=e.status,
+                detail=e.public,
+            )
         headers = {"Retry-After": "5"} if e.status == 503 else None
         if e.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
         return problem(e.status, e.title, e.public, headers=headers, **e.extra)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, e: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, e: RequestValidationError) -> Response:
         errors = [_describe(err) for err in e.errors()]
         detail = "; ".join(f"{x['where']}: {x['message']}" for x in errors)
+        if _browser_on_a_map(request):
+            lang = request.query_params.get("lang", "zh")
+            return map_error_page(path=request.url.path, lang=lang, status=422, detail=detail)
         return problem(422, "Invalid input", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         from geo_service.exports.service import check_out_path
         from geo_service.maps import data, pages
         from geo_service.maps.render import inline_assets
+        from geo_service.projects.repository import ProjectFilter
 
         settings = _settings()
         with friendly_errors():
@@ -44,7 +45,7 @@ def register(app: typer.Typer) -> None:
                     )
                 else:
                     page = pages.projects_page(
-                        s, settings, filters=data.ProjectMapFilter(), lang=lang
+                        s, settings, filters=ProjectFilter(rules=settings.projects), lang=lang
                     )
             html = inline_assets(page.html)
             tmp = out_path.with_suffix(out_path.suffix + ".tmp")

@@ -19,25 +19,38 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.errors import InvalidInput
-from geo_service.projects.models import DOMAINS, Project
-from geo_service.projects.models import STATUSES as PROJECT_STATUSES
-from geo_service.settings import CONDITIONS
+from geo_service.projects import rag
+from geo_service.readiness.rules import category_sql, net_land_sql
+from geo_service.settings import CONDITIONS, ProjectRules
+from geo_service.spatial import SQM_PER_MU
 
-MU = "(10000.0 / 15)"
+#: 亩 in SQL, from the one constant (``spatial.SQM_PER_MU``)
+MU = f"CAST({SQM_PER_MU!r} AS float8)"
 #: ~1 m in degrees: public geometry is simplified and snapped to this grid in PostGIS
 PUBLIC_GRID_DEG = 0.00001
-READINESS_STATUSES = ("net_land", "not_net_land", "unknown")
+#: the readiness map's status filter; ``unknown`` is the older name of ``needs_record``
+READINESS_STATUSES = ("net_land", "not_net_land", "needs_record", "unknown")
 AVAILABLE_STAGES = ("plan", "notice", "sale")
+_ALL_CONDITIONS = "ARRAY[" + ", ".join(f"'{c}'" for c in CONDITIONS) + "]::text[]"
 
-_CONDS = """LEFT JOIN LATERAL (
+#: per parcel: counts of met / unmet / checked conditions, their evidence, and the conditions
+#: not met (unmet, unknown or never checked: "not met, needs a record" counts as failing)
+CONDS = f"""LEFT JOIN LATERAL (
     SELECT count(*) FILTER (WHERE pc.status = 'met') AS met,
            count(*) FILTER (WHERE pc.status = 'unmet') AS unmet,
            count(*) AS checked,
            json_object_agg(pc.condition, json_build_object(
                'status', pc.status, 'method', pc.method, 'evidence', pc.evidence,
                'verified_at', to_char(pc.verified_at, 'YYYY-MM-DD'))) AS conds,
-           array_agg(pc.condition) FILTER (WHERE pc.status = 'unmet') AS fails
+           ARRAY(SELECT x FROM unnest({_ALL_CONDITIONS}) x
+                 WHERE NOT x = ANY(coalesce(array_agg(pc.condition)
+                                   FILTER (WHERE pc.status = 'met'), '{{}}'))) AS fails
     FROM parcel_conditions pc WHERE pc.parcel_id = p.id) c ON true"""
+#: the map category of ``p`` (after :data:`CONDS`): the one rule in ``readiness/rules.py``
+CATEGORY = category_sql("c.met", "c.unmet", "c.checked")
+NET_LAND = net_land_sql("c.met")
+#: a plot's area in 亩 as shown to people (2 decimals); the fit check compares this value
+AREA_MU = f"round(CAST(p.area_m2 / {MU} AS numeric), 2)"
 
 
 def _collection(session: Session, sql: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -49,6 +62,16 @@ def _collection(session: Session, sql: str, params: dict[str, Any]) -> dict[str,
 
 def _count(session: Session, sql: str, params: dict[str, Any]) -> int:
     return int(session.execute(text(f"SELECT count(*) FROM ({sql}) q"), params).scalar_one())
+
+
+def _known_zone(session: Session, zone: str | None) -> None:
+    if zone is None:
+        return
+    if session.execute(text("SELECT 1 FROM zones WHERE code = :z"), {"z": zone}).first() is None:
+        known = session.execute(text("SELECT string_agg(code, ', ' ORDER BY code) FROM zones"))
+        raise InvalidInput(
+            f"zone {zone!r} is not a zone code; the zones are: {known.scalar() or 'none yet'}"
+        )
 
 
 # ------------------------------------------------------------------ readiness (land bureau)
@@ -63,7 +86,7 @@ class ReadinessFilter:
     def validate(self) -> ReadinessFilter:
         if self.status is not None and self.status not in READINESS_STATUSES:
             raise InvalidInput(
-                f"status must be one of {', '.join(READINESS_STATUSES)}; got {self.status!r}"
+                f"status must be one of {', '.join(READINESS_STATUSES[:3])}; got {self.status!r}"
             )
         if self.fails is not None and self.fails not in CONDITIONS:
             raise InvalidInput(f"fails must be one of {', '.join(CONDITIONS)}; got {self.fails!r}")
@@ -78,36 +101,37 @@ def readiness_where(f: ReadinessFilter) -> tuple[str, dict[str, Any]]:
         conds.append("z.code = :zone")
         params["zone"] = f.zone
     if f.status == "net_land":
-        conds.append("coalesce(c.met, 0) = 5")
+        conds.append(NET_LAND)
     elif f.status == "not_net_land":
-        conds.append("coalesce(c.met, 0) < 5")
-    elif f.status == "unknown":
-        conds.append("coalesce(c.met, 0) = 0 AND coalesce(c.unmet, 0) = 0")
+        conds.append(f"NOT {NET_LAND}")
+    elif f.status in ("needs_record", "unknown"):
+        conds.append(f"{CATEGORY} IN ('needs_record', 'not_checked')")
     if f.fails is not None:
         conds.append(":fails = ANY(c.fails)")
         params["fails"] = f.fails
     return " AND ".join(conds), params
 
 
-def _readiness_sql(where: str) -> str:
+def _readiness_sql(where: str, limit: str = "") -> str:
     return f"""SELECT json_build_object('type', 'Feature', 'id', p.code,
           'geometry', ST_AsGeoJSON(p.geom, 6, 0)::json,
           'properties', json_build_object(
             'code', p.code, 'name', p.name, 'zone', z.code, 'zone_name', z.name,
-            'area_mu', round((p.area_m2 / {MU})::numeric, 2), 'supply_stage', p.supply_stage,
+            'area_mu', {AREA_MU}, 'supply_stage', p.supply_stage,
             'published', p.published, 'met', coalesce(c.met, 0),
             'unmet', coalesce(c.unmet, 0), 'checked', coalesce(c.checked, 0),
-            'fails', coalesce(to_json(c.fails), '[]'::json),
+            'cat', {CATEGORY}, 'fails', to_json(c.fails),
             'conditions', coalesce(c.conds, '{{}}'::json))) AS f
-        FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {_CONDS}
-        WHERE {where} ORDER BY p.code"""
+        FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
+        WHERE {where} ORDER BY p.code {limit}"""
 
 
 def count_readiness_parcels(session: Session, f: ReadinessFilter) -> int:
-    where, params = readiness_where(f.validate())
+    _known_zone(session, f.validate().zone)
+    where, params = readiness_where(f)
     return _count(
         session,
-        f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {_CONDS} WHERE {where}",
+        f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS} WHERE {where}",
         params,
     )
 
@@ -115,6 +139,37 @@ def count_readiness_parcels(session: Session, f: ReadinessFilter) -> int:
 def readiness_parcels(session: Session, f: ReadinessFilter) -> dict[str, Any]:
     where, params = readiness_where(f.validate())
     return _collection(session, _readiness_sql(where), params)
+
+
+def readiness_parcel(session: Session, code: str) -> dict[str, Any] | None:
+    """One parcel as on the readiness map (its popup in vector-tile mode)."""
+    fc = _collection(session, _readiness_sql("p.code = :code"), {"code": code})
+    return fc["features"][0] if fc["features"] else None
+
+
+def readiness_list(session: Session, f: ReadinessFilter, *, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` parcels the filter selects: code, name, zone, 亩, category."""
+    where, params = readiness_where(f.validate())
+    rows = session.execute(
+        text(
+            f"""SELECT p.code, p.name, coalesce(z.name, z.code), {AREA_MU}, {CATEGORY},
+                   to_json(c.fails)::text
+            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
+            WHERE {where} ORDER BY p.code LIMIT :lim"""
+        ),
+        {**params, "lim": limit},
+    ).all()
+    return [
+        {
+            "code": r[0],
+            "name": r[1],
+            "zone": r[2],
+            "area_mu": r[3],
+            "cat": r[4],
+            "fails": json.loads(r[5]),
+        }  # fmt: skip
+        for r in rows
+    ]
 
 
 def context_layers(session: Session) -> dict[str, dict[str, Any]]:
@@ -179,9 +234,7 @@ class InvestorFilter:
 
 
 #: the investor map's visibility rule, shared with the public vector tiles
-AVAILABLE_WHERE = (
-    "p.published AND p.supply_stage IN ('plan', 'notice', 'sale') AND coalesce(c.met, 0) = 5"
-)
+AVAILABLE_WHERE = "p.published AND p.supply_stage IN ('plan', 'notice', 'sale') AND " + NET_LAND
 #: simplified, ~1 m-snapped public geometry (never the surveyed vertices)
 PUBLIC_GEOM = (
     f"ST_ReducePrecision(ST_SimplifyPreserveTopology(p.geom, {PUBLIC_GRID_DEG}), {PUBLIC_GRID_DEG})"
@@ -206,10 +259,6 @@ def investor_where(f: InvestorFilter) -> tuple[str, dict[str, Any]]:
     return " AND ".join(conds), params
 
 
-#: a plot's area in 亩 as shown to people (2 decimals); the fit check compares this value
-AREA_MU = f"round((p.area_m2 / {MU})::numeric, 2)"
-
-
 def _investor_props_sql(extra: str = "") -> str:
     """The public fields of an available plot (``extra``: more ``, 'key', value`` pairs)."""
     return f"""json_build_object(
@@ -223,48 +272,65 @@ def _investor_sql(where: str, extra: str = "") -> str:
     return f"""SELECT json_build_object('type', 'Feature', 'id', p.code,
           'geometry', ST_AsGeoJSON({PUBLIC_GEOM}, 5, 0)::json,
           'properties', {_investor_props_sql(extra)}) AS f
-        FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {_CONDS}
+        FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
         WHERE {where} ORDER BY p.code"""
 
 
 @dataclass(frozen=True)
 class FitQuery:
-    """An investor's project: investment (万元), land needed (亩), expected tax (万元/亩/年)."""
+    """An investor's project: investment (万元), land needed (亩), expected tax (万元/亩/年).
+
+    ``tax_per_mu`` None means "not given": the tax minimums are then not checked (never 0).
+    """
 
     investment_wan: float
     area_mu: float
-    tax_per_mu: float
+    tax_per_mu: float | None = None
 
 
 _NUMBER = r"'^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$'"
 
 
 def fit_sql(q: FitQuery, fit_def: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """THE fit rule, as one SQL boolean over ``p``; the embedded and the tile mode both use it.
+    """THE fit rule over ``p``: a jsonb array of the reasons a plot does not fit (empty = fits).
 
     A plot fits when its area (亩, 2 decimals) is within ±``area_tolerance_pct`` of the area
-    needed, the investment per 亩 of the plot is at least each investment-intensity minimum and
-    the expected tax per 亩 at least each tax minimum (indicator keys from ``fit_def``; an
-    indicator without a numeric ``min`` sets no bound).
+    needed, the investment per 亩 of the plot is at least each investment-intensity minimum and,
+    when a tax is given, the expected tax per 亩 at least each tax minimum (indicator keys from
+    ``fit_def``; an indicator without a numeric ``min`` sets no bound). Each reason names the
+    rule, the plot's value and the bound, so the map can say why. The embedded map, the tile
+    mode's list and the popups all use this one expression.
     """
     area = f"CAST({AREA_MU} AS float8)"
-    sql = f"""({area} > 0
-        AND {area} BETWEEN CAST(:fit_area AS float8) * (1 - CAST(:fit_tol AS float8))
-                       AND CAST(:fit_area AS float8) * (1 + CAST(:fit_tol AS float8))
-        AND NOT EXISTS (
-          SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.indicators) = 'array'
-                                             THEN p.indicators ELSE '[]'::jsonb END) ind
-          CROSS JOIN LATERAL (SELECT CASE WHEN ind->>'min' ~ {_NUMBER}
-                                     THEN CAST(ind->>'min' AS float8) END AS lo) b
-          WHERE (ind->>'key' = ANY(CAST(:fit_intensity_keys AS text[]))
-                 AND CAST(:fit_investment AS float8) / NULLIF({area}, 0) < b.lo)
-             OR (ind->>'key' = ANY(CAST(:fit_tax_keys AS text[]))
-                 AND CAST(:fit_tax AS float8) < b.lo)))"""
+    lo = "CAST(:fit_area AS float8) * (1 - CAST(:fit_tol AS float8))"
+    hi = "CAST(:fit_area AS float8) * (1 + CAST(:fit_tol AS float8))"
+    tax_keys = "CAST(:fit_tax_keys AS text[])"
+    sql = f"""(SELECT coalesce(jsonb_agg(r.j ORDER BY r.o), '[]'::jsonb) FROM (
+        SELECT 0 AS o, jsonb_build_object('rule', 'area', 'value', {area},
+                 'min', round(CAST({lo} AS numeric), 2),
+                 'max', round(CAST({hi} AS numeric), 2)) AS j
+        WHERE NOT ({area} > 0 AND {area} BETWEEN {lo} AND {hi})
+        UNION ALL
+        SELECT 1, jsonb_build_object('rule', CASE WHEN ind->>'key' = ANY({tax_keys})
+                 THEN 'tax' ELSE 'intensity' END, 'key', ind->>'key',
+                 'value', round(CAST(CASE WHEN ind->>'key' = ANY({tax_keys})
+                   THEN CAST(:fit_tax AS float8)
+                   ELSE CAST(:fit_investment AS float8) / NULLIF({area}, 0) END AS numeric), 1),
+                 'min', b.lo)
+        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.indicators) = 'array'
+                                  THEN p.indicators ELSE '[]'::jsonb END) ind
+        CROSS JOIN LATERAL (SELECT CASE WHEN ind->>'min' ~ {_NUMBER}
+                            THEN CAST(ind->>'min' AS float8) END AS lo) b
+        WHERE (ind->>'key' = ANY(CAST(:fit_intensity_keys AS text[]))
+               AND CAST(:fit_investment AS float8) / NULLIF({area}, 0) < b.lo)
+           OR (ind->>'key' = ANY(CAST(:fit_tax_keys AS text[]))
+               AND CAST(:fit_tax AS float8) IS NOT NULL AND CAST(:fit_tax AS float8) < b.lo)
+      ) r)"""
     params = {
         "fit_area": float(q.area_mu),
         "fit_tol": float(fit_def.get("area_tolerance_pct", 10)) / 100,
         "fit_investment": float(q.investment_wan),
-        "fit_tax": float(q.tax_per_mu),
+        "fit_tax": None if q.tax_per_mu is None else float(q.tax_per_mu),
         "fit_intensity_keys": [str(k) for k in fit_def.get("investment_intensity_keys", [])],
         "fit_tax_keys": [str(k) for k in fit_def.get("tax_keys", [])],
     }
@@ -275,7 +341,7 @@ def count_investor_parcels(session: Session, f: InvestorFilter) -> int:
     where, params = investor_where(f.validate())
     return _count(
         session,
-        f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {_CONDS} WHERE {where}",
+        f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS} WHERE {where}",
         params,
     )
 
@@ -291,27 +357,64 @@ def investor_parcels(
     extra = ""
     if fit is not None:
         rule, fit_params = fit_sql(fit, fit_def or {})
-        extra = f", 'fit', {rule}"
+        extra = f", 'misfit', {rule}"
         params.update(fit_params)
     return _collection(session, _investor_sql(where, extra), params)
 
 
-def fitting_plots(
-    session: Session, f: InvestorFilter, fit: FitQuery, fit_def: Mapping[str, Any]
+def investor_list(
+    session: Session,
+    f: InvestorFilter,
+    *,
+    limit: int,
+    fit: FitQuery | None = None,
+    fit_def: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Code, name and area of the available plots that fit (tile mode: no geometry, one query)."""
+    """The first ``limit`` available plots (fitting ones first with ``fit``): code, name, zone,
+    亩 and, with ``fit``, the reasons a plot does not fit (:func:`fit_sql`; empty = it fits)."""
+    where, params = investor_where(f.validate())
+    misfit, order = "NULL::jsonb", "p.code"
+    if fit is not None:
+        rule, fit_params = fit_sql(fit, fit_def or {})
+        params.update(fit_params)
+        misfit, order = rule, "jsonb_array_length(m.misfit) > 0, p.code"
+    rows = session.execute(
+        text(
+            f"""SELECT p.code, p.name, coalesce(z.name, z.code), {AREA_MU}, m.misfit::text
+            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
+            CROSS JOIN LATERAL (SELECT {misfit} AS misfit) m
+            WHERE {where} ORDER BY {order} LIMIT :lim"""
+        ),
+        {**params, "lim": limit},
+    ).all()
+    return [
+        {
+            "code": r[0],
+            "name": r[1],
+            "zone": r[2],
+            "area_mu": r[3],
+            "misfit": None if r[4] is None else json.loads(r[4]),
+        }  # fmt: skip
+        for r in rows
+    ]
+
+
+def fitting_codes(
+    session: Session, f: InvestorFilter, fit: FitQuery, fit_def: Mapping[str, Any]
+) -> list[str]:
+    """The codes of every available plot that fits (tile mode highlights them; no geometry)."""
     where, params = investor_where(f.validate())
     rule, fit_params = fit_sql(fit, fit_def)
     params.update(fit_params)
-    rows = session.execute(
-        text(
-            f"""SELECT p.code, p.name, {AREA_MU} AS area_mu
-            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {_CONDS}
-            WHERE {where} AND {rule} ORDER BY p.code"""
-        ),
-        params,
-    ).all()
-    return [{"code": r[0], "name": r[1], "area_mu": r[2]} for r in rows]
+    return list(
+        session.execute(
+            text(
+                f"""SELECT p.code FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
+                WHERE {where} AND jsonb_array_length({rule}) = 0 ORDER BY p.code"""
+            ),
+            params,
+        ).scalars()
+    )
 
 
 def locate_plot(session: Session, code: str) -> dict[str, Any] | None:
@@ -326,7 +429,7 @@ def locate_plot(session: Session, code: str) -> dict[str, Any] | None:
                    round(ST_YMax(g.g)::numeric, 5)),
                  'point', json_build_array(round(ST_X(ST_PointOnSurface(g.g))::numeric, 5),
                    round(ST_Y(ST_PointOnSurface(g.g))::numeric, 5)))::text
-            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {_CONDS}
+            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
             CROSS JOIN LATERAL (SELECT {PUBLIC_GEOM} AS g) g
             WHERE {where} AND p.code = :code"""
         ),
@@ -340,7 +443,7 @@ def investor_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
     rows = session.execute(
         text(
             f"""SELECT DISTINCT z.code, z.name, p.industry
-            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {_CONDS}
+            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
             WHERE {AVAILABLE_WHERE}"""
         )
     ).all()
@@ -350,7 +453,8 @@ def investor_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
 
 
 def plot_sheet(session: Session, code: str) -> dict[str, Any] | None:
-    """One available plot with its covering assessments and condition statuses (public)."""
+    """One available plot with the assessments covering it (expired ones marked, never dropped),
+    its condition statuses and the roads near it (public)."""
     where, params = investor_where(InvestorFilter())
     params["code"] = code
     fc = _collection(session, _investor_sql(f"{where} AND p.code = :code"), params)
@@ -359,11 +463,12 @@ def plot_sheet(session: Session, code: str) -> dict[str, Any] | None:
     feature = fc["features"][0]
     assessments = session.execute(
         text(
-            """SELECT a.kind, a.name, a.valid_until FROM assessment_areas a, parcels p
+            """SELECT a.kind, a.name, a.valid_until,
+                      (a.valid_until IS NOT NULL AND a.valid_until < current_date)
+                      OR (a.valid_from IS NOT NULL AND a.valid_from > current_date) AS lapsed
+            FROM assessment_areas a, parcels p
             WHERE p.code = :code AND ST_Covers(a.geom, p.geom)
-              AND (a.valid_until IS NULL OR a.valid_until >= current_date)
-              AND (a.valid_from IS NULL OR a.valid_from <= current_date)
-            ORDER BY a.kind"""
+            ORDER BY lapsed, a.kind"""
         ),
         {"code": code},
     ).all()
@@ -375,80 +480,129 @@ def plot_sheet(session: Session, code: str) -> dict[str, Any] | None:
         ),
         {"code": code},
     ).all()
+    valid = {k for k, _, _, lapsed in assessments if not lapsed}
     return {
         "feature": feature,
+        # a lapsed assessment is shown (to be renewed) unless a valid one of its kind covers it
         "assessments": [
-            {"kind": k, "name": n, "valid_until": v.isoformat() if v else None}
-            for k, n, v in assessments
+            {"kind": k, "name": n, "valid_until": v.isoformat() if v else None, "lapsed": bool(x)}
+            for k, n, v, x in assessments
+            if not (x and k in valid)
         ],
         "conditions": [{"condition": c, "status": s, "verified_at": v} for c, s, v in conditions],
+        "roads": roads_near(session, code, within_m=800),
     }
+
+
+def roads_near(session: Session, code: str, *, within_m: float) -> dict[str, Any]:
+    """Existing roads within ``within_m`` metres of a parcel (the plot sheet's location map)."""
+    return _collection(
+        session,
+        """SELECT json_build_object('type', 'Feature', 'id', i.code,
+             'geometry', ST_AsGeoJSON(i.geom, 6, 0)::json,
+             'properties', json_build_object('code', i.code, 'name', i.name)) AS f
+           FROM infrastructure i, parcels p
+           WHERE p.code = :code AND i.kind = 'road' AND i.status = 'existing'
+             AND ST_DWithin(i.geom::geography, p.geom::geography, :d)
+           ORDER BY i.code""",
+        {"code": code, "d": float(within_m)},
+    )
+
+
+def public_context(session: Session) -> dict[str, dict[str, Any]]:
+    """Zones and existing roads: what an investor needs to place the plots without base tiles."""
+    return {
+        "zones": _collection(
+            session,
+            """SELECT json_build_object('type', 'Feature', 'id', code,
+                 'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, 0.00005), 5, 0)::json,
+                 'properties', json_build_object('code', code, 'name', name)) AS f
+               FROM zones ORDER BY code""",
+            {},
+        ),
+        "roads": _collection(
+            session,
+            """SELECT json_build_object('type', 'Feature', 'id', code,
+                 'geometry', ST_AsGeoJSON(geom, 5, 0)::json,
+                 'properties', json_build_object('code', code, 'name', name)) AS f
+               FROM infrastructure WHERE kind = 'road' AND status = 'existing' ORDER BY code""",
+            {},
+        ),
+    }
+
+
+def _like(q: str) -> str:
+    """A LIKE pattern for text anywhere in a value (``%`` and ``_`` taken literally)."""
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def search_parcels(
+    session: Session, q: str, *, available_only: bool, limit: int = 20
+) -> list[dict[str, Any]]:
+    """Parcels whose code or name contains ``q`` (any case): code, name, bbox, a point inside.
+
+    ``available_only``: the investor map's plots on offer, with their public geometry.
+    """
+    where = AVAILABLE_WHERE if available_only else "true"
+    geom = PUBLIC_GEOM if available_only else "p.geom"
+    rows = session.execute(
+        text(
+            f"""SELECT p.code, p.name, ST_XMin(g.g), ST_YMin(g.g), ST_XMax(g.g), ST_YMax(g.g),
+                   ST_X(ST_PointOnSurface(g.g)), ST_Y(ST_PointOnSurface(g.g))
+            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
+            CROSS JOIN LATERAL (SELECT {geom} AS g) g
+            WHERE {where} AND (p.code ILIKE :q OR p.name ILIKE :q)
+            ORDER BY (p.code ILIKE :start) DESC, p.code LIMIT :lim"""
+        ),
+        {"q": _like(q), "start": _like(q)[1:], "lim": limit},
+    ).all()
+    return [
+        {
+            "code": r[0],
+            "name": r[1],
+            "bbox": [round(float(v), 6) for v in r[2:6]],
+            "point": [round(float(r[6]), 6), round(float(r[7]), 6)],
+        }  # fmt: skip
+        for r in rows
+    ]
+
+
+def search_projects(session: Session, q: str, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Located projects of the latest year whose code or name, or one of whose problems' codes,
+    contains ``q``: code, name, the matching problem, a point."""
+    rows = session.execute(
+        text(
+            """SELECT pr.code, pr.name, pb.code,
+                   ST_X(ST_PointOnSurface(pr.geom)), ST_Y(ST_PointOnSurface(pr.geom))
+            FROM projects pr
+            LEFT JOIN LATERAL (SELECT x.code FROM problems x WHERE x.project_id = pr.id
+                               AND x.code ILIKE :q ORDER BY x.code LIMIT 1) pb ON true
+            WHERE pr.geom IS NOT NULL AND pr.year = (SELECT max(year) FROM projects)
+              AND (pr.code ILIKE :q OR pr.name ILIKE :q OR pb.code IS NOT NULL)
+            ORDER BY (pr.code ILIKE :start) DESC, pr.code LIMIT :lim"""
+        ),
+        {"q": _like(q), "start": _like(q)[1:], "lim": limit},
+    ).all()
+    return [
+        {
+            "code": r[0],
+            "name": r[1],
+            "problem": r[2],
+            "point": [round(float(r[3]), 6), round(float(r[4]), 6)],
+        }  # fmt: skip
+        for r in rows
+    ]
 
 
 # ------------------------------------------------------------------ projects (officials)
 
 
-@dataclass(frozen=True)
-class ProjectMapFilter:
-    status: str | None = None
-    domain: str | None = None
-    leader: str | None = None
-    unit: str | None = None
-    round: int | None = None
-    rag: str | None = None
-    year: int | None = None
-
-    def validate(self) -> ProjectMapFilter:
-        if self.status is not None and self.status not in PROJECT_STATUSES:
-            raise InvalidInput(
-                f"status must be one of {', '.join(PROJECT_STATUSES)}; got {self.status!r}"
-            )
-        if self.domain is not None and self.domain not in DOMAINS:
-            raise InvalidInput(f"domain must be one of {', '.join(DOMAINS)}; got {self.domain!r}")
-        if self.rag is not None and self.rag not in ("red", "yellow", "green"):
-            raise InvalidInput(f"rag must be red, yellow or green; got {self.rag!r}")
-        return self
-
-
-_DERIVED_RAG = "CASE WHEN o.overdue THEN 'red' WHEN o.slow THEN 'yellow' ELSE 'green' END"
-
-
-def _rag_sql() -> str:
-    """The ledger's RAG column when it exists, else red = overdue, yellow = slow, green."""
-    if "rag" in Project.__table__.c:
-        return f"coalesce(pr.rag, {_DERIVED_RAG})"
-    return _DERIVED_RAG
-
-
 def projects(
-    session: Session, f: ProjectMapFilter, *, as_of: date, slow_gap_pct: float
+    session: Session, ids: list[int], *, as_of: date, rules: ProjectRules
 ) -> dict[str, Any]:
-    """Located projects as point features with progress, milestone, problems and RAG."""
-    f = f.validate()
-    conds, params = ["pr.geom IS NOT NULL"], {"as_of": as_of, "gap": slow_gap_pct / 100}
-    for col, key in (
-        ("pr.status", "status"),
-        ("pr.domain", "domain"),
-        ("pr.leader", "leader"),
-        ("pr.responsible_unit", "unit"),
-        ("pr.year", "year"),
-    ):
-        value = getattr(f, key)
-        if value is not None:
-            conds.append(f"{col} = :{key}")
-            params[key] = value
-    if f.year is None:
-        conds.append("pr.year = (SELECT max(year) FROM projects)")
-    if f.round is not None:
-        conds.append(
-            "EXISTS (SELECT 1 FROM project_rounds r WHERE r.project_id = pr.id "
-            "AND r.round_no = :round)"
-        )
-        params["round"] = f.round
-    rag = _rag_sql()
-    if f.rag is not None:
-        conds.append(f"{rag} = :rag")
-        params["rag"] = f.rag
+    """The chosen projects (``ids``, from ``projects.repository.project_ids``), located ones as
+    point features, with progress, next milestone, open problems, 三个一批 rounds and the
+    ledger's RAG with its reasons (``projects/rag.py``: the rule the API and stats use)."""
     sql = f"""SELECT json_build_object('type', 'Feature', 'id', pr.code,
           'geometry', ST_AsGeoJSON(ST_PointOnSurface(pr.geom), 6, 0)::json,
           'properties', json_build_object(
@@ -459,29 +613,24 @@ def projects(
             'completed_wan', pr.completed_wan,
             'progress_pct', CASE WHEN pr.planned_investment_wan > 0
                 THEN round(100 * pr.completed_wan / pr.planned_investment_wan, 1) END,
-            'overdue', o.overdue, 'slow', o.slow, 'rag', {rag},
+            'overdue', rg.overdue, 'rag', rg.rag, 'reasons', rg.reasons,
             'next_milestone', m.name, 'next_milestone_due', m.due_on,
             'open_problems', coalesce(pb.n, 0), 'problems', coalesce(pb.items, '[]'::json),
-            'rounds', coalesce(rd.nos, '[]'::json))) AS f
+            'rounds', coalesce(rd.items, '[]'::json))) AS f
         FROM projects pr
-        CROSS JOIN LATERAL (SELECT
-            (pr.planned_start < :as_of AND pr.actual_start IS NULL)
-            OR (pr.planned_completion < :as_of AND pr.actual_completion IS NULL)
-            OR EXISTS (SELECT 1 FROM problems x WHERE x.project_id = pr.id
-                       AND x.status <> 'resolved' AND x.deadline < :as_of) AS overdue,
-            (pr.planned_investment_wan > 0 AND pr.completed_wan / pr.planned_investment_wan
-               < extract(doy FROM CAST(:as_of AS date)) / 365.0 - :gap) AS slow) o
+        JOIN ({rag.SQL}) rg ON rg.project_id = pr.id
         LEFT JOIN LATERAL (SELECT name, due_on FROM milestones ms
             WHERE ms.project_id = pr.id AND ms.done_on IS NULL
             ORDER BY ms.due_on, ms.seq LIMIT 1) m ON true
         LEFT JOIN LATERAL (SELECT count(*) AS n,
-            json_agg(json_build_object('description', x.description, 'deadline', x.deadline)
-                     ORDER BY x.deadline NULLS LAST) AS items
+            json_agg(json_build_object('code', x.code, 'description', x.description,
+                     'deadline', x.deadline) ORDER BY x.deadline NULLS LAST) AS items
             FROM problems x WHERE x.project_id = pr.id AND x.status <> 'resolved') pb ON true
-        LEFT JOIN LATERAL (SELECT json_agg(DISTINCT r.round_no) AS nos FROM project_rounds r
-            WHERE r.project_id = pr.id) rd ON true
-        WHERE {" AND ".join(conds)} ORDER BY pr.code"""
-    return _collection(session, sql, params)
+        LEFT JOIN LATERAL (SELECT json_agg(json_build_object('round', r.round_no, 'list', r.list,
+                     'date', r.round_date) ORDER BY r.round_no, r.list) AS items
+            FROM project_rounds r WHERE r.project_id = pr.id) rd ON true
+        WHERE pr.geom IS NOT NULL AND pr.id = ANY(CAST(:ids AS bigint[])) ORDER BY pr.code"""
+    return _collection(session, sql, {**rag.params(as_of, rules), "ids": list(ids)})
 
 
 def project_choices(session: Session) -> dict[str, list[Any]]:

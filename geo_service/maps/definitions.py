@@ -75,6 +75,18 @@ class MapDefinition:
         table = self.data.get(group) or self.common.get(group) or {}
         return self.text(table.get(key), key)
 
+    def phrase(self, key: str, **values: Any) -> str:
+        """A sentence from the common ``explain`` phrases, filled in (values raw, not escaped)."""
+        entry = self.common.get("explain", {}).get(key)
+        if entry is None:
+            raise ConfigurationError(f"maps/common.json has no explain phrase {key!r}")
+        return self.text(entry).format(**values)
+
+    def explain_word(self, group: str, key: Any) -> str:
+        """A word from an ``explain`` vocabulary (ownership, protected kinds, …); else the key."""
+        table = self.common.get("explain", {}).get(group, {})
+        return self.text(table.get(str(key)), str(key))
+
     def section(self, key: str) -> Any:
         if key not in self.data:
             raise ConfigurationError(f"map definition {self.name!r} has no {key!r} entry")

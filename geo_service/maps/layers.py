@@ -2,12 +2,16 @@
 
 Folium's own ``Popup``/``Tooltip`` are not used: they paste HTML into JavaScript template literals
 (``${...}`` inside a name would run). Popups here are built in the browser from properties that
-the renderer has already HTML-escaped.
+these classes HTML-escape themselves (:func:`escape_tree`) on their way into the page, so callers
+pass raw values and safety never depends on an earlier call. Panels around the map are Jinja2
+templates with autoescape (:mod:`geo_service.maps.panels`).
 """
 
 from __future__ import annotations
 
+import html
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import folium
@@ -29,6 +33,22 @@ def js_literal(obj: Any) -> str:
     )
 
 
+def esc(value: Any) -> str:
+    """Escape one value for HTML (None → empty)."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def escape_tree(obj: Any) -> Any:
+    """Every string in a JSON-like tree HTML-escaped (numbers, booleans and None unchanged)."""
+    if isinstance(obj, str):
+        return html.escape(obj, quote=True)
+    if isinstance(obj, Mapping):
+        return {k: escape_tree(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [escape_tree(v) for v in obj]
+    return obj
+
+
 class Assets(JSCSSMixin, MacroElement):
     """Our own script and stylesheet (served from /static)."""
 
@@ -47,7 +67,7 @@ class DataVar(MacroElement):
     def __init__(self, data: Any) -> None:
         super().__init__()
         self._name = "gs_data"
-        self.js = js_literal(data)
+        self.js = js_literal(escape_tree(data))
 
 
 class GsGeoJson(folium.map.Layer):
@@ -63,7 +83,7 @@ class GsGeoJson(folium.map.Layer):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "gs_layer"
         self.data_var = data.get_name()
-        self.spec = js_literal(spec)
+        self.spec = js_literal(escape_tree(spec))
 
 
 class GsCall(MacroElement):
@@ -78,7 +98,7 @@ class GsCall(MacroElement):
     def __init__(self, fn: str, arg: Any) -> None:
         super().__init__()
         self.fn = fn
-        self.arg = js_literal(arg)
+        self.arg = js_literal(escape_tree(arg))
 
 
 class VectorPopups(MacroElement):
@@ -93,9 +113,9 @@ class VectorPopups(MacroElement):
     def __init__(self, layer: folium.map.Layer, spec: dict[str, Any]) -> None:
         super().__init__()
         self.layer = layer.get_name()
-        self.spec = js_literal(spec)
+        self.spec = js_literal(escape_tree(spec))
 
 
-def html_block(html: str) -> Element:
-    """A piece of page HTML (panels over the map). Callers escape every value they put in."""
-    return Element(html)
+def html_block(markup: str) -> Element:
+    """A piece of page HTML from :func:`geo_service.maps.panels.panel` (autoescaped)."""
+    return Element(markup)

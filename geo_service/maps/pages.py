@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.maps import data, render
-from geo_service.maps.definitions import load_definition
-from geo_service.projects.stats import project_stats
+from geo_service.maps.definitions import MapDefinition, load_definition
+from geo_service.projects import repository as project_repo
+from geo_service.projects.stats import figures_for
 from geo_service.settings import Settings
+
+#: at most this many records are listed beside a map (every one is on it)
+LIST_MAX = 500
 
 
 def _extent(session: Session) -> list[list[float]] | None:
@@ -27,10 +32,16 @@ def _extent(session: Session) -> list[list[float]] | None:
 
 
 def _query_string(params: dict[str, Any]) -> str:
-    from urllib.parse import urlencode
-
     q = {k: v for k, v in params.items() if v is not None}
     return f"?{urlencode(q)}" if q else ""
+
+
+def _last_check(session: Session) -> date | None:
+    """The date the last finished readiness run judged as of (shown on the map and its print)."""
+    v = session.execute(
+        text("SELECT max(as_of) FROM readiness_runs WHERE status = 'done'")
+    ).scalar()
+    return v.date() if v is not None else None
 
 
 def readiness_page(
@@ -45,26 +56,37 @@ def readiness_page(
     n = data.count_readiness_parcels(session, filters)
     query = {"zone": filters.zone, "status": filters.status, "fails": filters.fails, "lang": lang}
     context = data.context_layers(session)
+    common: dict[str, Any] = {
+        "context": context,
+        "query": query,
+        "results": data.readiness_list(session, filters, limit=LIST_MAX),
+        "count": n,
+        "as_of": _last_check(session),
+    }
     if embed_all or n <= settings.map_max_embedded_features:
         return render.render_readiness(
-            defn,
-            settings,
-            parcels=data.readiness_parcels(session, filters),
-            context=context,
-            query=query,
+            defn, settings, parcels=data.readiness_parcels(session, filters), **common
         )
     tiles = "/tiles/parcels/{z}/{x}/{y}.pbf" + _query_string(
         {"zone": filters.zone, "status": filters.status}
     )
     return render.render_readiness(
-        defn,
-        settings,
-        parcels=None,
-        context=context,
-        query=query,
-        tiles_url=tiles,
-        extent=_extent(session),
+        defn, settings, parcels=None, tiles_url=tiles, extent=_extent(session), **common
     )
+
+
+def readiness_popup(
+    session: Session, settings: Settings, *, code: str, lang: str = "zh"
+) -> dict[str, Any] | None:
+    """One parcel's readiness popup fields (tile mode fetches them on click), escaped."""
+    defn = load_definition(settings.maps_dir, "readiness", lang)
+    f = data.readiness_parcel(session, code)
+    if f is None:
+        return None
+    props = render.readiness_props(
+        defn, f["properties"], max_age_days=settings.readiness.max_evidence_age_days
+    )
+    return {"properties": render.escape_tree(props)}
 
 
 def investors_page(
@@ -73,6 +95,7 @@ def investors_page(
     *,
     filters: data.InvestorFilter,
     fit: data.FitQuery | None = None,
+    notice: str = "",
     lang: str = "zh",
     embed_all: bool = False,
 ) -> render.Page:
@@ -89,15 +112,23 @@ def investors_page(
         query.update(
             investment_wan=fit.investment_wan, area_mu=fit.area_mu, tax_per_mu=fit.tax_per_mu
         )
-    choices = data.investor_choices(session)
+    fit_def = defn.section("fit")
+    common: dict[str, Any] = {
+        "choices": data.investor_choices(session),
+        "query": query,
+        "fit": fit,
+        "fit_codes": None if fit is None else data.fitting_codes(session, filters, fit, fit_def),
+        "results": data.investor_list(session, filters, limit=LIST_MAX, fit=fit, fit_def=fit_def),
+        "count": n,
+        "context": data.public_context(session),
+        "notice": notice,
+    }
     if embed_all or n <= settings.map_max_embedded_features:
         return render.render_investors(
             defn,
             settings,
-            parcels=data.investor_parcels(session, filters, fit, defn.section("fit")),
-            choices=choices,
-            query=query,
-            fit=fit,
+            parcels=data.investor_parcels(session, filters, fit, fit_def),
+            **common,
         )
     tiles = "/tiles/parcels/{z}/{x}/{y}.pbf" + _query_string(
         {
@@ -108,20 +139,15 @@ def investors_page(
             "max_area_mu": filters.max_area_mu,
         }
     )
-    fitting = (
-        None if fit is None else data.fitting_plots(session, filters, fit, defn.section("fit"))
-    )
     return render.render_investors(
-        defn,
-        settings,
-        parcels=None,
-        choices=choices,
-        query=query,
-        fit=fit,
-        tiles_url=tiles,
-        extent=_extent(session),
-        fitting_plots=fitting,
+        defn, settings, parcels=None, tiles_url=tiles, extent=_extent(session), **common
     )
+
+
+def fit_notice(settings: Settings, lang: str) -> str:
+    """What the investor map says when the fit check is half filled in."""
+    defn = load_definition(settings.maps_dir, "investors", lang)
+    return defn.text(defn.section("fit")["need_both"])
 
 
 def plot_sheet_page(
@@ -131,7 +157,7 @@ def plot_sheet_page(
     sheet = data.plot_sheet(session, code)
     if sheet is None:
         return None
-    return render.render_plot_sheet(defn, settings, sheet=sheet)
+    return render.render_plot_sheet(defn, settings, sheet=sheet, issued=date.today().isoformat())
 
 
 def plot_location(
@@ -149,37 +175,56 @@ def plot_location(
     }
 
 
+def search(session: Session, map_name: str, q: str) -> list[dict[str, Any]]:
+    """What the map's search box finds for part of a code or a name (escaped for the page)."""
+    if map_name == "projects":
+        found = data.search_projects(session, q)
+    else:
+        found = data.search_parcels(session, q, available_only=map_name == "investors")
+    return [render.escape_tree(f) for f in found]
+
+
 def projects_page(
     session: Session,
     settings: Settings,
     *,
-    filters: data.ProjectMapFilter,
+    filters: project_repo.ProjectFilter,
     lang: str = "zh",
     layout: str | None = None,
-    as_of: date | None = None,
+    paper: str | None = None,
+    extra_panels: tuple[str, ...] = (),
 ) -> render.Page:
-    defn = load_definition(settings.maps_dir, "projects", lang)
-    fc = data.projects(
-        session,
-        filters,
-        as_of=as_of or date.today(),
-        slow_gap_pct=float(defn.data.get("slow_gap_pct", 20)),
-    )
+    """The officials' map: the ledger's filter, RAG and figures (one definition with the API)."""
+    defn: MapDefinition = load_definition(settings.maps_dir, "projects", lang)
+    project_repo.check_filter(session, filters)
+    as_of = filters.as_of or date.today()
+    year = filters.year or project_repo.latest_year(session)
+    year_filter = project_repo.ProjectFilter(year=year, as_of=as_of, rules=filters.rules)
+    chosen = project_repo.ProjectFilter(**{**filters.__dict__, "year": year, "as_of": as_of})
+    ids = project_repo.project_ids(session, chosen)
+    features, _ = project_repo.list_projects(session, filters=chosen, limit=LIST_MAX)
     query = {
         "status": filters.status,
         "domain": filters.domain,
         "leader": filters.leader,
         "unit": filters.unit,
         "round": filters.round,
+        "round_list": filters.round_list,
         "rag": filters.rag,
+        "as_of": filters.as_of.isoformat() if filters.as_of else None,
         "lang": lang,
         "layout": layout,
+        "paper": paper,
     }
     return render.render_projects(
         defn,
         settings,
-        projects=fc,
-        stats=project_stats(session, year=filters.year),
+        projects=data.projects(session, ids, as_of=as_of, rules=filters.rules),
+        figures=figures_for(session, project_ids=ids, year=year, as_of=as_of, rules=filters.rules),
+        all_count=len(project_repo.project_ids(session, year_filter)),
+        results=[f["properties"] for f in features],
         choices=data.project_choices(session),
         query=query,
+        as_of=as_of,
+        extra_panels=extra_panels,
     )

@@ -31,10 +31,10 @@ RULES = ("not_started", "completion_overdue", "investment_behind", "milestone_ov
 OVERDUE_RULES = ("not_started", "completion_overdue", "milestone_overdue", "problem_overdue")
 STARTED_OR_LATER_SQL = "('started', 'under_construction', 'completed', 'in_production')"
 
-_SQL = f"""
+SQL = f"""
 WITH base AS (
   SELECT p.id, p.year, p.status, p.planned_start, p.planned_completion,
-         p.planned_investment_wan AS plan,
+         p.planned_investment_wan AS plan, p.completed_wan AS ledger_done,
          (p.actual_start <= :as_of
           OR (p.actual_start IS NULL AND p.status IN {STARTED_OR_LATER_SQL})) AS started,
          (p.actual_completion <= :as_of
@@ -66,7 +66,9 @@ pr AS (
   GROUP BY project_id
 ),
 expect AS (
-  SELECT b.*, coalesce(inv.done, 0) AS done,
+  -- monthly reports when there are any, else the ledger's own figure (as projects/stats.py)
+  SELECT b.*, CASE WHEN inv.project_id IS NULL THEN coalesce(b.ledger_done, 0)
+                   ELSE coalesce(inv.done, 0) END AS done,
          CASE WHEN b.plan > 0 AND :as_of >= b.ws
               THEN b.plan * least(1.0, (:as_of - b.ws + 1)::numeric
                                        / greatest(1, b.we - b.ws + 1))
@@ -77,27 +79,32 @@ reasons AS (
   SELECT e.id, array_remove(ARRAY[
     CASE WHEN e.planned_start < :as_of AND NOT coalesce(e.started, false) THEN
       jsonb_build_object('rule', 'not_started', 'severity', CAST(:sev_not_started AS text),
-        'detail', 'planned to start on ' || e.planned_start || ', not started') END,
+        'detail', 'planned to start on ' || e.planned_start || ', not started',
+        'date', e.planned_start) END,
     CASE WHEN e.planned_completion < :as_of AND NOT coalesce(e.completed, false) THEN
       jsonb_build_object('rule', 'completion_overdue',
         'severity', CAST(:sev_completion_overdue AS text),
-        'detail', 'planned to be completed on ' || e.planned_completion || ', not completed')
-      END,
+        'detail', 'planned to be completed on ' || e.planned_completion || ', not completed',
+        'date', e.planned_completion) END,
     CASE WHEN coalesce(e.started, false) AND e.due > 0
               AND (e.due - e.done) / e.due > :behind_share THEN
       jsonb_build_object('rule', 'investment_behind',
         'severity', CASE WHEN (e.due - e.done) / e.due > :behind_red_share THEN 'red'
                          ELSE CAST(:sev_investment_behind AS text) END,
         'detail', 'completed ' || round(e.done, 2) || ' of ' || round(e.due, 2)
-                  || ' 万元 due by now (' || round(100 * e.done / e.due, 1) || ' %)') END,
+                  || ' 万元 due by now (' || round(100 * e.done / e.due, 1) || ' %)',
+        'done_wan', round(e.done, 2), 'due_wan', round(e.due, 2),
+        'pct', round(100 * e.done / e.due, 1)) END,
     CASE WHEN ms.n > 0 THEN
       jsonb_build_object('rule', 'milestone_overdue',
         'severity', CASE WHEN ms.late_days > :milestone_red_days THEN 'red'
                          ELSE CAST(:sev_milestone_overdue AS text) END,
-        'detail', ms.n || ' milestone(s) overdue, the first due on ' || ms.first_due) END,
+        'detail', ms.n || ' milestone(s) overdue, the first due on ' || ms.first_due,
+        'n', ms.n, 'date', ms.first_due, 'late_days', ms.late_days) END,
     CASE WHEN pr.n > 0 THEN
       jsonb_build_object('rule', 'problem_overdue', 'severity', CAST(:sev_problem_overdue AS text),
-        'detail', pr.n || ' problem(s) past deadline, the first on ' || pr.first_deadline) END
+        'detail', pr.n || ' problem(s) past deadline, the first on ' || pr.first_deadline,
+        'n', pr.n, 'date', pr.first_deadline) END
   ], NULL) AS r
   FROM expect e
   LEFT JOIN ms ON ms.project_id = e.id
@@ -127,7 +134,7 @@ def params(as_of: date, rules: ProjectRules) -> dict[str, Any]:
 def rag_subquery(as_of: date, rules: ProjectRules) -> Any:
     """A subquery (project_id, rag, reasons, overdue) over every project, ``as_of`` the date."""
     return (
-        text(_SQL)
+        text(SQL)
         .bindparams(**params(as_of, rules))
         .columns(project_id=BigInteger, rag=String, reasons=JSONB, overdue=Boolean)
         .subquery("rag")

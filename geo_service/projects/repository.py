@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from geo_service.errors import NotFound
+from geo_service.errors import InvalidInput, NotFound
 from geo_service.parcels.models import Parcel
-from geo_service.projects.models import Problem, Project
+from geo_service.projects.models import ROUND_LISTS, Problem, Project, ProjectRound
 from geo_service.projects.rag import rag_subquery
 from geo_service.settings import ProjectRules
 from geo_service.spatial import BBox, wan_to_yi
@@ -33,6 +33,9 @@ class ProjectFilter:
     year: int | None = None
     as_of: date | None = None
     rules: ProjectRules = field(default_factory=ProjectRules)
+    #: 三个一批: on this round (any list, or ``round_list`` only)
+    round: int | None = None
+    round_list: str | None = None
 
 
 def latest_year(session: Session) -> int | None:
@@ -97,6 +100,13 @@ def _query(f: ProjectFilter) -> Select[Any]:
         conds.append(rag.c.overdue if f.overdue else ~rag.c.overdue)
     if f.rag is not None:
         conds.append(rag.c.rag == f.rag)
+    if f.round is not None or f.round_list is not None:
+        on_round = [ProjectRound.project_id == Project.id]
+        if f.round is not None:
+            on_round.append(ProjectRound.round_no == f.round)
+        if f.round_list is not None:
+            on_round.append(ProjectRound.list == f.round_list)
+        conds.append(exists().where(*on_round))
     if conds:
         q = q.where(and_(*conds))
     return q
@@ -141,9 +151,40 @@ def _feature(row: Any) -> dict[str, Any]:
     }
 
 
+def check_filter(session: Session, f: ProjectFilter) -> None:
+    """An unknown leader, unit, round or list is a mistake, not an empty answer (422)."""
+    if f.round_list is not None and f.round_list not in ROUND_LISTS:
+        raise InvalidInput(
+            f"round_list must be one of {', '.join(ROUND_LISTS)}; got {f.round_list!r}"
+        )
+    if f.round is not None:
+        rounds = session.execute(select(ProjectRound.round_no).distinct()).scalars().all()
+        if f.round not in rounds:
+            known = ", ".join(str(r) for r in sorted(rounds)) or "none yet"
+            raise InvalidInput(f"no 三个一批 round {f.round}; the rounds on record: {known}")
+    for value, col, name in ((f.leader, Project.leader, "leader"),
+                             (f.unit, Project.responsible_unit, "unit")):  # fmt: skip
+        if value is None:
+            continue
+        hit = session.execute(
+            select(func.count()).where(or_(col == value, col.startswith(value.strip())))
+        ).scalar()
+        if not hit:
+            raise InvalidInput(
+                f"no project has {name} {value!r}; check the spelling (the ledger lists them)"
+            )
+
+
+def project_ids(session: Session, f: ProjectFilter) -> list[int]:
+    """The ids of the projects the filter selects (the map and its headline figures)."""
+    q = _query(f).with_only_columns(Project.id).order_by(None)
+    return [int(i) for i in session.execute(q).scalars()]
+
+
 def list_projects(
     session: Session, *, filters: ProjectFilter, limit: int, offset: int = 0
 ) -> tuple[list[dict[str, Any]], int]:
+    check_filter(session, filters)
     q = _query(filters)
     total = session.execute(select(func.count()).select_from(q.order_by(None).subquery())).scalar()
     rows = session.execute(q.limit(limit).offset(offset)).all()

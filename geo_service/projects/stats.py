@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from geo_service.errors import ConfigurationError
 from geo_service.projects.models import LedgerBaseline
-from geo_service.projects.rag import _SQL as RAG_SQL
+from geo_service.projects.rag import SQL as RAG_SQL
 from geo_service.projects.rag import STARTED_OR_LATER_SQL
 from geo_service.projects.rag import params as rag_params
 from geo_service.projects.repository import latest_year
@@ -66,7 +66,7 @@ pp AS (
   JOIN rag ON rag.project_id = p.id
   LEFT JOIN rep ON rep.project_id = p.id
   LEFT JOIN prob ON prob.project_id = p.id
-  WHERE p.year = :year
+  WHERE p.year = :year AND (CAST(:ids AS bigint[]) IS NULL OR p.id = ANY(CAST(:ids AS bigint[])))
 )
 """
 
@@ -163,7 +163,7 @@ def project_stats(
         return {"year": None, "projects": {"count": 0}}
     rules = rules or ProjectRules()
     as_of = as_of or date.today()
-    bind = {**rag_params(as_of, rules), "year": year}
+    bind = {**rag_params(as_of, rules), "year": year, "ids": None}
     groups = session.execute(text(_GROUPS), bind).all()
     overall = next((g for g in groups if g.g_domain and g.g_leader and g.g_unit), None)
     if overall is None or not overall.n:  # no project in that year
@@ -242,3 +242,30 @@ def project_stats(
         "by_leader": by("leader"),
         "by_unit": by("unit"),
     }
+
+
+def figures_for(
+    session: Session,
+    *,
+    project_ids: list[int],
+    year: int | None = None,
+    as_of: date | None = None,
+    rules: ProjectRules | None = None,
+) -> dict[str, Any]:
+    """The headline figures (:func:`_figures`, the same definition as ``project_stats``) of a
+    chosen set of projects of one ledger year: what a filtered map shows."""
+    year = year or latest_year(session)
+    if year is None:
+        return _figures(_Empty())
+    bind = {**rag_params(as_of or date.today(), rules or ProjectRules()), "year": year,
+            "ids": list(project_ids)}  # fmt: skip
+    groups = session.execute(text(_GROUPS), bind).all()
+    overall = next((g for g in groups if g.g_domain and g.g_leader and g.g_unit), None)
+    return _figures(overall if overall is not None else _Empty())
+
+
+class _Empty:
+    """A group with nothing in it."""
+
+    def __getattr__(self, name: str) -> int:
+        return 0

@@ -113,6 +113,33 @@ def earned_labels(statuses: Mapping[str, str], labels: Mapping[str, list[str]]) 
     return [name for name, conds in labels.items() if all(statuses.get(c) == "met" for c in conds)]
 
 
+#: how a parcel is shown on the maps, in legend order (see :func:`category_sql`)
+CATEGORIES = ("net_land", "needs_record", *(f"met_{n}" for n in range(len(CONDITIONS) - 1, -1, -1)),
+              "not_checked")  # fmt: skip
+
+
+def net_land_sql(met: str) -> str:
+    """THE net-land rule in SQL over a count of met conditions (``met``: an SQL expression)."""
+    return f"(coalesce({met}, 0) = {len(CONDITIONS)})"
+
+
+def category_sql(met: str, unmet: str, checked: str) -> str:
+    """THE map category of a parcel, from its counts of met, unmet and checked conditions.
+
+    Net land when every condition is met; ``needs_record`` when nothing fails but something is
+    unknown (a missing or stale record: the bureau must record it); ``met_N`` when a condition
+    fails; ``not_checked`` before the first readiness run. Embedded maps, vector tiles and
+    exports all take the category from this expression.
+    """
+    n = len(CONDITIONS)
+    return (
+        f"(CASE WHEN coalesce({checked}, 0) = 0 THEN 'not_checked' "
+        f"WHEN coalesce({met}, 0) = {n} THEN 'net_land' "
+        f"WHEN coalesce({unmet}, 0) = 0 THEN 'needs_record' "
+        f"ELSE 'met_' || coalesce({met}, 0) END)"
+    )
+
+
 def is_net_land(statuses: Mapping[str, str]) -> bool:
     """Net land (净地): all five conditions met."""
     return all(statuses.get(c) == "met" for c in CONDITIONS)

@@ -3,24 +3,38 @@
 from __future__ import annotations
 
 import mimetypes
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query
 from fastapi import Path as FPath
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, require
+from geo_service.api.deps import (
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    admit_action,
+    require,
+    require_action,
+)
+from geo_service.api.html_pages import login_page, safe_next
 from geo_service.auth.tokens import resolve
 from geo_service.errors import NotFound
 from geo_service.maps import data, pages
 from geo_service.maps.data import FitQuery
-from geo_service.maps.render import STATIC_DIR, Page, esc
+from geo_service.maps.render import STATIC_DIR, Page
+from geo_service.projects.repository import ProjectFilter
 
 router = APIRouter(tags=["maps"])
 
 Lang = Annotated[Literal["zh", "en"], Query(description="label language")]
 Text = Annotated[str | None, Query(max_length=200)]
 HTML: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}}}
+_JSON_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
 
 
 def _html(page: Page, *, public: bool = False) -> HTMLResponse:
@@ -46,7 +60,8 @@ def readiness_map(
     settings: SettingsDep,
     zone: Text = None,
     status: Annotated[
-        Literal["net_land", "not_net_land", "unknown"] | None, Query(description="readiness")
+        Literal["net_land", "not_net_land", "needs_record", "unknown"] | None,
+        Query(description="readiness"),
     ] = None,
     fails: Annotated[
         Literal["water", "power", "road", "leveling", "title"] | None,
@@ -80,12 +95,13 @@ def investors_map(
         min_area_mu=min_area_mu,
         max_area_mu=max_area_mu,
     )
-    fit = None
+    fit, notice = None, ""
     if investment_wan is not None and area_mu is not None:
-        fit = FitQuery(investment_wan, area_mu, tax_per_mu or 0.0)
-    return _html(
-        pages.investors_page(session, settings, filters=f, fit=fit, lang=lang), public=True
-    )
+        fit = FitQuery(investment_wan, area_mu, tax_per_mu)  # a blank tax is "not checked"
+    elif investment_wan is not None or area_mu is not None or tax_per_mu is not None:
+        notice = pages.fit_notice(settings, lang)
+    page = pages.investors_page(session, settings, filters=f, fit=fit, notice=notice, lang=lang)
+    return _html(page, public=True)
 
 
 @router.get("/maps/investors/find/{code}")
@@ -143,51 +159,77 @@ def plot_sheet(
 def projects_map(
     session: SessionDep,
     settings: SettingsDep,
-    status: Text = None,
+    status: Annotated[
+        Literal["planned", "signed", "started", "under_construction", "completed", "in_production"]
+        | None,
+        Query(),
+    ] = None,
     domain: Text = None,
     leader: Text = None,
     unit: Text = None,
-    round: Annotated[int | None, Query(ge=0, le=10_000, description="三个一批 round")] = None,
+    round: Annotated[int | None, Query(ge=1, le=1000, description="三个一批 round")] = None,
+    round_list: Annotated[
+        Literal["signed", "started", "in_production"] | None, Query(description="三个一批 list")
+    ] = None,
     rag: Annotated[Literal["red", "yellow", "green"] | None, Query()] = None,
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+    as_of: Annotated[date | None, Query(description="judge RAG and figures as of this day")] = None,
     layout: Annotated[Literal["wall"] | None, Query(description="wall print layout")] = None,
+    paper: Annotated[Literal["A2", "A1", "A0"] | None, Query(description="wall paper")] = None,
     lang: Lang = "zh",
 ) -> HTMLResponse:
-    """Key projects for officials (official/bureau)."""
-    f = data.ProjectMapFilter(
-        status=status or None,
+    """Key projects for officials (official/bureau), with the ledger's RAG and figures."""
+    f = ProjectFilter(
+        status=status,
         domain=domain or None,
         leader=leader or None,
         unit=unit or None,
         round=round,
+        round_list=round_list,
         rag=rag,
         year=year,
+        as_of=as_of,
+        rules=settings.projects,
     )
-    return _html(pages.projects_page(session, settings, filters=f, lang=lang, layout=layout))
+    page = pages.projects_page(session, settings, filters=f, lang=lang, layout=layout, paper=paper)
+    return _html(page)
 
 
-_LOGIN = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>geo_service</title>
-<link rel="stylesheet" href="/static/gs-maps.css"></head><body class="gs-sheet">
-<h1>登录 / Sign in</h1><p>{msg}</p>
-<form method="post" action="/maps/login"><input type="hidden" name="next" value="{next}">
-<label>API token <input type="password" name="token" autocomplete="off" required></label>
-<button type="submit">OK</button></form></body></html>"""
-_LOGIN_CSP = "default-src 'self'; script-src 'none'; form-action 'self'; frame-ancestors 'none'"
+@router.get("/maps/readiness/parcels/{code}", dependencies=[require_action("maps.readiness")])
+def readiness_popup(
+    code: Annotated[str, FPath(min_length=1, max_length=100, description="parcel code")],
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: Lang = "zh",
+) -> JSONResponse:
+    """One parcel's readiness popup (the map fetches it on a click in vector-tile mode)."""
+    found = pages.readiness_popup(session, settings, code=code, lang=lang)
+    if found is None:
+        raise NotFound(f"no parcel with code {code!r}")
+    return JSONResponse(found, headers=_JSON_HEADERS | {"Cache-Control": "private, no-store"})
 
 
-def _safe_next(next_: str | None) -> str:
-    if next_ and next_.startswith("/maps/") and "//" not in next_ and "\\" not in next_:
-        return next_
-    return "/maps/readiness"
-
-
-def login_page(*, message: str = "", next_: str | None = None, status: int = 200) -> HTMLResponse:
-    """The sign-in form; also what a browser sees instead of a bare 401/403 on a map page."""
-    body = _LOGIN.format(msg=esc(message), next=esc(_safe_next(next_)))
-    headers = {"Content-Security-Policy": _LOGIN_CSP, "Cache-Control": "no-store"}
-    if status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
-    return HTMLResponse(body, status_code=status, headers=headers)
+@router.get("/maps/search/{map_name}")
+def search(
+    map_name: Annotated[Literal["readiness", "investors", "projects"], FPath()],
+    q: Annotated[str, Query(min_length=1, max_length=100, description="part of a code or name")],
+    session: SessionDep,
+    principal: PrincipalDep,
+    lang: Lang = "zh",
+) -> JSONResponse:
+    """What a map's search box finds for part of a code or a name (projects: also a problem
+    code): up to 20 hits with a bbox or point, escaped. The investor map's search is public and
+    finds only plots on offer; the other two need a bureau or official token."""
+    action = {"readiness": "maps.readiness", "projects": "maps.projects"}.get(map_name)
+    if action is not None:
+        admit_action(principal, action)
+    hits = pages.search(session, map_name, q.strip())
+    public = action is None
+    return JSONResponse(
+        {"query": q.strip(), "hits": hits},
+        headers=_JSON_HEADERS
+        | {"Cache-Control": "public, max-age=60" if public else "private, no-store"},
+    )
 
 
 @router.get("/maps/login", response_class=HTMLResponse, responses=HTML)
@@ -203,7 +245,7 @@ def login(
     next: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
     resolve(session, token.strip())  # 401 for an unknown or revoked token
-    resp = RedirectResponse(_safe_next(next), status_code=303)
+    resp = RedirectResponse(safe_next(next), status_code=303)
     resp.set_cookie(
         "gs_token", token.strip(), httponly=True, samesite="strict", path="/", max_age=8 * 3600
     )

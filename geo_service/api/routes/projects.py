@@ -69,6 +69,11 @@ def list_projects(
     rag: Literal["red", "yellow", "green"] | None = None,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     as_of: AsOfQ = None,
+    round: Annotated[int | None, Query(ge=1, le=1000, description="三个一批 round number")] = None,
+    round_list: Annotated[
+        Literal["signed", "started", "in_production"] | None,
+        Query(description="三个一批 list: 签约 / 开工 / 投产"),
+    ] = None,
 ) -> Any:
     """Projects as GeoJSON points/polygons with red/yellow/green and the reasons, filtered."""
     filters = repo.ProjectFilter(
@@ -82,6 +87,8 @@ def list_projects(
         year=year,
         as_of=as_of,
         rules=settings.projects,
+        round=round,
+        round_list=round_list,
     )
     features, total = repo.list_projects(
         session, filters=filters, limit=page.limit, offset=page.offset

@@ -26,11 +26,6 @@ MVT = "application/vnd.mapbox-vector-tile"
 TILE: dict[int | str, dict[str, Any]] = {200: {"content": {MVT: {}}}}
 Z = Annotated[int, Path(ge=0, le=24)]
 XY = Annotated[int, Path(ge=0)]
-_CAT = (
-    "CASE WHEN coalesce(c.met, 0) = 5 THEN 'net_land' "
-    "WHEN coalesce(c.met, 0) = 0 AND coalesce(c.unmet, 0) = 0 THEN 'unknown' "
-    "ELSE 'met_' || coalesce(c.met, 0) END"
-)
 
 
 def _check(z: int, x: int, y: int) -> dict[str, float]:
@@ -81,7 +76,9 @@ def parcel_tile(
     industry: Annotated[str | None, Query(max_length=100)] = None,
     min_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
     max_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
-    status: Annotated[Literal["net_land", "not_net_land", "unknown"] | None, Query()] = None,
+    status: Annotated[
+        Literal["net_land", "not_net_land", "needs_record", "unknown"] | None, Query()
+    ] = None,
     fails: Annotated[Literal["water", "power", "road", "leveling", "title"] | None, Query()] = None,
 ) -> Response:
     """Parcels in one XYZ tile (layer ``parcels``), filtered by role and the map's filters."""
@@ -98,8 +95,8 @@ def parcel_tile(
                 where += " AND z.code = :zone"
                 p["zone"] = zone
         geom = data.PUBLIC_GEOM
-        props = """p.code, p.name, z.code AS zone, round((p.area_m2 / (10000.0 / 15))::numeric, 2)
-            AS area_mu, p.land_use, p.industry, p.supply_stage, coalesce(c.met, 0) AS met"""
+        props = f"""p.code, p.name, z.code AS zone, {data.AREA_MU} AS area_mu, p.land_use,
+            p.industry, p.supply_stage, coalesce(c.met, 0) AS met"""
     else:
         if available:
             where, p = data.investor_where(investor)
@@ -108,14 +105,14 @@ def parcel_tile(
                 data.ReadinessFilter(zone=zone, status=status, fails=fails).validate()
             )
         geom = "p.geom"
-        props = f"""p.code, p.name, z.code AS zone, round((p.area_m2 / (10000.0 / 15))::numeric, 2)
-            AS area_mu, p.supply_stage, p.land_use, p.industry, coalesce(c.met, 0) AS met,
+        props = f"""p.code, p.name, z.code AS zone, {data.AREA_MU} AS area_mu, p.supply_stage,
+            p.land_use, p.industry, coalesce(c.met, 0) AS met,
             coalesce(c.unmet, 0) AS unmet, coalesce(c.met, 0) || '/5' AS met_text,
-            {_CAT} AS cat"""
+            {data.CATEGORY} AS cat"""
     params.update(p)
     inner = f"""SELECT ST_AsMVTGeom(ST_Transform({geom}, 3857), env.e, 4096, 64, true) AS geom,
             {props}
-        FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {data._CONDS}, env
+        FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {data.CONDS}, env
         WHERE p.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4490) AND {where}"""
     body = session.execute(text(_envelope_sql(inner, "parcels")), params).scalar()
     return _tile(body, public=principal.is_public)

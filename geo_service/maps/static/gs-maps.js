@@ -12,6 +12,10 @@
     });
   };
   GS.index = {};
+  // options reach the page HTML-escaped; a URL taken from them is unescaped before use
+  GS.unesc = function (s) {
+    return new DOMParser().parseFromString(String(s || ''), 'text/html').documentElement.textContent;
+  };
 
   function val(v, raw) {
     if (v === null || v === undefined || v === '') return '—';
@@ -46,9 +50,11 @@
       if (kind === 'conditions') {
         h += '<tr><th colspan="2">' + label + '</th></tr>';
         (v || []).forEach(function (c) {
+          var lines = Array.isArray(c[4]) ? c[4].map(function (x) { return val(x, raw); }) : [val(c[4], raw)];
           h += '<tr class="gs-cond gs-st-' + GS.esc(c[1]) + '"><th>' + val(c[0], raw) +
-            '</th><td><b>' + val(c[2], raw) + '</b> · ' + val(c[3], raw) + '<br>' +
-            val(c[4], raw) + '<br><small>' + val(c[5], raw) + '</small></td></tr>';
+            '</th><td><b>' + val(c[2], raw) + '</b> · ' + val(c[3], raw) +
+            '<ul class="gs-why"><li>' + lines.join('</li><li>') + '</li></ul><small>' +
+            val(c[5], raw) + '</small></td></tr>';
         });
       } else if (kind === 'list') {
         var items = (v || []).map(function (x) { return val(x, raw); });
@@ -68,6 +74,7 @@
 
   GS.geojson = function (data, spec) {
     var opts = {
+      interactive: spec.interactive !== false,
       style: function (f) { return GS.style(spec.style || {}, f.properties); },
       pointToLayer: function (f, ll) {
         var st = GS.style(spec.style || {}, f.properties);
@@ -81,6 +88,11 @@
         }
         if (spec.tooltip) layer.bindTooltip(val(f.properties[spec.tooltip], false), { sticky: true });
         if (spec.searchable) GS.index[String(f.properties.code)] = layer;
+        if (spec.labels && f.properties[spec.labels]) {
+          // permanent labels: shown in print and on the wall layout (CSS .gs-label)
+          layer.bindTooltip(val(f.properties[spec.labels], false),
+            { permanent: true, direction: 'center', className: 'gs-label', interactive: false });
+        }
       }
     };
     if (spec.filter) {
@@ -117,15 +129,61 @@
     };
   };
 
+  // a popup whose full content the server gives (tile mode): {properties: escaped fields}
+  GS.openDetail = function (map, detail, popup, code, latlng) {
+    fetch(GS.unesc(detail.url) + encodeURIComponent(code) + GS.unesc(detail.suffix), { credentials: 'same-origin' })
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+      .then(function (d) {
+        var ll = latlng || (Array.isArray(d.point) ? [Number(d.point[1]), Number(d.point[0])] : null);
+        if (!ll) return;
+        L.popup({ maxWidth: 440, maxHeight: 380 }).setLatLng(ll)
+          .setContent(GS.popupHtml(popup, d.properties, false)).openOn(map);
+      })
+      .catch(function () {});
+  };
+
   GS.bindVectorPopups = function (layer, spec) {
     layer.on('click', function (e) {
       if (!layer._map || !e.layer || !e.layer.properties) return;
+      if (spec.popup.detail) {
+        GS.openDetail(layer._map, spec.popup.detail, spec.popup, e.layer.properties.code, e.latlng);
+        return;
+      }
       L.popup({ maxWidth: 440 }).setLatLng(e.latlng)
         .setContent(GS.popupHtml(spec.popup, e.layer.properties, true)).openOn(layer._map);
     });
   };
 
+  // zoom to one found record and open its popup: from the page's own layers when it has them,
+  // else from the server (tile mode)
+  GS.show = function (map, opts, hit) {
+    var code = String(hit.code);
+    var layer = GS.index[code];  // codes in the index are HTML-escaped, like the hits
+    if (layer) {
+      map.fitBounds(layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng()]),
+        { maxZoom: 17, animate: false });  // settle first, so the popup pans into view
+      if (layer.getPopup && layer.getPopup()) layer.openPopup();
+      return true;
+    }
+    var raw = GS.unesc(code);
+    if (Array.isArray(hit.bbox)) {
+      var b = hit.bbox.map(Number);
+      map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { maxZoom: 17, animate: false });
+    } else if (Array.isArray(hit.point)) {
+      map.setView([Number(hit.point[1]), Number(hit.point[0])], 16, { animate: false });
+    }
+    if (opts.detail && opts.popup) {
+      var ll = Array.isArray(hit.point) ? [Number(hit.point[1]), Number(hit.point[0])] : null;
+      var sfx = opts.detailSuffix !== undefined ? opts.detailSuffix : GS.unesc(opts.suffix).replace('&', '?');
+      GS.openDetail(map, { url: opts.detail, suffix: sfx },
+        opts.popup, raw, ll);
+    }
+    return true;
+  };
+
   GS.addSearch = function (map, opts) {
+    GS.map = map;
+    GS.searchOpts = opts;
     var Ctl = L.Control.extend({
       options: { position: 'topleft' },
       onAdd: function () {
@@ -135,34 +193,31 @@
         input.placeholder = opts.placeholder;
         input.setAttribute('aria-label', opts.placeholder);
         var msg = L.DomUtil.create('span', 'gs-search-msg', div);
+        var list = L.DomUtil.create('ul', 'gs-search-hits', div);
         L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        function choose(hit) { list.innerHTML = ''; GS.show(map, opts, hit); }
         L.DomEvent.on(input, 'keydown', function (e) {
           if (e.key !== 'Enter') return;
-          var code = input.value.trim();
+          var q = input.value.trim();
           msg.textContent = '';
-          if (!code) return;
-          var layer = GS.index[GS.esc(code)];
-          if (layer) {
-            map.fitBounds(layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng()]),
-              { maxZoom: 17, animate: false });  // settle first, so the popup pans into view
-            layer.openPopup();
-            return;
-          }
+          list.innerHTML = '';
+          if (!q) return;
+          if (GS.index[GS.esc(q)]) { choose({ code: GS.esc(q) }); return; }
           if (!opts.url) { msg.textContent = opts.notFound; return; }
-          fetch(opts.url + encodeURIComponent(code) + (opts.suffix || ''), { credentials: 'same-origin' })
+          fetch(GS.unesc(opts.url) + encodeURIComponent(q) + GS.unesc(opts.suffix), { credentials: 'same-origin' })
             .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
-            .then(function (f) {
-              if (!Array.isArray(f.bbox)) {  // a GeoJSON feature (the bureau's parcel API)
-                map.fitBounds(L.geoJSON(f).getBounds(), { maxZoom: 17 });
-                return;
-              }
-              // /maps/investors/find: bbox [w, s, e, n], a point inside, escaped properties
-              var b = f.bbox.map(Number);
-              map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { maxZoom: 17, animate: false });
-              if (opts.popup && f.properties && Array.isArray(f.point)) {
-                L.popup({ maxWidth: 440 }).setLatLng([Number(f.point[1]), Number(f.point[0])])
-                  .setContent(GS.popupHtml(opts.popup, f.properties, false)).openOn(map);
-              }
+            .then(function (res) {
+              var hits = res.hits || [];
+              if (!hits.length) { msg.textContent = opts.notFound; return; }
+              if (hits.length === 1) { choose(hits[0]); return; }
+              hits.forEach(function (h) {  // hits arrive HTML-escaped by the server
+                var li = L.DomUtil.create('li', '', list);
+                var a = L.DomUtil.create('a', '', li);
+                a.href = '#';
+                a.innerHTML = h.code + ' ' + (h.name || '') + (h.problem ? ' · ' + h.problem : '');
+                L.DomEvent.on(a, 'click', function (ev) { L.DomEvent.stop(ev); choose(h); });
+              });
             })
             .catch(function () { msg.textContent = opts.notFound; });
         });
@@ -193,6 +248,7 @@
   };
 
   GS.addMeasure = function (map, opts) {
+    GS.map = map;
     var Ctl = L.Control.extend({
       options: { position: 'topleft' },
       onAdd: function () {
@@ -229,8 +285,85 @@
     new Ctl().addTo(map);
   };
 
+  // a filter form sends only what was chosen: an empty box or 全部 is no filter at all
+  function bindForms() {
+    document.querySelectorAll('form[data-gs-filters]').forEach(function (form) {
+      form.addEventListener('submit', function () {
+        form.querySelectorAll('input, select').forEach(function (el) {
+          if (el.name && String(el.value).trim() === '') el.disabled = true;
+        });
+        setTimeout(function () {  // back-button safety: the boxes stay usable
+          form.querySelectorAll('input, select').forEach(function (el) { el.disabled = false; });
+        }, 0);
+      });
+    });
+  }
+
+  // the list beside the map: a click shows the record; the CSV button saves the list
+  function bindResults() {
+    var box = document.querySelector('[data-gs-results]');
+    if (!box) return;
+    box.querySelectorAll('tr[data-gs-code]').forEach(function (tr) {
+      tr.addEventListener('click', function () {
+        if (!GS.map) return;
+        var code = GS.esc(tr.getAttribute('data-gs-code'));
+        if (GS.index[code]) { GS.show(GS.map, GS.searchOpts || {}, { code: code }); return; }
+        var o = GS.searchOpts || {};
+        if (!o.url) return;
+        fetch(GS.unesc(o.url) + encodeURIComponent(tr.getAttribute('data-gs-code')) + GS.unesc(o.suffix), { credentials: 'same-origin' })
+          .then(function (r) { return r.json(); })
+          .then(function (res) {
+            var hit = (res.hits || []).filter(function (h) { return h.code === code; })[0];
+            if (hit) GS.show(GS.map, o, hit);
+          }).catch(function () {});
+      });
+    });
+    var btn = box.querySelector('[data-gs-csv]');
+    if (btn) btn.addEventListener('click', function () {
+      var rows = [];
+      box.querySelectorAll('tr').forEach(function (tr) {
+        var cells = [];
+        tr.querySelectorAll('th, td').forEach(function (c) {
+          var t = c.textContent.replace(/"/g, '""');
+          if (/^[=+\-@]/.test(t)) t = "'" + t;  // no formulas in Excel
+          cells.push('"' + t + '"');
+        });
+        rows.push(cells.join(','));
+      });
+      var blob = new Blob(['\ufeff' + rows.join('\r\n')], { type: 'text/csv;charset=utf-8' });
+      var a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = btn.getAttribute('data-gs-csv');
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    });
+  }
+
+  // the plot sheet: its map sits where the sheet says, sized for one A4 page
+  function placeSheetMap() {
+    var slot = document.querySelector('[data-gs-map-slot]');
+    var mapDiv = document.querySelector('.folium-map');
+    if (!slot || !mapDiv) return;
+    document.body.classList.add('gs-sheet-page');
+    slot.insertBefore(mapDiv, slot.firstChild);
+    if (!GS.map) return;
+    GS.map.invalidateSize();
+    var codes = Object.keys(GS.index);  // the plot itself: fit the view to it in its new box
+    if (codes.length && GS.index[codes[0]].getBounds) {
+      GS.map.fitBounds(GS.index[codes[0]].getBounds(), { maxZoom: 17, padding: [40, 40], animate: false });
+    }
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
-    if (document.querySelector('[data-gs-wall]')) document.body.classList.add('gs-wall');
+    var wall = document.querySelector('[data-gs-wall]');
+    if (wall) {
+      document.body.classList.add('gs-wall', 'gs-paper-' + wall.getAttribute('data-gs-wall'));
+      if (GS.map) setTimeout(function () { GS.map.invalidateSize(); }, 0);
+    }
+    bindForms();
+    bindResults();
+    placeSheetMap();
     document.querySelectorAll('[data-gs-print]').forEach(function (b) {
       b.addEventListener('click', function () { window.print(); });
     });

@@ -1,0 +1,103 @@
+"""The HTML around the maps (title, filters, legend, result list, figures, plot sheet, errors)
+from Jinja2 templates in ``templates/`` with autoescape on: every value is escaped where it is
+written, whoever passed it."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+
+from geo_service.maps.definitions import MapDefinition
+from geo_service.maps.page import lang_link
+
+
+@functools.cache
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("geo_service.maps", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["mu"] = mu
+    return env
+
+
+def panel(name: str, **context: Any) -> str:
+    """Render ``templates/<name>.html`` with ``context`` (values raw; the template escapes)."""
+    return _env().get_template(f"{name}.html").render(**context)
+
+
+def mu(value: Any) -> str:
+    """亩 as shown to people: always 2 decimals."""
+    return "" if value is None or value == "" else f"{float(value):.2f}"
+
+
+def title_panel(
+    defn: MapDefinition,
+    path: str,
+    query: Mapping[str, Any],
+    *,
+    subtitle: str = "",
+    links: list[dict[str, str]] | None = None,
+) -> str:
+    return panel(
+        "title",
+        title=defn.title,
+        lang_href=lang_link(defn, path, query),
+        lang_label=defn.label("language"),
+        print_label=defn.label("print"),
+        links=links or [],
+        subtitle=subtitle,
+    )
+
+
+def filters_panel(
+    defn: MapDefinition,
+    path: str,
+    fields: list[dict[str, Any]],
+    *,
+    filtered: bool,
+    cls: str = "gs-filters",
+) -> str:
+    hidden = [("lang", "en")] if defn.lang == "en" else []
+    reset = path + ("?lang=en" if defn.lang == "en" else "")
+    return panel(
+        "filters",
+        cls=cls,
+        action=path,
+        heading=defn.label("filters"),
+        fields=fields,
+        hidden=hidden,
+        all_label=defn.label("all"),
+        apply_label=defn.label("apply"),
+        reset_href=reset if filtered else "",
+        reset_label=defn.label("reset"),
+    )
+
+
+def results_panel(
+    defn: MapDefinition,
+    *,
+    columns: list[str],
+    rows: list[list[Any]],
+    count: int,
+    csv_name: str,
+    heading: str | None = None,
+) -> str:
+    more = defn.label("more").replace("{n}", str(len(rows))) if count > len(rows) else ""
+    return panel(
+        "results",
+        heading=heading or defn.label("results"),
+        count=count,
+        columns=columns,
+        rows=rows,
+        more=more,
+        empty=defn.label("none_found"),
+        csv_label=defn.label("csv"),
+        csv_name=csv_name,
+    )

@@ -1,0 +1,254 @@
+"""The land bureau's readiness map: parcels by category, a layer per failing condition, the
+networks, zones, assessment and protected areas, and popups that say why (no database here)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import folium
+
+from geo_service.maps.definitions import MapDefinition
+from geo_service.maps.explain import explain
+from geo_service.maps.layers import DataVar, GsGeoJson
+from geo_service.maps.page import (
+    Page,
+    add_html,
+    bounds_of,
+    controls,
+    finish,
+    new_map,
+    vector_layer,
+)
+from geo_service.maps.panels import filters_panel, mu, panel, results_panel, title_panel
+from geo_service.settings import CONDITIONS, Settings
+
+#: at most this many parcels are listed beside the map (all are on it)
+LIST_MAX = 500
+
+
+def readiness_props(
+    defn: MapDefinition, p: Mapping[str, Any], *, max_age_days: int
+) -> dict[str, Any]:
+    """A parcel's popup: its facts, category and each condition with the lines that explain it."""
+    conds = p.get("conditions") or {}
+    rows = []
+    for key in CONDITIONS:
+        c = conds.get(key) or {}
+        status = c.get("status") or "unknown"
+        lines = explain(defn, key, status, c.get("evidence"), max_age_days=max_age_days)
+        if not c:
+            lines = [defn.phrase("not_checked")]
+        rows.append(
+            [
+                defn.vocab("conditions", key),
+                status,
+                defn.vocab("condition_status", status),
+                defn.vocab("methods", c.get("method")),
+                lines,
+                c.get("verified_at") or "",
+            ]
+        )
+    cats = defn.section("categories")
+    cat = str(p.get("cat") or "not_checked")
+    return {
+        "code": p.get("code"),
+        "name": p.get("name"),
+        "zone": p.get("zone_name") or p.get("zone"),
+        "area_mu": mu(p.get("area_mu")),
+        "supply_stage": defn.vocab("supply_stages", p.get("supply_stage")),
+        "met_text": f"{p.get('met', 0)}/{len(CONDITIONS)} · {defn.text(cats.get(cat), cat)}",
+        "cat": cat,
+        "fails": list(p.get("fails") or []),
+        "conditions": rows,
+    }
+
+
+def popup_spec(defn: MapDefinition, *, detail_url: str | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "title": "name",
+        "rows": [
+            ["code", defn.label("code")],
+            ["zone", defn.label("zone")],
+            ["area_mu", defn.label("area_mu")],
+            ["supply_stage", defn.label("supply_stage")],
+            ["met_text", defn.label("readiness")],
+            ["conditions", defn.label("conditions"), "conditions"],
+        ],
+    }
+    if detail_url:
+        spec["detail"] = {"url": detail_url, "suffix": "?lang=en" if defn.lang == "en" else ""}
+    return spec
+
+
+def _context_layers(m: Any, defn: MapDefinition, context: Mapping[str, Mapping[str, Any]]) -> None:
+    layers = defn.section("layers")
+    for key in ("zones", "assessments", "protected"):
+        dv = DataVar(context.get(key, {"features": []})).add_to(m)
+        GsGeoJson(
+            dv,
+            {
+                "style": {"base": defn.data.get(f"{key[:-1]}_style", {}), "className": f"gs-{key}"},
+                "tooltip": "name",
+            },
+            name=defn.text(layers[key]),
+            show=key != "assessments",
+        ).add_to(m)
+    net = DataVar(context.get("infrastructure", {"features": []})).add_to(m)
+    statuses = defn.section("network_status")
+    for kind, ks in defn.section("network_kinds").items():
+        GsGeoJson(
+            net,
+            {
+                "filter": {"prop": "kind", "value": kind},
+                "style": {
+                    "base": {"color": ks["color"], "weight": ks.get("weight", 2)},
+                    "by": "status",
+                    "values": {s: {"dashArray": v.get("dashArray")} for s, v in statuses.items()},
+                    "className": "gs-network",
+                },
+                "tooltip": "name",
+            },
+            name=defn.text(layers["network"]) + defn.text(ks),
+        ).add_to(m)
+
+
+def render_readiness(
+    defn: MapDefinition,
+    settings: Settings,
+    *,
+    parcels: Mapping[str, Any] | None,
+    context: Mapping[str, Mapping[str, Any]],
+    query: Mapping[str, Any],
+    results: list[Mapping[str, Any]],
+    count: int,
+    as_of: date | None = None,
+    tiles_url: str | None = None,
+    extent: list[list[float]] | None = None,
+    path: str = "/maps/readiness",
+) -> Page:
+    """The land bureau's map. ``parcels`` embedded, or None with ``tiles_url`` (vector tiles);
+    ``results``: the first parcels the filters select, listed beside the map (``count`` in all)."""
+    cats = defn.section("categories")
+    max_age = settings.readiness.max_evidence_age_days
+    style = {
+        "base": defn.data.get("parcel_style", {}),
+        "by": "cat",
+        "values": {k: {"fillColor": v["color"]} for k, v in cats.items()},
+        "className": "gs-parcel",
+    }
+    layers = defn.section("layers")
+    bounds = extent
+    if parcels is not None:
+        bounds = bounds_of([parcels]) or bounds_of(context.values())
+    m = new_map(defn, settings, bounds)
+    _context_layers(m, defn, context)  # first, so parcels draw on top
+
+    fail_style = {"base": defn.data.get("failure_style", {}), "className": "gs-fail"}
+    if parcels is not None:
+        popup = popup_spec(defn)
+        fc = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": f["geometry"],
+                    "properties": readiness_props(defn, f["properties"], max_age_days=max_age),
+                }
+                for f in parcels.get("features", [])
+            ],
+        }
+        dv = DataVar(fc).add_to(m)
+        spec = {"style": style, "popup": popup, "tooltip": "code", "searchable": True,
+                "labels": "code"}  # fmt: skip
+        GsGeoJson(dv, spec, name=defn.text(layers["parcels"])).add_to(m)
+        for cond in CONDITIONS:
+            GsGeoJson(
+                dv,
+                {"filter": {"prop": "fails", "value": cond}, "style": fail_style, "popup": popup},
+                name=defn.text(layers["fails"]) + defn.vocab("conditions", cond),
+                show=False,
+            ).add_to(m)
+    elif tiles_url is not None:
+        popup = popup_spec(defn, detail_url="/maps/readiness/parcels/")
+        name = defn.text(layers["parcels"])
+        vector_layer(m, tiles_url, {"style": style, "popup": popup}, name, "parcels")
+        sep = "&" if "?" in tiles_url else "?"
+        for cond in CONDITIONS:
+            vector_layer(
+                m,
+                f"{tiles_url}{sep}fails={cond}",
+                {"style": fail_style},
+                defn.text(layers["fails"]) + defn.vocab("conditions", cond),
+                "parcels",
+                show=False,
+            )
+    else:
+        popup = popup_spec(defn)
+    controls(
+        m,
+        defn,
+        {
+            "url": "/maps/search/readiness?q=",
+            "suffix": "&lang=en" if defn.lang == "en" else "",
+            "popup": popup,
+            "detail": "/maps/readiness/parcels/" if parcels is None else None,
+        },
+    )
+
+    zones = [
+        (f["properties"]["code"], f["properties"].get("name") or f["properties"]["code"])
+        for f in context.get("zones", {}).get("features", [])
+    ]
+    status_q = "needs_record" if query.get("status") == "unknown" else query.get("status")
+    fields = [
+        {"kind": "select", "name": "zone", "label": defn.label("zone"), "options": zones,
+         "current": query.get("zone")},
+        {"kind": "select", "name": "status", "label": defn.label("status"),
+         "options": [(k, defn.text(v)) for k, v in defn.section("status_filter").items()],
+         "current": status_q},
+        {"kind": "select", "name": "fails", "label": defn.text(layers["fails"]),
+         "options": [(c, defn.vocab("conditions", c)) for c in CONDITIONS],
+         "current": query.get("fails")},
+    ]  # fmt: skip
+    filtered = any(query.get(k) for k in ("zone", "status", "fails"))
+    rows = [
+        [r["code"], r["name"], r["zone"] or "", mu(r["area_mu"]),
+         defn.text(cats.get(r["cat"]), r["cat"]),
+         "、".join(defn.vocab("conditions", c) for c in r["fails"])]
+        for r in results
+    ]  # fmt: skip
+    legend_rows = [(v["color"], defn.text(v)) for v in cats.values()] + [
+        (v["color"], defn.text(v)) for v in defn.section("network_kinds").values()
+    ]
+    subtitle = " · ".join(
+        x
+        for x in (
+            f"{defn.label('as_of')} {as_of.isoformat()}" if as_of else "",
+            f"{count} {defn.label('features')}",
+        )
+        if x
+    )
+    add_html(
+        m,
+        title_panel(defn, path, query, subtitle=subtitle),
+        filters_panel(defn, path, fields, filtered=filtered),
+        results_panel(
+            defn,
+            columns=[
+                defn.label("code"),
+                defn.label("name"),
+                defn.label("zone"),
+                defn.label("area_mu"),
+                defn.label("category"),
+                defn.text(layers["fails"]),
+            ],
+            rows=rows,
+            count=count,
+            csv_name="readiness.csv",
+        ),  # fmt: skip
+        panel("legend", heading=defn.label("legend"), rows=legend_rows),
+    )
+    folium.LayerControl(collapsed=True).add_to(m)
+    return finish(m, settings)
