@@ -5,7 +5,8 @@
 #
 # Always:          PostgreSQL server binaries + PostGIS 3 for the installed PostgreSQL major
 #                  (Debian 12: postgresql-15-postgis-3).
-# --with-browser:  chromium and fonts-noto-cjk (browser tests; Chinese glyphs in screenshots/PDF).
+# --with-browser:  chromium, fonts-noto-cjk and poppler-utils (browser tests; Chinese glyphs in
+#                  screenshots and PDFs; pdfinfo/pdftotext read the printed pages back).
 # --with-gdal:     gdal-bin (ogr2ogr, benchmarks).
 #
 # Idempotent and cheap when nothing is missing (file checks only; no apt-get update, no sudo).
@@ -65,6 +66,7 @@ elif ! has_postgis "$major"; then
 fi
 if [ "$with_browser" = 1 ] && ! has_chromium; then missing+=(chromium); fi
 if [ "$with_browser" = 1 ] && ! has_cjk_font; then missing+=(fonts-noto-cjk); fi
+if [ "$with_browser" = 1 ] && ! command -v pdftotext >/dev/null 2>&1; then missing+=(poppler-utils); fi
 if [ "$with_gdal" = 1 ] && ! has_gdal; then missing+=(gdal-bin); fi
 
 if [ "$need_server" = 0 ] && [ "${#missing[@]}" = 0 ]; then

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +20,7 @@ from geo_service.api.app import create_app
 from geo_service.db import cluster, migrate
 from geo_service.demo.load import DEMO_DATE
 from geo_service.settings import PROJECT_DIR, Settings
+from tests import browser as browser_args
 
 #: the demo district's reference date; readiness evidence ages against it, not the wall clock
 DEMO_AS_OF = DEMO_DATE
@@ -128,3 +130,13 @@ def client(make_client: ClientFactory, clean_engine: Engine) -> TestClient:
 def demo_client(demo_url: str) -> Iterator[TestClient]:
     with open_client(demo_url) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=browser_args.CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -51,7 +51,9 @@ def _codes(page: str) -> set[str]:
 
 def _embedded_codes(page: str) -> set[str]:
     """Codes in the page's map data, leaving out the result list beside the map."""
-    return _codes(re.sub(r'<details class="gs-panel gs-results".*?</details>', "", page, flags=re.S))
+    return _codes(
+        re.sub(r'<details class="gs-panel gs-results".*?</details>', "", page, flags=re.S)
+    )
 
 
 def test_investor_map_shows_only_published_available_net_land(offline) -> None:
@@ -320,10 +322,10 @@ def test_find_answers_for_available_plots_only(offline) -> None:
 def test_tile_mode_search_box_asks_the_search_and_find_endpoints(make_client, url) -> None:
     c = make_client(url, tile_url="none", map_max_embedded_features=1)
     zh = c.get("/maps/investors").text
-    assert '"url":"/maps/search/investors?q=","suffix":""' in zh
+    assert '"url":"/maps/investors/search?q=","suffix":""' in zh
     assert '"detail":"/maps/investors/find/"' in zh
     en = c.get("/maps/investors?lang=en").text
-    assert '"url":"/maps/search/investors?q=","suffix":"&amp;lang=en"' in en
+    assert '"url":"/maps/investors/search?q=","suffix":"&amp;lang=en"' in en
 
 
 def test_public_tiles_follow_the_area_filters(offline) -> None:

@@ -94,11 +94,6 @@ def require(*roles: str) -> Any:
     return Depends(_check)
 
 
-def admit_action(principal: Principal, action: str) -> Principal:
-    """Check ``action`` for ``principal`` inside a route (a gate that depends on a parameter)."""
-    return _admit(principal, policy.roles_for(action))
-
-
 def require_action(action: str) -> Any:
     """Like :func:`require`, with the roles taken from ``auth.policy.ACTIONS[action]``."""
     roles = policy.roles_for(action)  # fails at import time for an unknown action

@@ -11,7 +11,7 @@ import folium
 
 from geo_service.maps.data import FitQuery
 from geo_service.maps.definitions import MapDefinition
-from geo_service.maps.layers import DataVar, GsGeoJson, esc, html_block
+from geo_service.maps.layers import DataVar, GsGeoJson, esc
 from geo_service.maps.page import (
     Page,
     add_html,
@@ -20,6 +20,7 @@ from geo_service.maps.page import (
     district_outline,
     finish,
     new_map,
+    set_paper,
     vector_layer,
 )
 from geo_service.maps.panels import filters_panel, mu, panel, results_panel, title_panel
@@ -194,7 +195,7 @@ def render_investors(
         m,
         defn,
         {
-            "url": "/maps/search/investors?q=",
+            "url": "/maps/investors/search?q=",
             "suffix": "&lang=en" if defn.lang == "en" else "",
             "popup": popup,
             "detail": "/maps/investors/find/" if parcels is None else None,
@@ -321,5 +322,5 @@ def render_plot_sheet(
         ],
     )  # fmt: skip
     add_html(m, body)
-    m.get_root().header.add_child(html_block('<meta name="gs-page" content="plot-sheet">'))
+    set_paper(m, "A4 portrait", margin_mm=10)
     return finish(m, settings)

@@ -129,6 +129,7 @@ def new_map(defn: MapDefinition, settings: Settings, bounds: list[list[float]] |
     fig: Any = m.get_root()
     fig.title = esc(defn.title)
     fig.header.add_child(html_block('<link rel="icon" href="data:,">'), name="gs_icon")
+    set_paper(m, "A4 landscape", margin_mm=8)
     for b in basemaps(settings):
         folium.TileLayer(
             tiles=b.url,
@@ -256,6 +257,15 @@ def bounds_of(collections: Iterable[Mapping[str, Any]]) -> list[list[float]] | N
     if not xs:
         return None
     return [[min(ys), min(xs)], [max(ys), max(xs)]]
+
+
+def set_paper(m: Any, size: str, *, margin_mm: int) -> None:
+    """The paper the page prints on, as CSS ``@page`` ``size`` (``A4 landscape``, ``841mm 594mm``);
+    the last call wins: the plot sheet and the wall layout set their own."""
+    m.get_root().header.add_child(
+        html_block(f"<style>@page {{ size: {size}; margin: {margin_mm}mm; }}</style>"),
+        name="gs_paper",
+    )
 
 
 def lang_link(defn: MapDefinition, path: str, query: Mapping[str, Any]) -> str:

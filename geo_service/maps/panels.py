@@ -88,6 +88,7 @@ def results_panel(
     count: int,
     csv_name: str,
     heading: str | None = None,
+    compact: bool = False,
 ) -> str:
     more = defn.label("more").replace("{n}", str(len(rows))) if count > len(rows) else ""
     return panel(
@@ -100,4 +101,5 @@ def results_panel(
         empty=defn.label("none_found"),
         csv_label=defn.label("csv"),
         csv_name=csv_name,
+        compact=compact,
     )

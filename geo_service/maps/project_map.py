@@ -13,11 +13,12 @@ from folium import plugins
 
 from geo_service.maps.definitions import MapDefinition
 from geo_service.maps.layers import DataVar, GsGeoJson, esc
-from geo_service.maps.page import Page, add_html, bounds_of, controls, finish, new_map
+from geo_service.maps.page import Page, add_html, bounds_of, controls, finish, new_map, set_paper
 from geo_service.maps.panels import filters_panel, panel, results_panel, title_panel
 from geo_service.settings import Settings
 
-PAPERS = ("A2", "A1", "A0")
+#: wall papers, landscape, in mm (CSS knows A3–A5 by name only)
+PAPERS = {"A2": "594mm 420mm", "A1": "841mm 594mm", "A0": "1189mm 841mm"}
 
 
 def _wan(v: Any) -> str:
@@ -135,6 +136,9 @@ def render_projects(
     statuses, rag = defn.section("statuses"), defn.section("rag")
     hl, mk = defn.data.get("highlight", {}), defn.section("marker")
     wall = query.get("layout") == "wall"
+    paper = str(query.get("paper") or "A1")
+    if paper not in PAPERS:
+        paper = "A1"
     feats = [
         {"type": "Feature", "geometry": f["geometry"],
          "properties": project_props(defn, f["properties"])}
@@ -171,7 +175,7 @@ def render_projects(
     controls(
         m,
         defn,
-        {"url": "/maps/search/projects?q=", "suffix": "&lang=en" if defn.lang == "en" else "",
+        {"url": "/maps/projects/search?q=", "suffix": "&lang=en" if defn.lang == "en" else "",
          "popup": spec["popup"]},
     )  # fmt: skip
 
@@ -210,14 +214,15 @@ def render_projects(
         wall_q = urlencode(dict(base_q, layout="wall"))
         links.append({"href": f"{path}?{wall_q}", "label": defn.text(lb["wall"])})
     else:
-        for paper in PAPERS:
-            links.append({"href": f"{path}?{urlencode(dict(base_q, layout='wall', paper=paper))}",
-                          "label": f"{defn.text(lb['paper'])} {paper}"})  # fmt: skip
+        for size in PAPERS:
+            links.append({"href": f"{path}?{urlencode(dict(base_q, layout='wall', paper=size))}",
+                          "label": f"{defn.text(lb['paper'])} {size}"})  # fmt: skip
     located = defn.text(lb["located"]).format(n=len(feats))
     subtitle = f"{defn.text(lb['as_of'])} {as_of.isoformat()} · {located}"
     rows = [
         [r["code"], r["name"], r.get("leader") or "", defn.vocab("statuses", r.get("status")),
-         defn.vocab("rag", r.get("rag")), "；".join(reason_lines(defn, r.get("reasons"))[:2])]
+         defn.vocab("rag", r.get("rag")),
+         "" if wall else "；".join(reason_lines(defn, r.get("reasons"))[:2])]
         for r in results
     ]  # fmt: skip
     columns = [defn.label("code"), defn.label("name"), defn.text(lb["leader"]),
@@ -234,6 +239,7 @@ def render_projects(
             count=int(figures.get("count") or 0),
             csv_name="projects.csv",
             heading=defn.text(lb["wall_table"]) if wall else None,
+            compact=wall,
         ),  # fmt: skip
         panel(
             "legend",
@@ -242,7 +248,9 @@ def render_projects(
             + [(v["color"], defn.text(v)) for v in rag.values()],
         ),
         *extra_panels,
-        f'<div data-gs-wall="{esc(query.get("paper") or "A1")}" hidden></div>' if wall else "",
+        f'<div data-gs-wall="{esc(paper)}" hidden></div>' if wall else "",
     )
+    if wall:  # the paper the wall layout is printed on (a page style of its own)
+        set_paper(m, PAPERS[paper], margin_mm={"A2": 10, "A1": 12, "A0": 15}[paper])
     folium.LayerControl(collapsed=True).add_to(m)
     return finish(m, settings)

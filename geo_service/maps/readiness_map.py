@@ -190,7 +190,7 @@ def render_readiness(
         m,
         defn,
         {
-            "url": "/maps/search/readiness?q=",
+            "url": "/maps/readiness/search?q=",
             "suffix": "&lang=en" if defn.lang == "en" else "",
             "popup": popup,
             "detail": "/maps/readiness/parcels/" if parcels is None else None,

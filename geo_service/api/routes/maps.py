@@ -14,7 +14,6 @@ from geo_service.api.deps import (
     PrincipalDep,
     SessionDep,
     SettingsDep,
-    admit_action,
     require,
     require_action,
 )
@@ -209,27 +208,37 @@ def readiness_popup(
     return JSONResponse(found, headers=_JSON_HEADERS | {"Cache-Control": "private, no-store"})
 
 
-@router.get("/maps/search/{map_name}")
-def search(
-    map_name: Annotated[Literal["readiness", "investors", "projects"], FPath()],
-    q: Annotated[str, Query(min_length=1, max_length=100, description="part of a code or name")],
-    session: SessionDep,
-    principal: PrincipalDep,
-    lang: Lang = "zh",
-) -> JSONResponse:
-    """What a map's search box finds for part of a code or a name (projects: also a problem
-    code): up to 20 hits with a bbox or point, escaped. The investor map's search is public and
-    finds only plots on offer; the other two need a bureau or official token."""
-    action = {"readiness": "maps.readiness", "projects": "maps.projects"}.get(map_name)
-    if action is not None:
-        admit_action(principal, action)
-    hits = pages.search(session, map_name, q.strip())
-    public = action is None
+Query_ = Annotated[
+    str, Query(max_length=100, description="part of a code or a name; empty finds nothing")
+]
+
+
+def _hits(session: Any, map_name: str, q: str, *, public: bool) -> JSONResponse:
+    q = q.strip()
+    hits = pages.search(session, map_name, q) if q else []
+    cache = "public, max-age=60" if public else "private, no-store"
     return JSONResponse(
-        {"query": q.strip(), "hits": hits},
-        headers=_JSON_HEADERS
-        | {"Cache-Control": "public, max-age=60" if public else "private, no-store"},
+        {"query": q, "hits": hits}, headers=_JSON_HEADERS | {"Cache-Control": cache}
     )
+
+
+@router.get("/maps/readiness/search", dependencies=[require_action("maps.readiness")])
+def search_readiness(session: SessionDep, q: Query_ = "") -> JSONResponse:
+    """Parcels whose code or name contains ``q`` (bureau/official): up to 20, with a bbox."""
+    return _hits(session, "readiness", q, public=False)
+
+
+@router.get("/maps/investors/search")
+def search_investors(session: SessionDep, _principal: PrincipalDep, q: Query_ = "") -> JSONResponse:
+    """Plots on offer whose code or name contains ``q`` (public): up to 20, with a bbox."""
+    return _hits(session, "investors", q, public=True)
+
+
+@router.get("/maps/projects/search", dependencies=[require_action("maps.projects")])
+def search_projects(session: SessionDep, q: Query_ = "") -> JSONResponse:
+    """Located projects whose code or name, or one of whose problems' codes, contains ``q``
+    (official/bureau): up to 20, with a point."""
+    return _hits(session, "projects", q, public=False)
 
 
 @router.get("/maps/login", response_class=HTMLResponse, responses=HTML)

@@ -73,6 +73,7 @@
   };
 
   GS.geojson = function (data, spec) {
+    var labels = spec.labels ? [] : null;
     var opts = {
       interactive: spec.interactive !== false,
       style: function (f) { return GS.style(spec.style || {}, f.properties); },
@@ -88,11 +89,7 @@
         }
         if (spec.tooltip) layer.bindTooltip(val(f.properties[spec.tooltip], false), { sticky: true });
         if (spec.searchable) GS.index[String(f.properties.code)] = layer;
-        if (spec.labels && f.properties[spec.labels]) {
-          // permanent labels: shown in print and on the wall layout (CSS .gs-label)
-          layer.bindTooltip(val(f.properties[spec.labels], false),
-            { permanent: true, direction: 'center', className: 'gs-label', interactive: false });
-        }
+        if (labels && f.properties[spec.labels]) labels.push([layer, val(f.properties[spec.labels], false)]);
       }
     };
     if (spec.filter) {
@@ -101,7 +98,22 @@
         return Array.isArray(v) ? v.indexOf(spec.filter.value) >= 0 : v === spec.filter.value;
       };
     }
-    return L.geoJSON(data, opts);
+    var gj = L.geoJSON(data, opts);
+    if (labels) {
+      // permanent labels of their own (the hover tooltip stays): shown in print and on the wall
+      // layout, hidden on screen otherwise (CSS .gs-label)
+      var group = L.layerGroup();
+      gj.on('add', function () {
+        labels.forEach(function (x) {
+          var at = x[0].getBounds ? x[0].getBounds().getCenter() : x[0].getLatLng();
+          group.addLayer(L.tooltip({ permanent: true, direction: 'center', className: 'gs-label',
+            interactive: false }).setLatLng(at).setContent(x[1]));
+        });
+        group.addTo(gj._map);
+      });
+      gj.on('remove', function () { group.clearLayers(); group.remove(); });
+    }
+    return gj;
   };
 
   GS.vectorOptions = function (spec, layerName) {
@@ -303,7 +315,7 @@
   function bindResults() {
     var box = document.querySelector('[data-gs-results]');
     if (!box) return;
-    box.querySelectorAll('tr[data-gs-code]').forEach(function (tr) {
+    box.querySelectorAll('[data-gs-code]').forEach(function (tr) {
       tr.addEventListener('click', function () {
         if (!GS.map) return;
         var code = GS.esc(tr.getAttribute('data-gs-code'));
@@ -355,12 +367,35 @@
     }
   }
 
+  // the map's view fitted to every record on it, in the map's present size
+  function fitAll() {
+    if (!GS.map) return;
+    GS.map.invalidateSize();
+    var b = null;
+    Object.keys(GS.index).forEach(function (k) {
+      var l = GS.index[k];
+      var lb = l.getBounds ? l.getBounds() : L.latLngBounds([l.getLatLng()]);
+      b = b ? b.extend(lb) : lb;
+    });
+    // on the wall the list takes the right 45 % of the poster: fit the map beside it
+    var right = document.body.classList.contains('gs-wall') ? GS.map.getSize().x * 0.45 : 40;
+    if (b && b.isValid()) {
+      GS.map.fitBounds(b, { maxZoom: 17, paddingTopLeft: [40, 120], paddingBottomRight: [right, 40],
+        animate: false });
+    }
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     var wall = document.querySelector('[data-gs-wall]');
     if (wall) {
+      document.documentElement.classList.add('gs-wall-page');
       document.body.classList.add('gs-wall', 'gs-paper-' + wall.getAttribute('data-gs-wall'));
-      if (GS.map) setTimeout(function () { GS.map.invalidateSize(); }, 0);
+      fitAll();
     }
+    // a print from the browser is laid out on its paper: fit the records to it first
+    window.addEventListener('beforeprint', function () {
+      if (!document.querySelector('[data-gs-map-slot]')) fitAll();
+    });
     bindForms();
     bindResults();
     placeSheetMap();

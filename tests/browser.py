@@ -1,0 +1,66 @@
+"""Browser-test helpers: the app served on a free loopback port, and a page opened in headless
+Chromium that records script errors and dialogs (the ``browser`` fixture is in conftest)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+
+from geo_service.api.app import create_app
+from geo_service.settings import Settings
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(url: str, **overrides: Any) -> Iterator[str]:
+    """The app on ``url``, served by uvicorn on a free loopback port; yields its base URL."""
+    port = free_port()
+    app = create_app(Settings(database_url=url, **{"tile_url": "none", **overrides}))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def open_page(browser: Any, url: str, cookie: str | None = None) -> tuple[Any, list[str], Any]:
+    ctx = browser.new_context()
+    if cookie:
+        ctx.add_cookies([{"name": "gs_token", "value": cookie, "url": url}])
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url, wait_until="networkidle")
+    page.wait_for_selector(".leaflet-container")
+    return page, errors, dialogs

@@ -1,0 +1,271 @@
+"""A day in each user's shoes, in headless Chromium on the demo district: the clerk, the investor
+and the official use the forms, the search box, the popups and the prints as people do, and what
+they read agrees with the API."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from tests.browser import open_page, serve
+from tests.conftest import DEMO_AS_OF, fresh_database
+from tests.helpers import token
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def demo_site(demo_url: str, demo_engine: Engine) -> Iterator[dict[str, Any]]:
+    with serve(demo_url) as base:
+        yield {
+            "base": base,
+            "bureau": token(demo_engine, "bureau")["Authorization"].split()[1],
+            "official": token(demo_engine, "official")["Authorization"].split()[1],
+        }
+
+
+def _query(page: Any) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query, keep_blank_values=True)
+
+
+def _api(site: dict[str, Any], path: str, role: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {site[role]}"} if role else {}
+    r = httpx.get(site["base"] + path, headers=headers, timeout=60)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _results_count(page: Any) -> int:
+    return int(page.locator("[data-gs-count]").inner_text())
+
+
+def _pdf_facts(pdf: bytes, tmp_path: Path) -> tuple[int, str, str]:
+    """Pages, page size and text of a PDF (poppler's pdfinfo / pdftotext)."""
+    f = tmp_path / "out.pdf"
+    f.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(f)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+    size = re.search(r"Page size:\s+(.*)", info).group(1)  # type: ignore[union-attr]
+    body = subprocess.run(
+        ["pdftotext", "-layout", str(f), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return pages, size, body
+
+
+# ------------------------------------------------------------------ the land-bureau clerk
+
+
+def test_clerk_chooses_one_filter_and_presses_apply(demo_site, browser) -> None:
+    page, errors, _ = open_page(browser, demo_site["base"] + "/maps/readiness", demo_site["bureau"])
+    page.select_option("select[name=status]", "not_net_land")  # zone and 未满足 stay at 全部
+    page.get_by_role("button", name="应用").click()
+    page.wait_for_selector(".leaflet-container")
+    assert _query(page) == {"status": ["not_net_land"]}  # nothing empty was sent
+    shown = _results_count(page)
+    api = _api(demo_site, "/api/v1/parcels?net_land=false&limit=1", "bureau")
+    assert shown == api["numberMatched"] == 17  # the demo's 60 parcels less its 43 net land
+    assert page.locator("path.gs-parcel.leaflet-interactive").count() == shown
+    # one failing condition alone: unknown counts as not met (HY-2026-030, no survey, is in)
+    page.select_option("select[name=status]", "")
+    page.select_option("select[name=fails]", "leveling")
+    page.get_by_role("button", name="应用").click()
+    page.wait_for_selector(".leaflet-container")
+    assert _query(page) == {"fails": ["leveling"]}
+    listed = page.locator("[data-gs-results] tr[data-gs-code]").evaluate_all(
+        "rows => rows.map(r => r.getAttribute('data-gs-code'))"
+    )
+    assert set(listed) == {"HY-2026-022", "HY-2026-030", "HY-2026-039", "HY-2026-042",
+                           "HY-2026-053"}  # fmt: skip
+    assert errors == []
+
+
+def test_clerk_reads_why_a_parcel_fails_water(demo_site, browser) -> None:
+    page, errors, _ = open_page(browser, demo_site["base"] + "/maps/readiness", demo_site["bureau"])
+    box = page.get_by_placeholder("查找编号或名称")
+    box.fill("HY-2026-018")
+    box.press("Enter")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text_ = popup.inner_text()
+    # the distance against the limit, and why the nearer main does not count
+    assert "最近的合格供水管 WS-008 经八路DN150给水管 距地块 234 m，超过限值 200 m" in text_
+    assert "WS-019" in text_ and "管径 80 mm 小于要求的 100 mm" in text_
+    assert errors == []
+
+
+def test_clerk_finds_parcels_by_part_of_a_name(demo_site, browser) -> None:
+    page, errors, _ = open_page(browser, demo_site["base"] + "/maps/readiness", demo_site["bureau"])
+    box = page.get_by_placeholder("查找编号或名称")
+    box.fill("纬一路北")  # part of several names
+    box.press("Enter")
+    page.wait_for_selector(".gs-search-hits a")
+    hits = page.locator(".gs-search-hits a")
+    assert hits.count() >= 2
+    first = hits.first.inner_text()
+    assert "纬一路北" in first
+    hits.first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert first.split()[0] in popup.inner_text()  # the chosen parcel's code
+    assert errors == []
+
+
+def test_clerk_records_a_survey_and_the_parcel_turns_net_land(browser, tmp_path: Path) -> None:
+    from geo_service.db import migrate
+    from geo_service.demo.load import load_demo
+    from geo_service.readiness.engine import run_readiness
+    from geo_service.settings import Settings
+
+    for url in fresh_database():
+        eng = create_engine(url)
+        migrate.upgrade(eng)
+        settings = Settings(database_url=url)
+        load_demo(eng, settings.demo_dir)
+        run_readiness(eng, settings=settings, actor="test", as_of=DEMO_AS_OF)
+        bureau = token(eng, "bureau")["Authorization"].split()[1]
+        with serve(url) as base:
+            page, errors, _ = open_page(browser, base + "/maps/readiness?fails=leveling", bureau)
+            row = page.locator("tr[data-gs-code='HY-2026-030']")
+            assert "待补记录" in row.inner_text()  # leveling unknown: no survey on record
+            # the clerk records the survey (leveled, nothing outstanding) and re-checks
+            with eng.begin() as c:
+                c.execute(
+                    text(
+                        """INSERT INTO leveling_surveys (parcel_id, surveyed_on, leveled,
+                               earthwork_outstanding_m3, surveyor, document_ref)
+                           SELECT id, DATE '2026-11-25', true, 0, '淮阳区测绘队', 'HYCL-2026-099'
+                           FROM parcels WHERE code = 'HY-2026-030'"""
+                    )
+                )
+            r = httpx.post(
+                base + "/api/v1/readiness/run",
+                params={"as_of": DEMO_AS_OF.isoformat()},
+                headers={"Authorization": f"Bearer {bureau}"},
+                timeout=120,
+            )
+            assert r.status_code == 200, r.text
+            page.reload(wait_until="networkidle")
+            page.wait_for_selector(".leaflet-container")
+            assert page.locator("tr[data-gs-code='HY-2026-030']").count() == 0  # no longer fails
+            page.goto(base + "/maps/readiness", wait_until="networkidle")
+            assert "净地" in page.locator("tr[data-gs-code='HY-2026-030']").inner_text()
+            assert errors == []
+        eng.dispose()
+
+
+# ------------------------------------------------------------------ the investor
+
+
+def test_investor_runs_the_fit_check_with_a_blank_tax(demo_site, browser) -> None:
+    page, errors, _ = open_page(browser, demo_site["base"] + "/maps/investors")
+    page.fill("input[name=investment_wan]", "8000")
+    page.fill("input[name=area_mu]", "28")
+    page.get_by_role("button", name="应用").click()  # the tax box is left blank
+    page.wait_for_selector(".leaflet-container")
+    assert _query(page) == {"investment_wan": ["8000"], "area_mu": ["28"]}
+    panel = page.locator("[data-gs-results]").inner_text()
+    n = int(re.search(r"符合的地块: (\d+)", panel).group(1))  # type: ignore[union-attr]
+    assert n > 0  # a blank tax rules nothing out
+    assert "未填写预计亩均税收" in panel
+    # and a plot that does not fit says why (here: too large or too small for 28 亩 ± 10 %)
+    assert "不在所需的 25.2–30.8 亩之间" in panel
+    assert errors == []
+
+
+def test_investor_sees_a_bad_filter_explained_in_the_page(demo_site, browser) -> None:
+    page, _, _ = open_page(browser, demo_site["base"] + "/maps/investors")
+    page.fill("input[name=min_area_mu]", "100")
+    page.fill("input[name=max_area_mu]", "10")
+    with page.expect_navigation():
+        page.get_by_role("button", name="应用").click()
+    body = page.locator("body").inner_text()
+    assert "无法显示地图" in body and "min_area_mu" in body
+    assert "{" not in body  # not raw JSON
+    page.get_by_role("link", name="返回地图（清除筛选）").click()
+    page.wait_for_selector(".leaflet-container")
+
+
+def test_investor_prints_the_plot_sheet_on_one_a4_page(demo_site, browser, tmp_path) -> None:
+    page, errors, _ = open_page(browser, demo_site["base"] + "/maps/investors/parcels/HY-2026-008")
+    page.wait_for_timeout(300)
+    pages, size, body = _pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
+    assert pages == 1
+    assert "A4" in size and size.startswith("594.96 x 841")  # A4 portrait
+    for expected in ("HY-2026-008", "出具日期", "控制指标", "净地条件", "区域评估", "位置图"):
+        assert expected in body, expected
+    # the expired flood assessment is shown as expired, not dropped
+    assert "已过期" in body
+    assert page.locator(".gs-sheet-map .folium-map").count() == 1  # the map sits on the sheet
+    assert page.locator("path.gs-parcel").count() == 1
+    assert errors == []
+
+
+# ------------------------------------------------------------------ the official
+
+
+def test_official_filters_red_and_the_map_agrees_with_the_stats(demo_site, browser) -> None:
+    page, errors, _ = open_page(
+        browser, demo_site["base"] + "/maps/projects", demo_site["official"]
+    )
+    stats = _api(demo_site, "/api/v1/stats", "official")
+    figures = page.locator(".gs-figures").inner_text()
+    assert str(stats["projects"]["rag"]["red"]) in figures
+    assert str(stats["projects"]["overdue"]) in figures
+    page.select_option("select[name=rag]", "red")
+    page.get_by_role("button", name="应用").click()
+    page.wait_for_selector(".leaflet-container")
+    assert _query(page) == {"rag": ["red"]}
+    red = stats["projects"]["rag"]["red"]
+    assert _results_count(page) == red  # the list and the headline follow the filter
+    assert page.locator(".gs-figures div b").first.inner_text() == str(red)
+    assert "筛选后" in page.locator(".gs-figures").inner_text()
+    api = _api(demo_site, "/api/v1/projects?rag=red&limit=1", "official")
+    assert api["numberMatched"] == red
+    assert errors == []
+
+
+def test_official_reads_why_a_project_is_red(demo_site, browser) -> None:
+    page, errors, _ = open_page(
+        browser, demo_site["base"] + "/maps/projects?rag=red", demo_site["official"]
+    )
+    page.locator("[data-gs-results] tr[data-gs-code]").first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    t = popup.inner_text()
+    assert "预警原因" in t and "滞后/逾期：" in t
+    assert "万元" in t and "亿元" not in t  # one unit in the popup
+    assert errors == []
+
+
+def test_official_prints_the_wall_layout_on_a1(demo_site, browser, tmp_path) -> None:
+    page, errors, _ = open_page(
+        browser, demo_site["base"] + "/maps/projects?layout=wall&paper=A1", demo_site["official"]
+    )
+    assert page.locator(".marker-cluster").count() == 0  # every project is drawn, not a count
+    assert page.locator(".leaflet-tooltip.gs-label").count() > 100  # each one labelled
+    page.emulate_media(media="print")
+    pages, size, body = _pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
+    assert pages == 1 and "(A1)" in size and size.startswith("2383")  # A1 landscape
+    assert "项目一览" in body and "XM2026-001" in body
+    assert errors == []
+
+
+def test_english_popup_states_the_limit(demo_site, browser) -> None:
+    page, errors, _ = open_page(
+        browser, demo_site["base"] + "/maps/readiness?lang=en", demo_site["bureau"]
+    )
+    box = page.get_by_placeholder("Find code or name")
+    box.fill("HY-2026-018")
+    box.press("Enter")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "is 234 m away: beyond the 200 m limit" in popup.inner_text()
+    assert errors == []
