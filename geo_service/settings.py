@@ -7,7 +7,7 @@ Nothing here is read at import time; call :func:`get_settings` (the CLI does) or
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +56,21 @@ class ReadinessRules(BaseModel):
         "三通一平": ["water", "power", "road", "leveling"],
         "净地": ["water", "power", "road", "leveling", "title"],
     }
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_setting_changes_one_value(cls, data: Any) -> Any:
+        """``GEO_SERVICE_READINESS__WATER__MAX_DISTANCE_M=300`` alone changes that distance and
+        keeps the rest of the water rule (kind, diameter) at its default."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for key in ("water", "power", "road"):
+            given = out.get(key)
+            if isinstance(given, dict):
+                default = cls.model_fields[key].default
+                out[key] = {**default.model_dump(), **given}
+        return out
 
     @model_validator(mode="after")
     def _kinds_match(self) -> ReadinessRules:

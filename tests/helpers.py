@@ -66,7 +66,13 @@ def add_parcels(engine: Engine, *parcels: dict[str, Any]) -> None:
         writes.upsert_parcels(s, rows)
 
 
-def add_infrastructure(engine: Engine, *features: dict[str, Any]) -> None:
+def add_infrastructure(
+    engine: Engine, *features: dict[str, Any], within_m: float | None = None
+) -> None:
+    """Network features written as an import does: parcels within the rules' reach marked."""
+    from geo_service.readiness.rules import reach_m
+    from geo_service.settings import ReadinessRules
+
     rows = []
     for f in features:
         f = dict(f)
@@ -74,7 +80,9 @@ def add_infrastructure(engine: Engine, *features: dict[str, Any]) -> None:
         f["wkb"] = geom.wkb_hex
         rows.append(f)
     with transaction(engine) as s:
-        writes.upsert_infrastructure(s, rows)
+        writes.upsert_infrastructure(
+            s, rows, within_m=within_m if within_m is not None else reach_m(ReadinessRules())
+        )
 
 
 def token(engine: Engine, role: str, name: str | None = None) -> dict[str, str]:
@@ -91,10 +99,14 @@ def patch_current(client: Any, url: str, *, json: dict[str, Any], headers: dict[
     return client.patch(url, json=json, headers={**headers, **({"If-Match": etag} if etag else {})})
 
 
-def run_cli(engine: Engine, *args: str) -> subprocess.CompletedProcess[str]:
-    """``geo-service ARGS`` as a user runs it, in a fresh process, against ``engine``'s database."""
+def run_cli(
+    engine: Engine, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``geo-service ARGS`` as a user runs it, in a fresh process, against ``engine``'s database
+    (``env``: more settings, e.g. a rule)."""
     env = {
         **os.environ,
+        **(env or {}),
         "GEO_SERVICE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
         "COLUMNS": "200",  # Rich wraps messages at the terminal width: keep them on one line
     }

@@ -17,6 +17,8 @@ from geo_service.db.engine import transaction
 from geo_service.errors import InvalidInput
 from geo_service.parcels import writes as land
 from geo_service.projects import writes as ledger
+from geo_service.readiness.rules import reach_m
+from geo_service.settings import ReadinessRules
 
 #: the demo district's "today": its surveys, titles and ledger are dated up to this day
 DEMO_DATE = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -89,7 +91,7 @@ def load_demo(
         )
         say("infrastructure")
         counts["infrastructure"] = land.upsert_infrastructure(
-            s, _layer(d / "infrastructure.geojson")
+            s, _layer(d / "infrastructure.geojson"), within_m=reach_m(ReadinessRules())
         )
         say("assessment areas")
         counts["assessments"] = land.upsert_assessments(s, _layer(d / "assessments.geojson"))

@@ -31,6 +31,7 @@ from geo_service.importers import columns as C
 from geo_service.importers import crs as crsmod
 from geo_service.importers.readers import Source, coordinates, opened, read_source
 from geo_service.parcels import writes
+from geo_service.readiness.rules import reach_m
 from geo_service.settings import Settings
 from geo_service.spatial import SQM_PER_MU, STORAGE_SRID, local_metric_epsg
 
@@ -442,7 +443,7 @@ def run_import(
         table = {"code": codes, "wkb": list(wkb), **{k: _nullable(v) for k, v in values.items()}}
         try:
             result = writes.merge_layer(session, kind, table, columns=present)
-            writes.after_merge(session, kind, result)
+            writes.after_merge(session, kind, result, reach_m=reach_m(settings.readiness))
         except (sa_exc.IntegrityError, sa_exc.DataError) as e:
             session.rollback()
             diag = getattr(getattr(e.orig, "diag", None), "message_primary", None)

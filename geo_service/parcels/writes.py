@@ -248,15 +248,18 @@ def upsert_parcels(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
     return merge_layer(session, "parcels", columnar(rows)).total
 
 
-def upsert_infrastructure(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
-    """Network features by code; parcels near a changed feature are marked for re-checking."""
+def upsert_infrastructure(
+    session: Session, rows: Iterable[Mapping[str, Any]], *, within_m: float
+) -> int:
+    """Network features by code; parcels within ``within_m`` of a changed feature (the rules'
+    reach, ``readiness.rules.reach_m``) are marked for re-checking."""
     res = merge_layer(session, "infrastructure", columnar(rows))
-    mark_near_infrastructure(session, codes=res.inserted + res.updated)
+    mark_near_infrastructure(session, codes=res.inserted + res.updated, within_m=within_m)
     return res.total
 
 
-def mark_near_infrastructure(session: Session, *, codes: list[str], within_m: float = 5000) -> None:
-    """Mark parcels within reach of these features for re-checking (one statement)."""
+def mark_near_infrastructure(session: Session, *, codes: list[str], within_m: float) -> None:
+    """Mark parcels within ``within_m`` of these features for re-checking (one statement)."""
     if not codes:
         return
     # the && prefilter uses the parcels' GiST index: the feature's box grown by the distance in
@@ -296,11 +299,12 @@ def mark_near_protected(session: Session, *, codes: list[str]) -> None:
         )
 
 
-def after_merge(session: Session, kind: str, result: MergeResult) -> None:
-    """The follow-ups of a merge: parcels near changed networks or protected land re-checked."""
+def after_merge(session: Session, kind: str, result: MergeResult, *, reach_m: float) -> None:
+    """The follow-ups of a merge: parcels near changed networks (within ``reach_m``, the
+    readiness rules' longest distance) or protected land re-checked."""
     changed = result.inserted + result.updated
     if kind == "infrastructure":
-        mark_near_infrastructure(session, codes=changed)
+        mark_near_infrastructure(session, codes=changed, within_m=reach_m)
     elif kind == "protected":
         mark_near_protected(session, codes=changed)
 

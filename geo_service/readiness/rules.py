@@ -92,6 +92,11 @@ def spatial_sql(rule: NetworkRule) -> SpatialSql:
     return SpatialSql(qualifies=qualifies, why=why, params=params)
 
 
+def reach_m(rules: ReadinessRules) -> float:
+    """How far a network change can change a parcel's readiness: the longest rule distance."""
+    return max(float(getattr(rules, kind).max_distance_m) for kind in SPATIAL)
+
+
 def validate_rules(rules: ReadinessRules) -> list[str]:
     """Problems with a rule configuration that pydantic alone does not catch (names the setting)."""
     problems: list[str] = []
