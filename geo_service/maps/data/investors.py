@@ -1,219 +1,23 @@
-"""What the maps show, read from PostGIS in one set-based statement per layer.
+"""The investor map: available plots (public fields, simplified geometry), the fit rule, the
+plot sheet, the public context layers, and the search boxes of every map."""
 
-Render code never touches the database: routes and the export command call these functions and
-pass the plain dicts to :mod:`geo_service.maps.render`. Strings come back raw; the renderer escapes
-every one of them.
-"""
-
-# ruff: noqa: S608  -- only fixed SQL fragments chosen in this module are interpolated
+# ruff: noqa: S608  -- only fixed SQL fragments of this package are interpolated
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.errors import InvalidInput
-from geo_service.projects import rag
-from geo_service.readiness.rules import category_sql, net_land_sql
-from geo_service.settings import CONDITIONS, ProjectRules
-from geo_service.spatial import SQM_PER_MU
+from geo_service.maps.data.common import AREA_MU, CONDS, MU, NET_LAND, collection, count, like
 
-#: 亩 in SQL, from the one constant (``spatial.SQM_PER_MU``)
-MU = f"CAST({SQM_PER_MU!r} AS float8)"
-#: ~1 m in degrees: public geometry is simplified and snapped to this grid in PostGIS
 PUBLIC_GRID_DEG = 0.00001
-#: the readiness map's status filter; ``unknown`` is the older name of ``needs_record``
-READINESS_STATUSES = ("net_land", "not_net_land", "needs_record", "unknown")
 AVAILABLE_STAGES = ("plan", "notice", "sale")
-_ALL_CONDITIONS = "ARRAY[" + ", ".join(f"'{c}'" for c in CONDITIONS) + "]::text[]"
-
-#: per parcel: counts of met / unmet / checked conditions, their evidence, and the conditions
-#: not met (unmet, unknown or never checked: "not met, needs a record" counts as failing)
-CONDS = f"""LEFT JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE pc.status = 'met') AS met,
-           count(*) FILTER (WHERE pc.status = 'unmet') AS unmet,
-           count(*) AS checked,
-           json_object_agg(pc.condition, json_build_object(
-               'status', pc.status, 'method', pc.method, 'evidence', pc.evidence,
-               'verified_at', to_char(pc.verified_at, 'YYYY-MM-DD'))) AS conds,
-           ARRAY(SELECT x FROM unnest({_ALL_CONDITIONS}) x
-                 WHERE NOT x = ANY(coalesce(array_agg(pc.condition)
-                                   FILTER (WHERE pc.status = 'met'), '{{}}'))) AS fails
-    FROM parcel_conditions pc WHERE pc.parcel_id = p.id) c ON true"""
-#: the map category of ``p`` (after :data:`CONDS`): the one rule in ``readiness/rules.py``
-CATEGORY = category_sql("c.met", "c.unmet", "c.checked")
-NET_LAND = net_land_sql("c.met")
-#: a plot's area in 亩 as shown to people (2 decimals); the fit check compares this value
-AREA_MU = f"round(CAST(p.area_m2 / {MU} AS numeric), 2)"
-
-
-def _collection(session: Session, sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Run a SELECT of one json Feature per row (column ``f``) and fold it into a collection."""
-    agg = f"SELECT coalesce(json_agg(q.f), '[]'::json)::text FROM ({sql}) q"
-    features = json.loads(session.execute(text(agg), params).scalar_one())
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _count(session: Session, sql: str, params: dict[str, Any]) -> int:
-    return int(session.execute(text(f"SELECT count(*) FROM ({sql}) q"), params).scalar_one())
-
-
-def _known_zone(session: Session, zone: str | None) -> None:
-    if zone is None:
-        return
-    if session.execute(text("SELECT 1 FROM zones WHERE code = :z"), {"z": zone}).first() is None:
-        known = session.execute(text("SELECT string_agg(code, ', ' ORDER BY code) FROM zones"))
-        raise InvalidInput(
-            f"zone {zone!r} is not a zone code; the zones are: {known.scalar() or 'none yet'}"
-        )
-
-
-# ------------------------------------------------------------------ readiness (land bureau)
-
-
-@dataclass(frozen=True)
-class ReadinessFilter:
-    zone: str | None = None
-    status: str | None = None
-    fails: str | None = None
-
-    def validate(self) -> ReadinessFilter:
-        if self.status is not None and self.status not in READINESS_STATUSES:
-            raise InvalidInput(
-                f"status must be one of {', '.join(READINESS_STATUSES[:3])}; got {self.status!r}"
-            )
-        if self.fails is not None and self.fails not in CONDITIONS:
-            raise InvalidInput(f"fails must be one of {', '.join(CONDITIONS)}; got {self.fails!r}")
-        return self
-
-
-def readiness_where(f: ReadinessFilter) -> tuple[str, dict[str, Any]]:
-    """WHERE clause (over ``p``, ``z``, ``c``) and parameters for the readiness filters."""
-    conds: list[str] = ["true"]
-    params: dict[str, Any] = {}
-    if f.zone is not None:
-        conds.append("z.code = :zone")
-        params["zone"] = f.zone
-    if f.status == "net_land":
-        conds.append(NET_LAND)
-    elif f.status == "not_net_land":
-        conds.append(f"NOT {NET_LAND}")
-    elif f.status in ("needs_record", "unknown"):
-        conds.append(f"{CATEGORY} IN ('needs_record', 'not_checked')")
-    if f.fails is not None:
-        conds.append(":fails = ANY(c.fails)")
-        params["fails"] = f.fails
-    return " AND ".join(conds), params
-
-
-def _readiness_sql(where: str, limit: str = "") -> str:
-    return f"""SELECT json_build_object('type', 'Feature', 'id', p.code,
-          'geometry', ST_AsGeoJSON(p.geom, 6, 0)::json,
-          'properties', json_build_object(
-            'code', p.code, 'name', p.name, 'zone', z.code, 'zone_name', z.name,
-            'area_mu', {AREA_MU}, 'supply_stage', p.supply_stage,
-            'published', p.published, 'met', coalesce(c.met, 0),
-            'unmet', coalesce(c.unmet, 0), 'checked', coalesce(c.checked, 0),
-            'cat', {CATEGORY}, 'fails', to_json(c.fails),
-            'conditions', coalesce(c.conds, '{{}}'::json))) AS f
-        FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
-        WHERE {where} ORDER BY p.code {limit}"""
-
-
-def count_readiness_parcels(session: Session, f: ReadinessFilter) -> int:
-    _known_zone(session, f.validate().zone)
-    where, params = readiness_where(f)
-    return _count(
-        session,
-        f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS} WHERE {where}",
-        params,
-    )
-
-
-def readiness_parcels(session: Session, f: ReadinessFilter) -> dict[str, Any]:
-    where, params = readiness_where(f.validate())
-    return _collection(session, _readiness_sql(where), params)
-
-
-def readiness_parcel(session: Session, code: str) -> dict[str, Any] | None:
-    """One parcel as on the readiness map (its popup in vector-tile mode)."""
-    fc = _collection(session, _readiness_sql("p.code = :code"), {"code": code})
-    return fc["features"][0] if fc["features"] else None
-
-
-def readiness_list(session: Session, f: ReadinessFilter, *, limit: int) -> list[dict[str, Any]]:
-    """The first ``limit`` parcels the filter selects: code, name, zone, 亩, category."""
-    where, params = readiness_where(f.validate())
-    rows = session.execute(
-        text(
-            f"""SELECT p.code, p.name, coalesce(z.name, z.code), {AREA_MU}, {CATEGORY},
-                   to_json(c.fails)::text
-            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
-            WHERE {where} ORDER BY p.code LIMIT :lim"""
-        ),
-        {**params, "lim": limit},
-    ).all()
-    return [
-        {
-            "code": r[0],
-            "name": r[1],
-            "zone": r[2],
-            "area_mu": r[3],
-            "cat": r[4],
-            "fails": json.loads(r[5]),
-        }  # fmt: skip
-        for r in rows
-    ]
-
-
-def context_layers(session: Session) -> dict[str, dict[str, Any]]:
-    """Networks, zones, assessment and protected areas for the bureau's map."""
-    return {
-        "infrastructure": _collection(
-            session,
-            """SELECT json_build_object('type', 'Feature', 'id', code,
-                 'geometry', ST_AsGeoJSON(geom, 6, 0)::json,
-                 'properties', json_build_object('code', code, 'kind', kind, 'name', name,
-                   'status', status, 'diameter_mm', diameter_mm, 'voltage_kv', voltage_kv,
-                   'road_class', road_class)) AS f
-               FROM infrastructure WHERE kind IN ('water', 'power', 'road') ORDER BY code""",
-            {},
-        ),
-        "zones": _collection(
-            session,
-            """SELECT json_build_object('type', 'Feature', 'id', code,
-                 'geometry', ST_AsGeoJSON(geom, 6, 0)::json,
-                 'properties', json_build_object('code', code, 'name', name)) AS f
-               FROM zones ORDER BY code""",
-            {},
-        ),
-        "assessments": _collection(
-            session,
-            """SELECT json_build_object('type', 'Feature', 'id', code,
-                 'geometry', ST_AsGeoJSON(geom, 6, 0)::json,
-                 'properties', json_build_object('code', code, 'kind', kind, 'name', name,
-                   'valid_until', valid_until)) AS f
-               FROM assessment_areas ORDER BY code""",
-            {},
-        ),
-        "protected": _collection(
-            session,
-            """SELECT json_build_object('type', 'Feature', 'id', code,
-                 'geometry', ST_AsGeoJSON(geom, 6, 0)::json,
-                 'properties', json_build_object('code', code, 'kind', kind, 'name', name)) AS f
-               FROM protected_areas ORDER BY code""",
-            {},
-        ),
-    }
-
-
-# ------------------------------------------------------------------ investors (public)
 
 
 @dataclass(frozen=True)
@@ -339,7 +143,7 @@ def fit_sql(q: FitQuery, fit_def: Mapping[str, Any]) -> tuple[str, dict[str, Any
 
 def count_investor_parcels(session: Session, f: InvestorFilter) -> int:
     where, params = investor_where(f.validate())
-    return _count(
+    return count(
         session,
         f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS} WHERE {where}",
         params,
@@ -359,7 +163,7 @@ def investor_parcels(
         rule, fit_params = fit_sql(fit, fit_def or {})
         extra = f", 'misfit', {rule}"
         params.update(fit_params)
-    return _collection(session, _investor_sql(where, extra), params)
+    return collection(session, _investor_sql(where, extra), params)
 
 
 def investor_list(
@@ -457,7 +261,7 @@ def plot_sheet(session: Session, code: str) -> dict[str, Any] | None:
     its condition statuses and the roads near it (public)."""
     where, params = investor_where(InvestorFilter())
     params["code"] = code
-    fc = _collection(session, _investor_sql(f"{where} AND p.code = :code"), params)
+    fc = collection(session, _investor_sql(f"{where} AND p.code = :code"), params)
     if not fc["features"]:
         return None
     feature = fc["features"][0]
@@ -496,7 +300,7 @@ def plot_sheet(session: Session, code: str) -> dict[str, Any] | None:
 
 def roads_near(session: Session, code: str, *, within_m: float) -> dict[str, Any]:
     """Existing roads within ``within_m`` metres of a parcel (the plot sheet's location map)."""
-    return _collection(
+    return collection(
         session,
         """SELECT json_build_object('type', 'Feature', 'id', i.code,
              'geometry', ST_AsGeoJSON(i.geom, 6, 0)::json,
@@ -512,7 +316,7 @@ def roads_near(session: Session, code: str, *, within_m: float) -> dict[str, Any
 def public_context(session: Session) -> dict[str, dict[str, Any]]:
     """Zones and existing roads: what an investor needs to place the plots without base tiles."""
     return {
-        "zones": _collection(
+        "zones": collection(
             session,
             """SELECT json_build_object('type', 'Feature', 'id', code,
                  'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, 0.00005), 5, 0)::json,
@@ -520,7 +324,7 @@ def public_context(session: Session) -> dict[str, dict[str, Any]]:
                FROM zones ORDER BY code""",
             {},
         ),
-        "roads": _collection(
+        "roads": collection(
             session,
             """SELECT json_build_object('type', 'Feature', 'id', code,
                  'geometry', ST_AsGeoJSON(geom, 5, 0)::json,
@@ -529,11 +333,6 @@ def public_context(session: Session) -> dict[str, dict[str, Any]]:
             {},
         ),
     }
-
-
-def _like(q: str) -> str:
-    """A LIKE pattern for text anywhere in a value (``%`` and ``_`` taken literally)."""
-    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def search_parcels(
@@ -554,7 +353,7 @@ def search_parcels(
             WHERE {where} AND (p.code ILIKE :q OR p.name ILIKE :q)
             ORDER BY (p.code ILIKE :start) DESC, p.code LIMIT :lim"""
         ),
-        {"q": _like(q), "start": _like(q)[1:], "lim": limit},
+        {"q": like(q), "start": like(q)[1:], "lim": limit},
     ).all()
     return [
         {
@@ -581,7 +380,7 @@ def search_projects(session: Session, q: str, *, limit: int = 20) -> list[dict[s
               AND (pr.code ILIKE :q OR pr.name ILIKE :q OR pb.code IS NOT NULL)
             ORDER BY (pr.code ILIKE :start) DESC, pr.code LIMIT :lim"""
         ),
-        {"q": _like(q), "start": _like(q)[1:], "lim": limit},
+        {"q": like(q), "start": like(q)[1:], "lim": limit},
     ).all()
     return [
         {
@@ -592,62 +391,3 @@ def search_projects(session: Session, q: str, *, limit: int = 20) -> list[dict[s
         }  # fmt: skip
         for r in rows
     ]
-
-
-# ------------------------------------------------------------------ projects (officials)
-
-
-def projects(
-    session: Session, ids: list[int], *, as_of: date, rules: ProjectRules
-) -> dict[str, Any]:
-    """The chosen projects (``ids``, from ``projects.repository.project_ids``), located ones as
-    point features, with progress, next milestone, open problems, 三个一批 rounds and the
-    ledger's RAG with its reasons (``projects/rag.py``: the rule the API and stats use)."""
-    sql = f"""SELECT json_build_object('type', 'Feature', 'id', pr.code,
-          'geometry', ST_AsGeoJSON(ST_PointOnSurface(pr.geom), 6, 0)::json,
-          'properties', json_build_object(
-            'code', pr.code, 'name', pr.name, 'status', pr.status, 'domain', pr.domain,
-            'leader', pr.leader, 'unit', pr.responsible_unit,
-            'total_investment_wan', pr.total_investment_wan,
-            'planned_investment_wan', pr.planned_investment_wan,
-            'completed_wan', pr.completed_wan,
-            'progress_pct', CASE WHEN pr.planned_investment_wan > 0
-                THEN round(100 * pr.completed_wan / pr.planned_investment_wan, 1) END,
-            'overdue', rg.overdue, 'rag', rg.rag, 'reasons', rg.reasons,
-            'next_milestone', m.name, 'next_milestone_due', m.due_on,
-            'open_problems', coalesce(pb.n, 0), 'problems', coalesce(pb.items, '[]'::json),
-            'rounds', coalesce(rd.items, '[]'::json))) AS f
-        FROM projects pr
-        JOIN ({rag.SQL}) rg ON rg.project_id = pr.id
-        LEFT JOIN LATERAL (SELECT name, due_on FROM milestones ms
-            WHERE ms.project_id = pr.id AND ms.done_on IS NULL
-            ORDER BY ms.due_on, ms.seq LIMIT 1) m ON true
-        LEFT JOIN LATERAL (SELECT count(*) AS n,
-            json_agg(json_build_object('code', x.code, 'description', x.description,
-                     'deadline', x.deadline) ORDER BY x.deadline NULLS LAST) AS items
-            FROM problems x WHERE x.project_id = pr.id AND x.status <> 'resolved') pb ON true
-        LEFT JOIN LATERAL (SELECT json_agg(json_build_object('round', r.round_no, 'list', r.list,
-                     'date', r.round_date) ORDER BY r.round_no, r.list) AS items
-            FROM project_rounds r WHERE r.project_id = pr.id) rd ON true
-        WHERE pr.geom IS NOT NULL AND pr.id = ANY(CAST(:ids AS bigint[])) ORDER BY pr.code"""
-    return _collection(session, sql, {**rag.params(as_of, rules), "ids": list(ids)})
-
-
-def project_choices(session: Session) -> dict[str, list[Any]]:
-    """Leaders, units and rounds present in the latest ledger year (for the filter lists)."""
-    rows = session.execute(
-        text(
-            """SELECT array_agg(DISTINCT leader) FILTER (WHERE leader IS NOT NULL),
-                      array_agg(DISTINCT responsible_unit)
-                        FILTER (WHERE responsible_unit IS NOT NULL)
-               FROM projects WHERE year = (SELECT max(year) FROM projects)"""
-        )
-    ).one()
-    rounds = session.execute(
-        text("SELECT DISTINCT round_no FROM project_rounds ORDER BY 1")
-    ).scalars()
-    return {
-        "leaders": sorted(rows[0] or []),
-        "units": sorted(rows[1] or []),
-        "rounds": list(rounds),
-    }

@@ -1,0 +1,49 @@
+"""What the maps show, read from PostGIS in one set-based statement per layer.
+
+Render code never touches the database: routes and the export command call these functions and
+pass the plain dicts to :mod:`geo_service.maps.render`. Strings come back raw; the page escapes
+them. One module per map (``readiness``, ``investors``, ``projects``); ``common`` holds the SQL
+pieces they share.
+"""
+
+from geo_service.maps.data.common import AREA_MU, CATEGORY, CONDS, MU, NET_LAND
+from geo_service.maps.data.investors import (
+    AVAILABLE_WHERE,
+    PUBLIC_GEOM,
+    FitQuery,
+    InvestorFilter,
+    count_investor_parcels,
+    fit_sql,
+    fitting_codes,
+    investor_choices,
+    investor_list,
+    investor_parcels,
+    investor_where,
+    locate_plot,
+    plot_sheet,
+    public_context,
+    roads_near,
+    search_parcels,
+    search_projects,
+)
+from geo_service.maps.data.projects import project_choices, projects
+from geo_service.maps.data.readiness import (
+    READINESS_STATUSES,
+    ReadinessFilter,
+    context_layers,
+    count_readiness_parcels,
+    readiness_list,
+    readiness_parcel,
+    readiness_parcels,
+    readiness_where,
+)
+
+__all__ = [
+    "AREA_MU", "AVAILABLE_WHERE", "CATEGORY", "CONDS", "MU", "NET_LAND", "PUBLIC_GEOM",
+    "READINESS_STATUSES", "FitQuery", "InvestorFilter", "ReadinessFilter", "context_layers",
+    "count_investor_parcels", "count_readiness_parcels", "fit_sql", "fitting_codes",
+    "investor_choices", "investor_list", "investor_parcels", "investor_where", "locate_plot",
+    "plot_sheet", "project_choices", "projects", "public_context", "readiness_list",
+    "readiness_parcel", "readiness_parcels", "readiness_where", "roads_near", "search_parcels",
+    "search_projects",
+]  # fmt: skip

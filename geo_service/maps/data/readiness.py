@@ -1,0 +1,162 @@
+"""The land bureau's readiness map: parcels with their conditions, filters, the list, context."""
+
+# ruff: noqa: S608  -- only fixed SQL fragments of this package are interpolated
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo_service.errors import InvalidInput
+from geo_service.maps.data.common import (
+    AREA_MU,
+    CATEGORY,
+    CONDS,
+    NET_LAND,
+    check_zone,
+    collection,
+    count,
+)
+from geo_service.settings import CONDITIONS
+
+READINESS_STATUSES = ("net_land", "not_net_land", "needs_record", "unknown")
+
+
+@dataclass(frozen=True)
+class ReadinessFilter:
+    zone: str | None = None
+    status: str | None = None
+    fails: str | None = None
+
+    def validate(self) -> ReadinessFilter:
+        if self.status is not None and self.status not in READINESS_STATUSES:
+            raise InvalidInput(
+                f"status must be one of {', '.join(READINESS_STATUSES[:3])}; got {self.status!r}"
+            )
+        if self.fails is not None and self.fails not in CONDITIONS:
+            raise InvalidInput(f"fails must be one of {', '.join(CONDITIONS)}; got {self.fails!r}")
+        return self
+
+
+def readiness_where(f: ReadinessFilter) -> tuple[str, dict[str, Any]]:
+    """WHERE clause (over ``p``, ``z``, ``c``) and parameters for the readiness filters."""
+    conds: list[str] = ["true"]
+    params: dict[str, Any] = {}
+    if f.zone is not None:
+        conds.append("z.code = :zone")
+        params["zone"] = f.zone
+    if f.status == "net_land":
+        conds.append(NET_LAND)
+    elif f.status == "not_net_land":
+        conds.append(f"NOT {NET_LAND}")
+    elif f.status in ("needs_record", "unknown"):
+        conds.append(f"{CATEGORY} IN ('needs_record', 'not_checked')")
+    if f.fails is not None:
+        conds.append(":fails = ANY(c.fails)")
+        params["fails"] = f.fails
+    return " AND ".join(conds), params
+
+
+def _readiness_sql(where: str, limit: str = "") -> str:
+    return f"""SELECT json_build_object('type', 'Feature', 'id', p.code,
+          'geometry', ST_AsGeoJSON(p.geom, 6, 0)::json,
+          'properties', json_build_object(
+            'code', p.code, 'name', p.name, 'zone', z.code, 'zone_name', z.name,
+            'area_mu', {AREA_MU}, 'supply_stage', p.supply_stage,
+            'published', p.published, 'met', coalesce(c.met, 0),
+            'unmet', coalesce(c.unmet, 0), 'checked', coalesce(c.checked, 0),
+            'cat', {CATEGORY}, 'fails', to_json(c.fails),
+            'conditions', coalesce(c.conds, '{{}}'::json))) AS f
+        FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
+        WHERE {where} ORDER BY p.code {limit}"""
+
+
+def count_readiness_parcels(session: Session, f: ReadinessFilter) -> int:
+    check_zone(session, f.validate().zone)
+    where, params = readiness_where(f)
+    return count(
+        session,
+        f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS} WHERE {where}",
+        params,
+    )
+
+
+def readiness_parcels(session: Session, f: ReadinessFilter) -> dict[str, Any]:
+    where, params = readiness_where(f.validate())
+    return collection(session, _readiness_sql(where), params)
+
+
+def readiness_parcel(session: Session, code: str) -> dict[str, Any] | None:
+    """One parcel as on the readiness map (its popup in vector-tile mode)."""
+    fc = collection(session, _readiness_sql("p.code = :code"), {"code": code})
+    return fc["features"][0] if fc["features"] else None
+
+
+def readiness_list(session: Session, f: ReadinessFilter, *, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` parcels the filter selects: code, name, zone, 亩, category."""
+    where, params = readiness_where(f.validate())
+    rows = session.execute(
+        text(
+            f"""SELECT p.code, p.name, coalesce(z.name, z.code), {AREA_MU}, {CATEGORY},
+                   to_json(c.fails)::text
+            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
+            WHERE {where} ORDER BY p.code LIMIT :lim"""
+        ),
+        {**params, "lim": limit},
+    ).all()
+    return [
+        {
+            "code": r[0],
+            "name": r[1],
+            "zone": r[2],
+            "area_mu": r[3],
+            "cat": r[4],
+            "fails": json.loads(r[5]),
+        }  # fmt: skip
+        for r in rows
+    ]
+
+
+def context_layers(session: Session) -> dict[str, dict[str, Any]]:
+    """Networks, zones, assessment and protected areas for the bureau's map."""
+    return {
+        "infrastructure": collection(
+            session,
+            """SELECT json_build_object('type', 'Feature', 'id', code,
+                 'geometry', ST_AsGeoJSON(geom, 6, 0)::json,
+                 'properties', json_build_object('code', code, 'kind', kind, 'name', name,
+                   'status', status, 'diameter_mm', diameter_mm, 'voltage_kv', voltage_kv,
+                   'road_class', road_class)) AS f
+               FROM infrastructure WHERE kind IN ('water', 'power', 'road') ORDER BY code""",
+            {},
+        ),
+        "zones": collection(
+            session,
+            """SELECT json_build_object('type', 'Feature', 'id', code,
+                 'geometry', ST_AsGeoJSON(geom, 6, 0)::json,
+                 'properties', json_build_object('code', code, 'name', name)) AS f
+               FROM zones ORDER BY code""",
+            {},
+        ),
+        "assessments": collection(
+            session,
+            """SELECT json_build_object('type', 'Feature', 'id', code,
+                 'geometry', ST_AsGeoJSON(geom, 6, 0)::json,
+                 'properties', json_build_object('code', code, 'kind', kind, 'name', name,
+                   'valid_until', valid_until)) AS f
+               FROM assessment_areas ORDER BY code""",
+            {},
+        ),
+        "protected": collection(
+            session,
+            """SELECT json_build_object('type', 'Feature', 'id', code,
+                 'geometry', ST_AsGeoJSON(geom, 6, 0)::json,
+                 'properties', json_build_object('code', code, 'kind', kind, 'name', name)) AS f
+               FROM protected_areas ORDER BY code""",
+            {},
+        ),
+    }
