@@ -18,7 +18,7 @@ from geo_service.db.engine import transaction
 from geo_service.exports import export
 from geo_service.importers import run_import
 from geo_service.projects import writes
-from geo_service.projects.ledger_xlsx import import_ledger
+from geo_service.projects.ledger import import_ledger
 from geo_service.readiness import report
 from geo_service.settings import Settings
 from tests.helpers import add_parcels, rect_m, run_cli

@@ -26,7 +26,7 @@ def import_projects_command(
     edited ledger; any bad cell in either sheet → nothing written."""
     from geo_service.cli import _engine, _settings, err, friendly_errors, out
     from geo_service.db.engine import transaction
-    from geo_service.projects.ledger_xlsx import import_ledger
+    from geo_service.projects.ledger import import_ledger
 
     settings = _settings()
     with friendly_errors():
@@ -65,7 +65,7 @@ def export_ledger_command(
     from geo_service.cli import _engine, _settings, friendly_errors, out
     from geo_service.db.engine import transaction
     from geo_service.exports.service import check_out_path
-    from geo_service.projects.ledger_xlsx import export_ledger
+    from geo_service.projects.ledger import export_ledger
 
     settings = _settings()
     with friendly_errors():

@@ -28,10 +28,10 @@ from sqlalchemy import Engine, text
 
 from geo_service.errors import InvalidInput
 from geo_service.projects import lifecycle
-from geo_service.projects.ledger_xlsx import COLUMNS as LEDGER_COLUMNS
-from geo_service.projects.ledger_xlsx import DOMAIN_ZH
-from geo_service.projects.ledger_xlsx import SHEET as LEDGER_SHEET
-from geo_service.projects.ledger_xlsx import Column as LedgerColumn
+from geo_service.projects.ledger import COLUMNS as LEDGER_COLUMNS
+from geo_service.projects.ledger import DOMAIN_ZH
+from geo_service.projects.ledger import SHEET as LEDGER_SHEET
+from geo_service.projects.ledger import Column as LedgerColumn
 from geo_service.spatial import SQM_PER_MU, STORAGE_SRID
 from geo_service.text import csv_cell, xlsx_cells
 
@@ -97,7 +97,7 @@ def _project_expr(c: LedgerColumn) -> str:
     return f"p.{c.field}"
 
 
-#: the ledger's own columns (projects/ledger_xlsx.py): an exported file is a ledger that
+#: the ledger's own columns (projects/ledger/columns.py): an exported file is a ledger that
 #: ``geo-service import projects`` reads back (XLSX headers 项目编号 …, CSV/GIS keys code …)
 _PROJECT_COLS: tuple[tuple[str, str, str], ...] = tuple(
     (c.field, _project_expr(c), c.header) for c in LEDGER_COLUMNS

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from geo_service.api.deps import SessionDep, SettingsDep, require
 from geo_service.auth.tokens import Principal
 from geo_service.errors import InvalidInput, TooLarge
-from geo_service.projects import ledger_xlsx
+from geo_service.projects import ledger as ledger_file
 from geo_service.projects.repository import latest_year
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["projects"])
@@ -32,7 +32,7 @@ def export_ledger(
 ) -> Response:
     """The project ledger (项目台账 + 问题清单) as XLSX with Chinese headers."""
     y = year or settings.ledger_year or latest_year(session) or date.today().year
-    data = ledger_xlsx.export_ledger(session, year=y)
+    data = ledger_file.export_ledger(session, year=y)
     name = f"ledger-{y}.xlsx"
     return Response(
         data,
@@ -67,7 +67,7 @@ def import_ledger(
         )
     if not data:
         raise InvalidInput("the uploaded file is empty; attach the ledger as form field 'file'")
-    return ledger_xlsx.import_ledger(
+    return ledger_file.import_ledger(
         session,
         data=data,
         filename=file.filename or "upload.xlsx",
