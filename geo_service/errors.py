@@ -16,10 +16,14 @@ class GeoServiceError(Exception):
     status = 500
     title = "Internal error"
 
-    def __init__(self, public: str, *, extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, public: str, *, extra: dict[str, Any] | None = None, zh: str | None = None
+    ) -> None:
         super().__init__(public)
         self.public = public
         self.extra = extra or {}
+        #: the same message in Chinese, for pages shown to people (maps); None = only English
+        self.public_zh = zh
 
 
 class NotFound(GeoServiceError):

@@ -172,7 +172,7 @@ def test_investor_runs_the_fit_check_with_a_blank_tax(demo_site, browser) -> Non
     page.wait_for_selector(".leaflet-container")
     assert _query(page) == {"investment_wan": ["8000"], "area_mu": ["28"]}
     panel = page.locator("[data-gs-results]").inner_text()
-    n = int(re.search(r"符合的地块: (\d+)", panel).group(1))  # type: ignore[union-attr]
+    n = int(re.search(r"符合的地块：(\d+)", panel).group(1))  # type: ignore[union-attr]
     assert n > 0  # a blank tax rules nothing out
     assert "未填写预计亩均税收" in panel
     # and a plot that does not fit says why (here: too large or too small for 28 亩 ± 10 %)
@@ -187,9 +187,9 @@ def test_investor_sees_a_bad_filter_explained_in_the_page(demo_site, browser) ->
     with page.expect_navigation():
         page.get_by_role("button", name="应用").click()
     body = page.locator("body").inner_text()
-    assert "无法显示地图" in body and "min_area_mu" in body
+    assert "无法显示地图" in body and "最小面积不能大于最大面积" in body
     assert "{" not in body  # not raw JSON
-    page.get_by_role("link", name="返回地图（清除筛选）").click()
+    page.get_by_role("link", name="返回地图").click()
     page.wait_for_selector(".leaflet-container")
 
 

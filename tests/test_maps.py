@@ -146,11 +146,11 @@ def test_fit_check_lists_the_plots_that_fit(offline) -> None:
     # both plots are 200 m x 100 m = 30 mu; 12 000 万元 / 30 mu = 400 万元/mu >= 300
     r = offline.get("/maps/investors?investment_wan=12000&area_mu=30&tax_per_mu=20")
     fit = r.text.split('id="gs-results"')[1]
-    assert "符合的地块: 2 /" in fit
+    assert "符合的地块：2 /" in fit
     # too little investment for the intensity minimum: none fits, and the list says why
     r = offline.get("/maps/investors?investment_wan=3000&area_mu=30&tax_per_mu=20")
     fit = r.text.split('id="gs-results"')[1]
-    assert "符合的地块: 0 /" in fit
+    assert "符合的地块：0 /" in fit
     assert "投资强度 100.0 万元/亩，低于最低要求 300" in fit
 
 
@@ -284,7 +284,7 @@ def test_tile_mode_fit_check_sends_only_the_fitting_codes(make_client, url, offl
     no_fit_codes = re.sub(r'"fitCodes":\[[^\]]*\]', "", r.text)
     assert not _embedded_codes(no_fit_codes)  # no parcel embedded but the codes that fit
     assert _codes(r.text) == {"INV-OK-1", "INV-XSS"}  # the fitting codes, never the others
-    assert "符合的地块: 2 /" in r.text.split('id="gs-results"')[1]
+    assert "符合的地块：2 /" in r.text.split('id="gs-results"')[1]
     assert XSS not in r.text and html.escape(XSS) in r.text  # the hostile name, escaped, listed
     # the same rule as the embedded page, whatever the numbers
     for q in (
@@ -398,3 +398,21 @@ def test_fit_rule_without_tax_checks_no_tax_minimum(district) -> None:
         assert sorted(r["rule"] for r in got) == rules, tax
         intensity = next(r for r in got if r["rule"] == "intensity")
         assert float(intensity["value"]) == 400.0 and intensity["min"] == 500
+
+
+def test_a_bad_filter_is_explained_in_the_page_in_its_language(offline, district) -> None:
+    """A person's mistake on a map page: an HTML page in Chinese (or English) with the reason
+    and a way back that keeps the filters that were fine; API clients still get JSON."""
+    html_ = {"Accept": "text/html"}
+    r = offline.get("/maps/investors?zone=NOPE", headers=html_)
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert "没有编号为“NOPE”的园区" in r.text and "Z1" in r.text
+    r = offline.get("/maps/investors?min_area_mu=abc&zone=Z1", headers=html_)
+    assert r.status_code == 422 and "最小面积（亩）：应填数字" in r.text
+    assert 'href="/maps/investors?zone=Z1"' in r.text  # the good filter is kept
+    en = offline.get("/maps/investors?min_area_mu=-5&lang=en", headers=html_)
+    assert "min area (mu): must be at least 0" in en.text
+    api = offline.get("/api/v1/parcels?zone=NOPE")
+    assert api.status_code == 422 and "zone" in api.json()["detail"]
+    login = offline.get("/maps/readiness", headers=html_)
+    assert login.status_code == 401 and "此页面需要登录" in login.text

@@ -19,7 +19,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo_service.api.deps import BodySizeLimit
-from geo_service.api.html_pages import login_page, map_error_page
+from geo_service.api.html_pages import login_page, map_error_page, validation_text
 from geo_service.errors import DatabaseUnavailable, GeoServiceError
 
 log = logging.getLogger("geo_service.api")
@@ -121,6 +121,19 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _map_words(request: Request) -> dict[str, Any]:
+    """The maps' parameter labels and validation phrases (maps/common.json)."""
+    from geo_service.maps.definitions import load_definition
+
+    settings = getattr(request.app.state, "settings", None)
+    if settings is None:
+        return {}
+    try:
+        return load_definition(settings.maps_dir, "readiness").common
+    except GeoServiceError:
+        return {}
+
+
 def _browser_on_a_map(request: Request) -> bool:
     return request.url.path.startswith("/maps/") and "text/html" in request.headers.get(
         "accept", ""
@@ -145,11 +158,12 @@ def install(app: FastAPI) -> None:
             next_ = request.url.path if request.method == "GET" else None
             return login_page(message=e.public, next_=next_, status=e.status)
         if e.status in (400, 404, 422) and _browser_on_a_map(request):
+            lang = request.query_params.get("lang", "zh")
             return map_error_page(
                 path=request.url.path,
-                lang=request.query_params.get("lang", "zh"),
+                lang=lang,
                 status=e.status,
-                detail=e.public,
+                detail=e.public_zh if lang != "en" and e.public_zh else e.public,
             )
         headers = {"Retry-After": "5"} if e.status == 503 else None
         if e.status == 401:
@@ -161,8 +175,17 @@ def install(app: FastAPI) -> None:
         errors = [_describe(err) for err in e.errors()]
         detail = "; ".join(f"{x['where']}: {x['message']}" for x in errors)
         if _browser_on_a_map(request):
-            lang = request.query_params.get("lang", "zh")
-            return map_error_page(path=request.url.path, lang=lang, status=422, detail=detail)
+            lang = "en" if request.query_params.get("lang") == "en" else "zh"
+            raw = list(e.errors())
+            bad = {str(x["loc"][-1]) for x in raw if x.get("loc")}
+            keep = {k: v for k, v in request.query_params.items() if k not in bad}
+            return map_error_page(
+                path=request.url.path,
+                lang=lang,
+                status=422,
+                detail=validation_text(raw, _map_words(request), lang),
+                keep=keep,
+            )
         return problem(422, "Invalid input", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

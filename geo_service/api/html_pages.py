@@ -4,17 +4,31 @@ Used by the map routes and by the error handlers (which must not import routes).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
 from fastapi.responses import HTMLResponse
 
 from geo_service.maps.layers import esc
 from geo_service.maps.panels import panel
 
-_LOGIN = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>geo_service</title>
-<link rel="stylesheet" href="/static/gs-maps.css"></head><body class="gs-sheet">
-<h1>登录 / Sign in</h1><p>{msg}</p>
+_LOGIN = """<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">
+<title>登录 geo_service</title>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/static/gs-maps.css"></head>
+<body class="gs-sheet"><h1>登录 / Sign in</h1><p>{why}</p><p><small>{msg}</small></p>
 <form method="post" action="/maps/login"><input type="hidden" name="next" value="{next}">
-<label>API token <input type="password" name="token" autocomplete="off" required></label>
-<button type="submit">OK</button></form></body></html>"""
+<label>令牌 / API token <input type="password" name="token" autocomplete="off" required></label>
+<button type="submit">登录 / Sign in</button></form>
+<p><small>令牌由系统管理员发放 / tokens come from the administrator:
+geo-service token create --role bureau|official --name 姓名</small></p>
+</body></html>"""
+_WHY = {
+    200: "",
+    401: "此页面需要登录：请输入自然资源局或领导干部的令牌。"
+    " This page needs a bureau or official token.",
+    403: "您的令牌无权查看此页面。 Your token's role may not open this page.",
+}
 _LOGIN_CSP = "default-src 'self'; script-src 'none'; form-action 'self'; frame-ancestors 'none'"
 
 
@@ -26,7 +40,8 @@ def safe_next(next_: str | None) -> str:
 
 def login_page(*, message: str = "", next_: str | None = None, status: int = 200) -> HTMLResponse:
     """The sign-in form; also what a browser sees instead of a bare 401/403 on a map page."""
-    body = _LOGIN.format(msg=esc(message), next=esc(safe_next(next_)))
+    why = _WHY.get(status, "")
+    body = _LOGIN.format(why=esc(why), msg=esc(message), next=esc(safe_next(next_)))
     headers = {"Content-Security-Policy": _LOGIN_CSP, "Cache-Control": "no-store"}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
@@ -34,18 +49,43 @@ def login_page(*, message: str = "", next_: str | None = None, status: int = 200
 
 
 _ERROR_TEXT = {
-    "zh": ("无法显示地图", "返回地图（清除筛选）", "筛选条件有误"),
-    "en": ("The map cannot be shown", "Back to the map (filters cleared)", "A filter is wrong"),
+    "zh": ("无法显示地图", "返回地图", "筛选条件有误"),
+    "en": ("The map cannot be shown", "Back to the map", "A filter is wrong"),
 }
 _ERROR_CSP = "default-src 'self'; script-src 'none'; frame-ancestors 'none'"
 
 
-def map_error_page(*, path: str, lang: str, status: int, detail: str) -> HTMLResponse:
+def validation_text(errors: list[dict[str, Any]], words: Mapping[str, Any], lang: str) -> str:
+    """Request validation errors in the page's language: "最小面积（亩）：应填数字"."""
+    labels, phrases = words.get("param_labels", {}), words.get("validation_words", {})
+    colon = "：" if lang == "zh" else ": "
+    parts = []
+    for err in errors:
+        loc = [str(x) for x in err.get("loc", ()) if x not in ("query", "path", "body")]
+        name = loc[-1] if loc else ""
+        label = (labels.get(name) or {}).get(lang) or name
+        phrase = (phrases.get(err.get("type", "")) or {}).get(lang)
+        ctx = {k: v for k, v in (err.get("ctx") or {}).items()}
+        try:
+            text = phrase.format(**ctx) if phrase else str(err.get("msg", ""))
+        except (KeyError, IndexError):
+            text = str(err.get("msg", ""))
+        parts.append(f"{label}{colon}{text}")
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def map_error_page(
+    *, path: str, lang: str, status: int, detail: str, keep: Mapping[str, str] | None = None
+) -> HTMLResponse:
     """What a person sees when a map page refuses its filters: the reason, in the page, in the
-    page's language, with a way back (the same status code as the API would give)."""
+    page's language, and a link back that keeps the filters that were fine (same status code as
+    the API would give)."""
     lang = "en" if lang == "en" else "zh"
     title, back, prefix = _ERROR_TEXT[lang]
-    back_href = safe_next(path) + ("?lang=en" if lang == "en" else "")
+    q = {k: v for k, v in (keep or {}).items() if v not in (None, "")}
+    if lang == "en":
+        q["lang"] = "en"
+    back_href = safe_next(path) + (f"?{urlencode(q)}" if q else "")
     body = panel(
         "error",
         lang=lang,

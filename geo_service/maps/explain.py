@@ -8,10 +8,26 @@ tile-mode popup route and the plot sheet. Values are raw; the page escapes them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from geo_service.maps.definitions import MapDefinition
 from geo_service.readiness.rules import ATTRIBUTE, SPATIAL
+
+#: the district's clock: a stored instant is shown as the day it is there
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+def local_day(value: Any) -> str:
+    """``2027-01-30T16:00:00+00:00`` → ``2027-01-31`` (the day in Beijing time)."""
+    try:
+        t = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)[:10]
+    if t.tzinfo is None:
+        return t.date().isoformat()
+    return t.astimezone(LOCAL).date().isoformat()
 
 
 def _num(v: Any) -> str:
@@ -143,7 +159,7 @@ def explain(
     if isinstance(ov, Mapping):
         computed = ev.get("computed") or {}
         when = (
-            defn.phrase("override_until", date=str(ov["expires_at"])[:10])
+            defn.phrase("override_until", date=local_day(ov["expires_at"]))
             if ov.get("expires_at")
             else defn.phrase("override_open")
         )

@@ -48,7 +48,7 @@ def readiness_summary(defn: MapDefinition, met: int) -> str:
     names = "、" if defn.lang == "zh" else ", "
     conds = names.join(defn.vocab("conditions", c) for c in CONDITIONS)
     head = defn.vocab("readiness_words", "net_land") if met == len(CONDITIONS) else f"{met}/5"
-    return f"{head}: {conds}" if met == len(CONDITIONS) else head
+    return f"{head}{defn.label('colon')}{conds}" if met == len(CONDITIONS) else head
 
 
 def fit_lines(
@@ -130,6 +130,10 @@ def context_layers(m: Any, defn: MapDefinition, settings: Settings,
             spec["interactive"] = False
         else:
             spec["tooltip"] = "name"
+        if key == "zones":
+            spec["labels"], spec["labelsOn"] = "name", True  # named on screen too
+        if key == "roads":
+            spec["labels"] = "name"  # in print
         GsGeoJson(dv, spec, name=defn.text(layers[key])).add_to(m)
 
 
@@ -221,6 +225,8 @@ def render_investors(
         {"kind": "number", "name": "tax_per_mu", "label": defn.text(fd["tax_per_mu"]),
          "current": query.get("tax_per_mu")},
         {"kind": "note", "label": defn.text(fd["need_both"])},
+        {"kind": "note", "label": defn.text(fd["tolerance"]).format(
+            pct=fd.get("area_tolerance_pct", 10))},
     ]  # fmt: skip
     filtered = any(query.get(k) not in (None, "") for k in query if k != "lang")
     columns = [defn.label("code"), defn.label("name"), defn.label("zone"), defn.label("area_mu")]
@@ -233,12 +239,11 @@ def render_investors(
             row.append("；".join(fit_lines(defn, r.get("misfit") or [], fit)[:3]))
         rows.append(row)
     leg = defn.section("legend")
-    legend_rows = [(leg["available"]["color"], defn.text(leg["available"]))]
-    if fit is not None:
-        legend_rows += [(leg[k]["color"], defn.text(leg[k])) for k in ("fits", "no_fit")]
+    keys = ("fits", "no_fit") if fit is not None else ("available",)
+    legend_rows = [(leg[k]["color"], defn.text(leg[k])) for k in (*keys, "zones", "roads")]
     heading = defn.label("results")
     if fit is not None:
-        heading = f"{defn.text(fd['result'])}: {len(fit_codes or [])} / "
+        heading = f"{defn.text(fd['result'])}{defn.label('colon')}{len(fit_codes or [])} / "
     review = ""
     if settings.map_review_number:
         review = panel(

@@ -96,9 +96,12 @@ def investors_page(
     filters: data.InvestorFilter,
     fit: data.FitQuery | None = None,
     notice: str = "",
+    typed: dict[str, float | None] | None = None,
     lang: str = "zh",
     embed_all: bool = False,
 ) -> render.Page:
+    """The investor map; ``typed``: the fit-check boxes as filled in, shown again as they were
+    even when the check could not run (one box missing)."""
     defn = load_definition(settings.maps_dir, "investors", lang)
     n = data.count_investor_parcels(session, filters)
     query: dict[str, Any] = {
@@ -112,6 +115,7 @@ def investors_page(
         query.update(
             investment_wan=fit.investment_wan, area_mu=fit.area_mu, tax_per_mu=fit.tax_per_mu
         )
+    query.update({k: v for k, v in (typed or {}).items() if v is not None})
     fit_def = defn.section("fit")
     common: dict[str, Any] = {
         "choices": data.investor_choices(session),

@@ -44,6 +44,7 @@ def title_panel(
     *,
     subtitle: str = "",
     links: list[dict[str, str]] | None = None,
+    note: str = "",
 ) -> str:
     return panel(
         "title",
@@ -53,7 +54,23 @@ def title_panel(
         print_label=defn.label("print"),
         links=links or [],
         subtitle=subtitle,
+        note=note,
     )
+
+
+def filters_note(defn: MapDefinition, fields: list[dict[str, Any]], printed: str) -> str:
+    """What a print says about itself: the filters chosen (their labels and shown values) and
+    the day it was printed."""
+    chosen = []
+    for f in fields:
+        cur = f.get("current")
+        if f.get("kind") not in ("select", "number") or cur in (None, ""):
+            continue
+        shown = next((t for v, t in f.get("options", []) if str(v) == str(cur)), cur)
+        chosen.append(f"{f['label']} {shown}")
+    sep = "；" if defn.lang == "zh" else "; "
+    head = f"{defn.label('filters')}{defn.label('colon')}{sep.join(chosen)}" if chosen else ""
+    return sep.join(x for x in (head, f"{defn.label('printed')} {printed}") if x)
 
 
 def filters_panel(

@@ -14,7 +14,13 @@ from folium import plugins
 from geo_service.maps.definitions import MapDefinition
 from geo_service.maps.layers import DataVar, GsGeoJson, esc
 from geo_service.maps.page import Page, add_html, bounds_of, controls, finish, new_map, set_paper
-from geo_service.maps.panels import filters_panel, panel, results_panel, title_panel
+from geo_service.maps.panels import (
+    filters_note,
+    filters_panel,
+    panel,
+    results_panel,
+    title_panel,
+)
 from geo_service.settings import Settings
 
 #: wall papers, landscape, in mm (CSS knows A3–A5 by name only)
@@ -229,7 +235,14 @@ def render_projects(
                defn.text(lb["status"]), defn.text(lb["rag"]), defn.text(lb["reasons"])]  # fmt: skip
     add_html(
         m,
-        title_panel(defn, path, query, subtitle=subtitle, links=links),
+        title_panel(
+            defn,
+            path,
+            query,
+            subtitle=subtitle,
+            links=links,
+            note=filters_note(defn, fields, date.today().isoformat()),
+        ),  # fmt: skip
         panel("figures", caption=caption, cells=headline_cells(defn, figures)),
         "" if wall else filters_panel(defn, path, fields, filtered=filtered),
         results_panel(

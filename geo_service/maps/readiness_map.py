@@ -21,7 +21,14 @@ from geo_service.maps.page import (
     new_map,
     vector_layer,
 )
-from geo_service.maps.panels import filters_panel, mu, panel, results_panel, title_panel
+from geo_service.maps.panels import (
+    filters_note,
+    filters_panel,
+    mu,
+    panel,
+    results_panel,
+    title_panel,
+)
 from geo_service.settings import CONDITIONS, Settings
 
 #: at most this many parcels are listed beside the map (all are on it)
@@ -52,17 +59,27 @@ def readiness_props(
         )
     cats = defn.section("categories")
     cat = str(p.get("cat") or "not_checked")
+    failing = [defn.vocab("conditions", c) for c in p.get("fails") or []]
+    met_text = f"{p.get('met', 0)}/{len(CONDITIONS)} · {defn.text(cats.get(cat), cat)}"
+    if failing and cat != "not_checked":
+        sep = "、" if defn.lang == "zh" else ", "
+        met_text += f" · {defn.label('failing')}{defn.label('colon')}{sep.join(failing)}"
     return {
         "code": p.get("code"),
         "name": p.get("name"),
         "zone": p.get("zone_name") or p.get("zone"),
         "area_mu": mu(p.get("area_mu")),
         "supply_stage": defn.vocab("supply_stages", p.get("supply_stage")),
-        "met_text": f"{p.get('met', 0)}/{len(CONDITIONS)} · {defn.text(cats.get(cat), cat)}",
+        "met_text": met_text,
         "cat": cat,
         "fails": list(p.get("fails") or []),
         "conditions": rows,
     }
+
+
+def _fails_name(defn: MapDefinition, cond: str) -> str:
+    fails = defn.text(defn.section("layers")["fails"])
+    return f"{fails}{defn.text(defn.section('fail_separator'))}{defn.vocab('conditions', cond)}"
 
 
 def popup_spec(defn: MapDefinition, *, detail_url: str | None = None) -> dict[str, Any]:
@@ -74,7 +91,7 @@ def popup_spec(defn: MapDefinition, *, detail_url: str | None = None) -> dict[st
             ["area_mu", defn.label("area_mu")],
             ["supply_stage", defn.label("supply_stage")],
             ["met_text", defn.label("readiness")],
-            ["conditions", defn.label("conditions"), "conditions"],
+            ["conditions", defn.label("conditions_head"), "conditions"],
         ],
     }
     if detail_url:
@@ -167,7 +184,7 @@ def render_readiness(
             GsGeoJson(
                 dv,
                 {"filter": {"prop": "fails", "value": cond}, "style": fail_style, "popup": popup},
-                name=defn.text(layers["fails"]) + defn.vocab("conditions", cond),
+                name=_fails_name(defn, cond),
                 show=False,
             ).add_to(m)
     elif tiles_url is not None:
@@ -180,7 +197,7 @@ def render_readiness(
                 m,
                 f"{tiles_url}{sep}fails={cond}",
                 {"style": fail_style},
-                defn.text(layers["fails"]) + defn.vocab("conditions", cond),
+                _fails_name(defn, cond),
                 "parcels",
                 show=False,
             )
@@ -214,14 +231,15 @@ def render_readiness(
     ]  # fmt: skip
     filtered = any(query.get(k) for k in ("zone", "status", "fails"))
     rows = [
-        [r["code"], r["name"], r["zone"] or "", mu(r["area_mu"]),
-         defn.text(cats.get(r["cat"]), r["cat"]),
+        [r["code"], r["name"], mu(r["area_mu"]), defn.text(cats.get(r["cat"]), r["cat"]),
          "、".join(defn.vocab("conditions", c) for c in r["fails"])]
         for r in results
     ]  # fmt: skip
-    legend_rows = [(v["color"], defn.text(v)) for v in cats.values()] + [
-        (v["color"], defn.text(v)) for v in defn.section("network_kinds").values()
-    ]
+    legend_rows = (
+        [(v["color"], defn.text(v)) for v in cats.values()]
+        + [(v["color"], defn.text(v)) for v in defn.section("network_kinds").values()]
+        + [(v["color"], defn.text(v)) for v in defn.section("context_legend").values()]
+    )
     subtitle = " · ".join(
         x
         for x in (
@@ -232,7 +250,13 @@ def render_readiness(
     )
     add_html(
         m,
-        title_panel(defn, path, query, subtitle=subtitle),
+        title_panel(
+            defn,
+            path,
+            query,
+            subtitle=subtitle,
+            note=filters_note(defn, fields, date.today().isoformat()),
+        ),  # fmt: skip
         filters_panel(defn, path, fields, filtered=filtered),
         results_panel(
             defn,

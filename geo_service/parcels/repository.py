@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from geo_service.errors import NotFound
+from geo_service.errors import InvalidInput, NotFound
 from geo_service.parcels.models import Parcel, Zone
 from geo_service.readiness.models import ParcelCondition
 from geo_service.spatial import SQM_PER_MU, BBox, m2_to_mu
@@ -114,7 +114,17 @@ def list_parcels(
     offset: int = 0,
     fields: Collection[str] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """GeoJSON features of the matching parcels (one page) and the total number matched."""
+    """GeoJSON features of the matching parcels (one page) and the total number matched.
+
+    An unknown zone is a mistake (422 naming the zones), not an empty answer."""
+    if (
+        filters.zone is not None
+        and session.execute(select(Zone.id).where(Zone.code == filters.zone)).first() is None
+    ):
+        known = ", ".join(session.execute(select(Zone.code).order_by(Zone.code)).scalars())
+        raise InvalidInput(
+            f"zone {filters.zone!r} is not a zone code; the zones are: {known or 'none yet'}"
+        )
     q = _base_query(filters)
     total = session.execute(select(func.count()).select_from(q.order_by(None).subquery())).scalar()
     rows = session.execute(q.limit(limit).offset(offset)).all()

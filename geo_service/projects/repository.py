@@ -151,6 +151,9 @@ def _feature(row: Any) -> dict[str, Any]:
     }
 
 
+_ZH_FIELD = {"leader": "分包领导", "unit": "责任单位"}
+
+
 def check_filter(session: Session, f: ProjectFilter) -> None:
     """An unknown leader, unit, round or list is a mistake, not an empty answer (422)."""
     if f.round_list is not None and f.round_list not in ROUND_LISTS:
@@ -161,7 +164,10 @@ def check_filter(session: Session, f: ProjectFilter) -> None:
         rounds = session.execute(select(ProjectRound.round_no).distinct()).scalars().all()
         if f.round not in rounds:
             known = ", ".join(str(r) for r in sorted(rounds)) or "none yet"
-            raise InvalidInput(f"no 三个一批 round {f.round}; the rounds on record: {known}")
+            raise InvalidInput(
+                f"no 三个一批 round {f.round}; the rounds on record: {known}",
+                zh=f"没有第 {f.round} 批（三个一批）；现有批次：{known}",
+            )
     for value, col, name in ((f.leader, Project.leader, "leader"),
                              (f.unit, Project.responsible_unit, "unit")):  # fmt: skip
         if value is None:
@@ -171,7 +177,8 @@ def check_filter(session: Session, f: ProjectFilter) -> None:
         ).scalar()
         if not hit:
             raise InvalidInput(
-                f"no project has {name} {value!r}; check the spelling (the ledger lists them)"
+                f"no project has {name} {value!r}; check the spelling (the ledger lists them)",
+                zh=f"没有项目的{_ZH_FIELD[name]}是“{value}”；请核对写法",
             )
 
 

@@ -99,7 +99,10 @@ def investors_map(
         fit = FitQuery(investment_wan, area_mu, tax_per_mu)  # a blank tax is "not checked"
     elif investment_wan is not None or area_mu is not None or tax_per_mu is not None:
         notice = pages.fit_notice(settings, lang)
-    page = pages.investors_page(session, settings, filters=f, fit=fit, notice=notice, lang=lang)
+    typed = {"investment_wan": investment_wan, "area_mu": area_mu, "tax_per_mu": tax_per_mu}
+    page = pages.investors_page(
+        session, settings, filters=f, fit=fit, notice=notice, typed=typed, lang=lang
+    )
     return _html(page, public=True)
 
 

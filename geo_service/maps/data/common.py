@@ -55,8 +55,10 @@ def check_zone(session: Session, zone: str | None) -> None:
         return
     if session.execute(text("SELECT 1 FROM zones WHERE code = :z"), {"z": zone}).first() is None:
         known = session.execute(text("SELECT string_agg(code, ', ' ORDER BY code) FROM zones"))
+        codes = known.scalar() or "none yet"
         raise InvalidInput(
-            f"zone {zone!r} is not a zone code; the zones are: {known.scalar() or 'none yet'}"
+            f"zone {zone!r} is not a zone code; the zones are: {codes}",
+            zh=f"没有编号为“{zone}”的园区；现有园区：{codes}",
         )
 
 

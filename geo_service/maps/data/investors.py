@@ -14,7 +14,16 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.errors import InvalidInput
-from geo_service.maps.data.common import AREA_MU, CONDS, MU, NET_LAND, collection, count, like
+from geo_service.maps.data.common import (
+    AREA_MU,
+    CONDS,
+    MU,
+    NET_LAND,
+    check_zone,
+    collection,
+    count,
+    like,
+)
 
 PUBLIC_GRID_DEG = 0.00001
 AVAILABLE_STAGES = ("plan", "notice", "sale")
@@ -33,7 +42,10 @@ class InvestorFilter:
             and self.max_area_mu is not None
             and self.min_area_mu > self.max_area_mu
         ):
-            raise InvalidInput("min_area_mu must not exceed max_area_mu")
+            raise InvalidInput(
+                "min_area_mu must not exceed max_area_mu",
+                zh="最小面积不能大于最大面积，请改小最小面积或改大最大面积",
+            )
         return self
 
 
@@ -142,7 +154,8 @@ def fit_sql(q: FitQuery, fit_def: Mapping[str, Any]) -> tuple[str, dict[str, Any
 
 
 def count_investor_parcels(session: Session, f: InvestorFilter) -> int:
-    where, params = investor_where(f.validate())
+    check_zone(session, f.validate().zone)
+    where, params = investor_where(f)
     return count(
         session,
         f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS} WHERE {where}",

@@ -85,7 +85,7 @@
       onEachFeature: function (f, layer) {
         if (spec.popup) {
           layer.bindPopup(function () { return GS.popupHtml(spec.popup, f.properties, false); },
-            { maxWidth: 440, maxHeight: 360 });
+            { maxWidth: 440, maxHeight: 360, autoPanPaddingTopLeft: [60, 130] });
         }
         if (spec.tooltip) layer.bindTooltip(val(f.properties[spec.tooltip], false), { sticky: true });
         if (spec.searchable) GS.index[String(f.properties.code)] = layer;
@@ -106,8 +106,8 @@
       gj.on('add', function () {
         labels.forEach(function (x) {
           var at = x[0].getBounds ? x[0].getBounds().getCenter() : x[0].getLatLng();
-          group.addLayer(L.tooltip({ permanent: true, direction: 'center', className: 'gs-label',
-            interactive: false }).setLatLng(at).setContent(x[1]));
+          group.addLayer(L.tooltip({ permanent: true, direction: 'center', interactive: false,
+            className: spec.labelsOn ? 'gs-label gs-label-on' : 'gs-label' }).setLatLng(at).setContent(x[1]));
         });
         group.addTo(gj._map);
       });
@@ -148,7 +148,7 @@
       .then(function (d) {
         var ll = latlng || (Array.isArray(d.point) ? [Number(d.point[1]), Number(d.point[0])] : null);
         if (!ll) return;
-        L.popup({ maxWidth: 440, maxHeight: 380 }).setLatLng(ll)
+        L.popup({ maxWidth: 440, maxHeight: 380, autoPanPaddingTopLeft: [60, 130] }).setLatLng(ll)
           .setContent(GS.popupHtml(popup, d.properties, false)).openOn(map);
       })
       .catch(function () {});
@@ -221,7 +221,7 @@
             .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
             .then(function (res) {
               var hits = res.hits || [];
-              if (!hits.length) { msg.textContent = opts.notFound; return; }
+              if (!hits.length) { map.closePopup(); msg.textContent = opts.notFound; return; }
               if (hits.length === 1) { choose(hits[0]); return; }
               hits.forEach(function (h) {  // hits arrive HTML-escaped by the server
                 var li = L.DomUtil.create('li', '', list);
@@ -363,7 +363,7 @@
     GS.map.invalidateSize();
     var codes = Object.keys(GS.index);  // the plot itself: fit the view to it in its new box
     if (codes.length && GS.index[codes[0]].getBounds) {
-      GS.map.fitBounds(GS.index[codes[0]].getBounds(), { maxZoom: 17, padding: [40, 40], animate: false });
+      GS.map.fitBounds(GS.index[codes[0]].getBounds().pad(1.2), { maxZoom: 16, animate: false });
     }
   }
 
