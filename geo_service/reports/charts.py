@@ -208,7 +208,10 @@ def bar_chart(
     left, top, right, bottom = 56.0, 46.0, 20.0, 40.0
     pw, ph = w - left - right, h - top - bottom
     values = [v for s in series for v in s["values"]]
-    y_max = _nice_max(max(values + [0.0]) * 1.05)
+    if all(isinstance(v, int) for v in values):  # counts: whole-number ticks
+        y_max = float(max(5, 5 * math.ceil(max(values + [0]) / 5)))
+    else:
+        y_max = _nice_max(max(values + [0.0]) * 1.05)
     n = max(1, len(labels))
     slot = pw / n
     xs = [left + slot * (i + 0.5) for i in range(len(labels))]
@@ -311,6 +314,26 @@ def boundary_rings(path: Path) -> list[list[list[float]]]:
     return out
 
 
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def dense_area(
+    points: Sequence[dict[str, Any]], *, radius_deg: float = 0.03, min_points: int = 10
+) -> list[dict[str, Any]]:
+    """The points within ``radius_deg`` of the median point, when there are enough of them to
+    crowd the district map (they get an enlarged figure of their own)."""
+    if len(points) < min_points:
+        return []
+    lons = sorted(p["lon"] for p in points)
+    lats = sorted(p["lat"] for p in points)
+    mx, my = lons[len(lons) // 2], lats[len(lats) // 2]
+    near = [
+        p for p in points if abs(p["lon"] - mx) <= radius_deg and abs(p["lat"] - my) <= radius_deg
+    ]
+    return near if len(near) >= min_points else []
+
+
 def map_figure(
     rings: Sequence[Sequence[Sequence[float]]],
     points: Sequence[dict[str, Any]],
@@ -325,6 +348,7 @@ def map_figure(
     lons = [c[0] for r in rings for c in r] + [p["lon"] for p in points]
     lats = [c[1] for r in rings for c in r] + [p["lat"] for p in points]
     items: list[dict[str, Any]] = []
+    placed: list[tuple[float, float, float, float]] = []
     if lons:
         lat0 = (min(lats) + max(lats)) / 2
         k = math.cos(math.radians(lat0))
@@ -363,14 +387,18 @@ def map_figure(
                     "tip": f"{p['code']} {p.get('name', '')}",
                 }
             )
-            if label and p["rag"] == "red":
+            text = str(p["code"]).rsplit("-", 1)[-1]
+            box = (cx + 5, cy - 12, cx + 7 + 5 * len(text), cy - 2)
+            # a label that would overlap one already placed is left off (the point stays)
+            if label and p["rag"] == "red" and not any(_overlap(box, b) for b in placed):
+                placed.append(box)
                 items.append(
                     {
                         "k": "text",
                         "x": cx + 5,
                         "y": cy - 4,
                         "size": 8,
-                        "text": str(p["code"]).rsplit("-", 1)[-1],
+                        "text": text,
                         "color": "#7f0000",
                     }
                 )

@@ -29,7 +29,8 @@ TITLES = {
     "reserve": "净地储备与500亩目标",
 }
 PANEL_CSS = """
-.gs-charts{display:flex;flex-wrap:wrap;gap:12px;font-family:'Noto Sans CJK SC',sans-serif}
+.gs-charts{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start;
+font-family:'Noto Sans CJK SC',sans-serif}
 .gs-charts figure{margin:0;flex:1 1 460px;max-width:740px;background:#fff;border:1px solid #ddd;
 padding:4px}
 .gs-charts figure img,.gs-charts figure svg{width:100%;height:auto}

@@ -62,7 +62,12 @@ def weekly_report(session: Session, settings: Settings, opts: F.ReportOptions) -
         charts["problems"] = [C.problems_chart(weeks)]
         charts["splits"] = [C.split_chart(data["stats"], "domain")]
         rings = C.boundary_rings(settings.district_boundary)
-        charts["map"] = [C.map_figure(rings, data["flagged_points"], title="红灯、黄灯项目分布图")]
+        pts = data["flagged_points"]
+        charts["map"] = [C.map_figure(rings, pts, title="红灯、黄灯项目分布图")]
+        if dense := C.dense_area(pts):
+            charts["map"].append(
+                C.map_figure([], dense, title="红灯、黄灯项目分布图（项目密集区放大）", h=460)
+            )
     return Report("weekly", _title(settings, "weekly"), data, charts)
 
 
@@ -96,7 +101,7 @@ def to_html(report: Report) -> str:
         office=L.OFFICE,
         css=css,
         L=L,
-        charts={**charts, "map": charts.get("map", [None])[0] if charts.get("map") else None},
+        charts=charts,
     )
 
 
