@@ -31,6 +31,12 @@ def official(demo_engine: Engine) -> dict[str, str]:
     return token(demo_engine, "official")
 
 
+@pytest.fixture(scope="module")
+def weekly_pdf(demo_client: TestClient, official: dict[str, str]) -> bytes:
+    """The weekly report as of the demo's date (rendered once for the tests that read it)."""
+    return _get(demo_client, f"/api/v1/reports/weekly?as_of={AS_OF}&format=pdf", official).content
+
+
 def _get(client: TestClient, url: str, headers: dict[str, str]) -> Any:
     r = client.get(url, headers=headers)
     assert r.status_code == 200, f"{url}: {r.status_code} {r.text[:300]}"
@@ -140,9 +146,8 @@ def test_weekly_pdf_says_what_the_api_says(
     assert f"第1页/共{n}页" in _flat(pages[0]) and f"第{n}页/共{n}页" in _flat(pages[-1])
 
 
-def test_weekly_pdf_has_every_chinese_glyph(demo_client: TestClient, official: dict[str, str]):
-    r = _get(demo_client, f"/api/v1/reports/weekly?as_of={AS_OF}&format=pdf", official)
-    pages, reader = _pdf_text(r.content)
+def test_weekly_pdf_has_every_chinese_glyph(weekly_pdf: bytes) -> None:
+    pages, reader = _pdf_text(weekly_pdf)
     text = "".join(pages)
     # typeset in Noto CJK only (no fallback font), and every character has a glyph in it
     fonts = _fonts(reader)
@@ -155,12 +160,13 @@ def test_weekly_pdf_has_every_chinese_glyph(demo_client: TestClient, official: d
         assert phrase in _flat(text)
 
 
-def test_weekly_report_compares_with_last_week(demo_client: TestClient, official: dict[str, str]):
+def test_weekly_report_compares_with_last_week(
+    demo_client: TestClient, official: dict[str, str], weekly_pdf: bytes
+) -> None:
     """本周变化: the red count a week earlier comes from the same API a week earlier."""
     before = _api(demo_client, official, AS_OF - timedelta(days=7))["stats"]["projects"]
     now = _api(demo_client, official, AS_OF)["stats"]["projects"]
-    r = _get(demo_client, f"/api/v1/reports/weekly?as_of={AS_OF}&format=pdf", official)
-    text = _flat("".join(_pdf_text(r.content)[0]))
+    text = _flat("".join(_pdf_text(weekly_pdf)[0]))
     assert f"红灯项目{before['rag']['red']}→{now['rag']['red']}个" in text
     assert f"开工率{before['start_rate_pct']:.1f}%→{now['start_rate_pct']:.1f}%" in text
 
@@ -364,8 +370,10 @@ def test_cli_writes_the_reports_and_refuses_a_bad_name(demo_engine: Engine, tmp_
     assert r.returncode == 0, r.stderr
     assert out.read_bytes().startswith(b"%PDF") and "slow/overdue projects" in r.stdout
     docx = tmp_path / "pack.docx"
-    r = run_cli(demo_engine, "report", "monthly", "--as-of", "2026-11-27", "--out", str(docx))
+    args = ("--as-of", "2026-11-27", "--stuck-weeks", "52", "--out", str(docx))
+    r = run_cli(demo_engine, "report", "monthly", *args)
     assert r.returncode == 0, r.stderr
+    assert "0 stuck projects" in r.stdout  # nothing has been red for a year
     assert docx.read_bytes()[:2] == b"PK"
     bad = tmp_path / "weekly.xls"
     r = run_cli(demo_engine, "report", "weekly", "--out", str(bad))
