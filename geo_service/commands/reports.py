@@ -28,6 +28,8 @@ def _write(
             day = date.fromisoformat(as_of) if as_of else date.today()
         except ValueError:
             raise InvalidInput(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD") from None
+        if not date(1990, 1, 1) <= day <= date(2100, 12, 31):
+            raise InvalidInput(f"--as-of {day} is out of range; give a date in 1990–2100")
         check_out_path(out_path)
         opts = ReportOptions(as_of=day, year=year, stuck_weeks=stuck_weeks)
         with transaction(_engine(settings)) as s:

@@ -11,6 +11,7 @@ from fastapi import Path as FPath
 from fastapi.responses import HTMLResponse
 
 from geo_service.api.deps import SessionDep, SettingsDep, require_action
+from geo_service.errors import InvalidInput
 from geo_service.reports import charts, dashboard, documents
 from geo_service.reports.figures import ReportOptions
 
@@ -26,6 +27,17 @@ Format = Annotated[Literal["pdf", "docx", "html"], Query(description="pdf, docx 
 FILES: dict[int | str, dict[str, Any]] = {
     200: {"content": {t: {} for t in documents.MEDIA_TYPES.values()}}
 }
+
+
+def _day(as_of: date | None) -> date:
+    """The report's day: today by default; a day the ledger can be about (1990–2100)."""
+    day = as_of or date.today()
+    if not date(1990, 1, 1) <= day <= date(2100, 12, 31):
+        raise InvalidInput(
+            f"as_of {day.isoformat()} is out of range; give a date between 1990-01-01 and "
+            "2100-12-31"
+        )
+    return day
 
 
 def _file(report: documents.Report, fmt: str) -> Response:
@@ -54,7 +66,7 @@ def weekly_report(
 ) -> Response:
     """督查专报: headline figures against targets, slow/overdue projects by leader with the
     reasons, problems (overdue first), projects not visited, changes since last week, a map."""
-    opts = ReportOptions(as_of=as_of or date.today(), year=year)
+    opts = ReportOptions(as_of=_day(as_of), year=year)
     return _file(documents.weekly_report(session, settings, opts), format)
 
 
@@ -71,7 +83,7 @@ def monthly_report(
 ) -> Response:
     """The monthly meeting pack: the stuck projects (久推不动), one page each, with their
     problems and visits."""
-    opts = ReportOptions(as_of=as_of or date.today(), year=year, stuck_weeks=stuck_weeks)
+    opts = ReportOptions(as_of=_day(as_of), year=year, stuck_weeks=stuck_weeks)
     return _file(documents.monthly_report(session, settings, opts), format)
 
 
@@ -93,7 +105,7 @@ def chart(
     year: Year = None,
 ) -> Response:
     """One chart as SVG (no script; every label escaped)."""
-    svg = charts.render_chart(name, session, settings, as_of=as_of or date.today(), year=year)
+    svg = charts.render_chart(name, session, settings, as_of=_day(as_of), year=year)
     return Response(
         svg,
         media_type="image/svg+xml",
@@ -115,7 +127,7 @@ def dashboard_page(
     session: SessionDep, settings: SettingsDep, as_of: AsOf = None, year: Year = None
 ) -> HTMLResponse:
     """Every chart on one page (inline SVG, no script) with the report downloads."""
-    html = dashboard.dashboard_page(session, settings, as_of=as_of or date.today(), year=year)
+    html = dashboard.dashboard_page(session, settings, as_of=_day(as_of), year=year)
     return HTMLResponse(
         html,
         headers={
