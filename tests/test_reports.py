@@ -201,6 +201,9 @@ def test_weekly_docx_says_what_the_api_says(demo_client: TestClient, official: d
     footer = doc.sections[0].footer._element.xml
     assert "PAGE" in footer and "NUMPAGES" in footer
     assert doc.inline_shapes, "the charts and the map are in the document"
+    # East Asian text is set in the CJK font (Word would otherwise pick its own)
+    normal = doc.styles["Normal"].element.xml
+    assert 'w:eastAsia="Noto Sans CJK SC"' in normal
 
 
 # ------------------------------------------------------------------ the monthly pack
@@ -348,6 +351,8 @@ def test_roles_and_bad_input(demo_client: TestClient, demo_engine: Engine) -> No
     bad = demo_client.get("/api/v1/charts/pie.svg", headers=bureau)
     assert bad.status_code == 422 and "name" in bad.json()["detail"]
     bad = demo_client.get("/api/v1/reports/weekly?as_of=27.11.2026", headers=bureau)
+    assert bad.status_code == 422 and "as_of" in bad.json()["detail"]
+    bad = demo_client.get("/api/v1/charts/start-rate.svg?as_of=9999-12-31", headers=bureau)
     assert bad.status_code == 422 and "as_of" in bad.json()["detail"]
 
 
