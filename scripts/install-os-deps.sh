@@ -6,7 +6,7 @@
 # Always:          PostgreSQL server binaries + PostGIS 3 for the installed PostgreSQL major
 #                  (Debian 12: postgresql-15-postgis-3).
 # --with-browser:  chromium, fonts-noto-cjk and poppler-utils (browser tests; Chinese glyphs in
-#                  screenshots and PDFs; pdfinfo/pdftotext read the printed pages back).
+#                  screenshots and PDFs; pdfinfo/pdftotext/pdftoppm read printed pages back).
 # --with-gdal:     gdal-bin (ogr2ogr, benchmarks).
 #
 # Idempotent and cheap when nothing is missing (file checks only; no apt-get update, no sudo).
@@ -21,7 +21,7 @@ for arg in "$@"; do
         --with-browser) with_browser=1 ;;
         --with-gdal) with_gdal=1 ;;
         -h | --help)
-            sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -53,6 +53,7 @@ pg_major() {
 has_postgis() { [ -f "/usr/share/postgresql/$1/extension/postgis.control" ]; }
 has_chromium() { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }
 has_gdal() { command -v ogr2ogr >/dev/null 2>&1; }
+has_poppler() { command -v pdftoppm >/dev/null 2>&1; }
 has_cjk_font() { [ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1; }
 
 # --- decide what is missing (no root, no network needed for this part) ---
@@ -66,7 +67,7 @@ elif ! has_postgis "$major"; then
 fi
 if [ "$with_browser" = 1 ] && ! has_chromium; then missing+=(chromium); fi
 if [ "$with_browser" = 1 ] && ! has_cjk_font; then missing+=(fonts-noto-cjk); fi
-if [ "$with_browser" = 1 ] && ! command -v pdftotext >/dev/null 2>&1; then missing+=(poppler-utils); fi
+if [ "$with_browser" = 1 ] && ! has_poppler; then missing+=(poppler-utils); fi
 if [ "$with_gdal" = 1 ] && ! has_gdal; then missing+=(gdal-bin); fi
 
 if [ "$need_server" = 0 ] && [ "${#missing[@]}" = 0 ]; then

@@ -28,6 +28,9 @@ from tests.conftest import fresh_database
 from tests.helpers import token
 
 MAX_EXAMPLES = 15
+#: operations that render whole documents (seconds each): fewer examples keep the run short
+FEW_EXAMPLES = {"/api/v1/reports/weekly": 3, "/api/v1/reports/monthly": 3,
+                "/api/v1/charts/{name}.svg": 5, "/maps/dashboard": 3}  # fmt: skip
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
@@ -76,7 +79,7 @@ def test_operation(method: str, path: str, api_schema: Any, fuzz_env: dict[str, 
 
     @given(case=operation.as_strategy())
     @settings(
-        max_examples=MAX_EXAMPLES,
+        max_examples=FEW_EXAMPLES.get(path, MAX_EXAMPLES),
         deadline=None,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),

@@ -107,6 +107,11 @@ POLICY: dict[tuple[str, str], dict[Caller, Any]] = {
     ("GET", "/maps/projects"): STAFF,
     ("GET", "/tiles/parcels/{z}/{x}/{y}.pbf"): PUBLIC,
     ("GET", "/tiles/projects/{z}/{x}/{y}.pbf"): STAFF,
+    # reports and charts (督查专报, monthly pack): officials and the bureau
+    ("GET", "/api/v1/reports/weekly"): STAFF,
+    ("GET", "/api/v1/reports/monthly"): STAFF,
+    ("GET", "/api/v1/charts/{name}.svg"): STAFF,
+    ("GET", "/maps/dashboard"): STAFF,
 }
 # fmt: on
 
@@ -158,6 +163,7 @@ def sample_path(path: str, codes: dict[str, str]) -> str:
         "{seq}": "1",
         "{what}": "parcels",
         "{kind}": "water",
+        "{name}": "start-rate",
         "{z}": "14",
         "{x}": str(x),
         "{y}": str(y),

@@ -20,6 +20,7 @@ from geo_service.api.routes import (
     parcels,
     projects,
     readiness,
+    reports,
     stats,
     tiles,
 )
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit,
         maps,
         tiles,
+        reports,
     ):
         app.include_router(module.router)
     return app

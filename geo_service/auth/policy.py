@@ -43,6 +43,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "maps.readiness": frozenset({"bureau", "official"}),
     "maps.projects": frozenset({"bureau", "official"}),
     "exports.internal": frozenset({"bureau", "official"}),
+    # the weekly 督查专报, the monthly pack, charts and the dashboard page
+    "reports.read": frozenset({"bureau", "official"}),
+    "charts.read": frozenset({"bureau", "official"}),
 }
 
 #: kinds of record with a public view: kind -> name of the Settings field listing public fields

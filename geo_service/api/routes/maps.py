@@ -193,8 +193,22 @@ def projects_map(
         as_of=as_of,
         rules=settings.projects,
     )
-    page = pages.projects_page(session, settings, filters=f, lang=lang, layout=layout, paper=paper)
+    charts = "" if layout == "wall" else _charts(as_of, lang)
+    page = pages.projects_page(
+        session, settings, filters=f, lang=lang, layout=layout, paper=paper, extra_panels=(charts,)
+    )
     return _html(page)
+
+
+def _charts(as_of: date | None, lang: str) -> str:
+    """The officials' dashboard on their map: the charts and the report downloads, folded."""
+    from geo_service.reports.dashboard import charts_panel
+
+    summary = "图表与督查专报" if lang != "en" else "Charts and reports"
+    return (
+        f'<details class="gs-panel gs-charts-panel gs-noprint"><summary><b>{summary}</b></summary>'
+        f"{charts_panel(as_of=as_of)}</details>"
+    )
 
 
 @router.get("/maps/readiness/parcels/{code}", dependencies=[require_action("maps.readiness")])

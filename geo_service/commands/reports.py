@@ -1,0 +1,87 @@
+"""``geo-service report weekly|monthly [--as-of DATE] --out FILE.pdf|FILE.docx``."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def _write(
+    kind: str, out_path: Path, as_of: str | None, year: int | None, stuck_weeks: int
+) -> None:
+    from geo_service.cli import _engine, _settings, err, friendly_errors, out
+    from geo_service.db.engine import transaction
+    from geo_service.errors import InvalidInput
+    from geo_service.exports.service import check_out_path
+    from geo_service.reports import documents
+    from geo_service.reports.figures import ReportOptions
+
+    settings = _settings()
+    with friendly_errors():
+        fmt = out_path.suffix.lower().lstrip(".")
+        if fmt not in ("pdf", "docx"):
+            raise InvalidInput(f"--out {out_path} must end in .pdf or .docx")
+        try:
+            day = date.fromisoformat(as_of) if as_of else date.today()
+        except ValueError:
+            raise InvalidInput(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD") from None
+        if not date(1990, 1, 1) <= day <= date(2100, 12, 31):
+            raise InvalidInput(f"--as-of {day} is out of range; give a date in 1990–2100")
+        check_out_path(out_path)
+        opts = ReportOptions(as_of=day, year=year, stuck_weeks=stuck_weeks)
+        with transaction(_engine(settings)) as s:
+            build = documents.weekly_report if kind == "weekly" else documents.monthly_report
+            report = build(s, settings, opts)
+        data = documents.render(report, fmt)
+        tmp = out_path.with_suffix(out_path.suffix + ".tmp")
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(out_path)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise InvalidInput(f"--out {out_path}: cannot write there ({e.strerror})") from None
+    d = report.data
+    if kind == "weekly":
+        n, m = len(d["flagged_codes"]), len(d["problems_open"])
+        summary = f"{n} slow/overdue projects, {m} open problems"
+    else:
+        summary = f"{len(d['stuck_codes'])} stuck projects (久推不动)"
+    out.print(
+        f"wrote {out_path} ({len(data) / 1e3:.0f} kB): as of {d['as_of']}, {summary}",
+        highlight=False,
+    )
+    if not d["stats"].get("projects", {}).get("count"):
+        err.print("note: the ledger has no projects for that year", highlight=False)
+
+
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="the report's day, YYYY-MM-DD (default today)")
+]
+Out = Annotated[Path, typer.Option("--out", help="FILE.pdf or FILE.docx")]
+Year = Annotated[int | None, typer.Option(help="ledger year (default the latest)")]
+
+
+def register(app: typer.Typer) -> None:
+    report_app = typer.Typer(no_args_is_help=True, help="The weekly 督查专报 and the monthly pack.")
+    app.add_typer(report_app, name="report")
+
+    @report_app.command("weekly")
+    def weekly(out_path: Out, as_of: AsOf = None, year: Year = None) -> None:
+        """督查专报: figures against targets, slow/overdue projects by leader, problems,
+        projects not visited, changes since last week, a map of the flagged projects."""
+        _write("weekly", out_path, as_of, year, 8)
+
+    @report_app.command("monthly")
+    def monthly(
+        out_path: Out,
+        as_of: AsOf = None,
+        year: Year = None,
+        stuck_weeks: Annotated[
+            int, typer.Option(min=4, max=52, help="red for this many weeks")
+        ] = 8,
+    ) -> None:
+        """The monthly meeting pack: the stuck projects (久推不动), one page each."""
+        _write("monthly", out_path, as_of, year, stuck_weeks)
