@@ -103,6 +103,18 @@ POLICY: dict[tuple[str, str], dict[Caller, Any]] = {
     ("GET", "/maps/projects"): STAFF,
     ("GET", "/tiles/parcels/{z}/{x}/{y}.pbf"): PUBLIC,
     ("GET", "/tiles/projects/{z}/{x}/{y}.pbf"): STAFF,
+    # OGC API (collection-level gates are tested in tests/test_ogc.py; sampled on parcels here)
+    ("GET", "/ogc"): PUBLIC,
+    ("GET", "/ogc/"): PUBLIC,
+    ("GET", "/ogc/conformance"): PUBLIC,
+    ("GET", "/ogc/api"): PUBLIC,
+    ("GET", "/ogc/api.html"): PUBLIC,
+    ("GET", "/ogc/collections"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}/queryables"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}/schema"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}/items"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}/items/{featureId}"): PUBLIC,
 }
 # fmt: on
 
@@ -117,6 +129,7 @@ NO_AUTH = {
     "/redoc",
     "/maps/login",
     "/maps/logout",
+    "/ogc/api.html",
 }
 #: mounted static assets are not routes with a policy
 STATIC_PREFIXES = ("/static", "/maps/static", "/assets")
@@ -147,8 +160,10 @@ def sample_path(path: str, codes: dict[str, str]) -> str:
     if "{code}" in path:
         kind = path.split("/")[3] if path.startswith("/api/v1/") else "parcels"
         path = path.replace("{code}", codes[kind])
+    path = path.replace("{featureId}", codes["parcels"])
     x, y = tile_of(*ORIGIN, 14)
     values = {
+        "{collectionId}": "parcels",
         "{condition}": "water",
         "{month}": "2023-03",
         "{seq}": "1",

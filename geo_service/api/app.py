@@ -17,6 +17,7 @@ from geo_service.api.routes import (
     imports,
     ledger,
     maps,
+    ogc,
     parcels,
     projects,
     readiness,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit,
         maps,
         tiles,
+        ogc,
     ):
         app.include_router(module.router)
     return app
