@@ -125,10 +125,10 @@ def typed_value(f: Field, value: str) -> Any:
             return v
         if f.type == "integer":
             return int(value)
-        if f.type == "boolean":
-            if value.lower() not in ("true", "false"):
+        if f.type == "boolean":  # GDAL sends its boolean fields as 1/0
+            if value.lower() not in ("true", "false", "1", "0"):
                 raise ValueError
-            return value.lower() == "true"
+            return value.lower() in ("true", "1")
         if f.type == "date":
             return date.fromisoformat(value)
         if f.type == "date-time":
