@@ -327,3 +327,62 @@ def test_queryables_are_per_role(ogc: dict[str, Any]) -> None:
         c.get("/ogc/collections/parcels/queryables", headers=ogc["bureau"]).json()["properties"]
     )
     assert {"notes", "published"} <= staff
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    import math
+
+    n = 2**z
+    col = int((lon + 180) / 360 * n)
+    row = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return row, col
+
+
+def test_vector_tiles_row_before_column_by_role(ogc: dict[str, Any]) -> None:
+    import mapbox_vector_tile
+
+    c = ogc["client"]
+    meta = c.get("/ogc/collections/parcels").json()
+    tiles_link = [lk for lk in meta["links"] if lk["rel"].endswith("tilesets-vector")]
+    assert tiles_link
+    ts = c.get(tiles_link[0]["href"]).json()["tilesets"][0]
+    assert ts["dataType"] == "vector"
+    assert ts["tileMatrixSetURI"].endswith("/WebMercatorQuad")
+    item = next(lk for lk in ts["links"] if lk["rel"] == "item")
+    assert item["templated"] and item["type"] == "application/vnd.mapbox-vector-tile"
+    scheme = next(lk for lk in ts["links"] if lk["rel"].endswith("tiling-scheme"))
+    assert c.get(scheme["href"]).json()["id"] == "WebMercatorQuad"
+    assert {t["id"] for t in c.get("/ogc/tileMatrixSets").json()["tileMatrixSets"]} == {
+        "WebMercatorQuad",
+        "CGCS2000Quad",
+    }
+    assert c.get("/ogc/tileMatrixSets/CGCS2000Quad").json()["crs"].endswith("/4490")
+
+    centre = to_lonlat(rect_m(0, 0, 600, 500)).centroid
+    row, col = _tile_of(centre.x, centre.y, 14)
+    lim = ts["tileMatrixSetLimits"][14]
+    assert lim["minTileRow"] <= row <= lim["maxTileRow"]
+    url = item["href"].format(tileMatrix=14, tileRow=row, tileCol=col)
+
+    def codes(headers: dict[str, str]) -> set[str]:
+        r = c.get(url, headers=headers)
+        assert r.status_code == 200
+        assert r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+        layer = mapbox_vector_tile.decode(r.content)["parcels"]
+        return {f["properties"]["code"] for f in layer["features"]}
+
+    assert codes({}) == PUBLIC_CODES
+    assert codes(ogc["bureau"]) == ALL_CODES
+    # column and row swapped is another tile, outside the data: 404, not the same tile
+    if (row, col) != (col, row):
+        swapped = item["href"].format(tileMatrix=14, tileRow=col, tileCol=row)
+        assert c.get(swapped).status_code == 404
+    # an empty tile inside the limits (between PUB-1 and PUB-2): 204
+    gap = to_lonlat(rect_m(300, 50, 1, 1)).centroid
+    r20, c20 = _tile_of(gap.x, gap.y, 20)
+    assert c.get(item["href"].format(tileMatrix=20, tileRow=r20, tileCol=c20)).status_code == 204
+    # projects need a staff token; tilejson for MapLibre
+    assert c.get("/ogc/collections/projects/tiles").status_code == 401
+    tj = c.get("/ogc/collections/parcels/tiles/WebMercatorQuad/tilejson.json").json()
+    assert tj["tilejson"] == "3.0.0" and tj["tiles"][0].endswith("/{z}/{y}/{x}")
+    assert c.get("/ogc/collections/zones/tiles").status_code == 404

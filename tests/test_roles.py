@@ -115,6 +115,15 @@ POLICY: dict[tuple[str, str], dict[Caller, Any]] = {
     ("GET", "/ogc/collections/{collectionId}/schema"): PUBLIC,
     ("GET", "/ogc/collections/{collectionId}/items"): PUBLIC,
     ("GET", "/ogc/collections/{collectionId}/items/{featureId}"): PUBLIC,
+    ("GET", "/ogc/tileMatrixSets"): PUBLIC,
+    ("GET", "/ogc/tileMatrixSets/{tileMatrixSetId}"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}/tiles"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json"): PUBLIC,
+    (
+        "GET",
+        "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+    ): PUBLIC,
 }
 # fmt: on
 
@@ -164,6 +173,10 @@ def sample_path(path: str, codes: dict[str, str]) -> str:
     x, y = tile_of(*ORIGIN, 14)
     values = {
         "{collectionId}": "parcels",
+        "{tileMatrixSetId}": "WebMercatorQuad",
+        "{tileMatrix}": "14",
+        "{tileRow}": str(y),
+        "{tileCol}": str(x),
         "{condition}": "water",
         "{month}": "2023-03",
         "{seq}": "1",

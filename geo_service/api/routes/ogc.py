@@ -16,19 +16,24 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep
+from geo_service.api.routes import tiles as mvt
 from geo_service.auth import policy
 from geo_service.auth.tokens import Principal
 from geo_service.errors import Forbidden, NotFound, Unauthorized
 from geo_service.ogc import crs as ogc_crs
 from geo_service.ogc import features, openapi, params
+from geo_service.ogc import tiles as ogc_tiles
 from geo_service.ogc.collections import COLLECTIONS, Collection, Field
 from geo_service.ogc.crs import BadParameter
 from geo_service.ogc.links import (
     GEOJSON,
     HTML,
     JSON,
+    MVT,
     OAS30,
     REL_QUERYABLES,
+    REL_TILESETS_VECTOR,
+    REL_TILING_SCHEME,
     REL_TMS,
     SCHEMA_JSON,
     base_url,
@@ -49,6 +54,12 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 ]
 
 
@@ -216,6 +227,11 @@ def _describe(
             link(f"{url}/queryables", REL_QUERYABLES, SCHEMA_JSON, "queryables"),
             link(f"{url}/schema", "describedby", SCHEMA_JSON, "the feature schema"),
             link(f"{b}/collections", "collection", JSON, "all collections"),
+            *(
+                [link(f"{url}/tiles", REL_TILESETS_VECTOR, JSON, "vector tilesets")]
+                if coll.id in ogc_tiles.TILED
+                else []
+            ),
         ],
     }
 
@@ -466,3 +482,192 @@ def item(
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers={"ETag": tag})
     return _json(feature, media, ETag=tag, **{"Content-Crs": ogc_crs.content_crs_header(out_crs)})
+
+
+# ------------------------------------------------------------------ tiles (OGC API – Tiles)
+
+
+@router.get("/tileMatrixSets")
+def tile_matrix_sets(request: Request, principal: PrincipalDep) -> JSONResponse:
+    """The tiling schemes: WebMercatorQuad (served) and CGCS2000Quad (definition)."""
+    _no_params(request)
+    b = _base(request)
+    return _json(
+        {
+            "tileMatrixSets": [
+                {
+                    "id": tid,
+                    "title": ogc_tiles.matrix_set(tid).title,
+                    "uri": ogc_tiles.matrix_set(tid).uri,
+                    "links": [link(f"{b}/tileMatrixSets/{tid}", "self", JSON, tid)],
+                }
+                for tid in (ogc_tiles.WEB_MERCATOR, ogc_tiles.CGCS2000)
+            ]
+        }
+    )
+
+
+@router.get("/tileMatrixSets/{tileMatrixSetId}")
+def tile_matrix_set(
+    tileMatrixSetId: str,  # noqa: N803
+    request: Request,
+    principal: PrincipalDep,
+) -> JSONResponse:
+    """One tile matrix set (OGC TileMatrixSet 2.0 JSON)."""
+    _no_params(request)
+    return _json(ogc_tiles.matrix_set_document(tileMatrixSetId))
+
+
+def _tiled(cid: str, principal: Principal) -> Collection:
+    coll = _collection(cid, principal)
+    if coll.id not in ogc_tiles.TILED:
+        raise NotFound(f"collection {coll.id!r} has no vector tiles; parcels and projects do")
+    return coll
+
+
+def _tileset(
+    b: str, coll: Collection, session: Any, principal: Principal, settings: Settings
+) -> dict[str, Any]:
+    bbox, _ = features.extent(
+        session, coll, fields=(), published_only=policy.published_only(principal), settings=settings
+    )
+    tms = ogc_tiles.matrix_set(ogc_tiles.WEB_MERCATOR)
+    url = f"{b}/collections/{coll.id}/tiles/{ogc_tiles.WEB_MERCATOR}"
+    return {
+        "title": f"{coll.title} (vector tiles)",
+        "dataType": "vector",
+        "crs": ogc_crs.EPSG_URI.format(3857),
+        "tileMatrixSetURI": tms.uri,
+        "tileMatrixSetLimits": ogc_tiles.limits(bbox),
+        "layers": [{"id": ogc_tiles.TILED[coll.id], "dataType": "vector"}],
+        "boundingBox": {
+            "lowerLeft": (bbox or [-180, -85])[:2],
+            "upperRight": (bbox or [0, 0, 180, 85])[2:],
+            "crs": ogc_crs.CRS84,
+        },
+        "links": [
+            link(url, "self", JSON, "this tileset"),
+            link(
+                f"{b}/tileMatrixSets/{ogc_tiles.WEB_MERCATOR}",
+                REL_TILING_SCHEME,
+                JSON,
+                "the tiling scheme",
+            ),
+            link(
+                url + "/{tileMatrix}/{tileRow}/{tileCol}",
+                "item",
+                MVT,
+                "a tile (Mapbox Vector Tile)",
+                templated=True,
+            ),
+            link(url + "/tilejson.json", "describedby", JSON, "TileJSON 3.0 (MapLibre)"),
+            link(f"{b}/collections/{coll.id}", "collection", JSON, coll.title),
+        ],
+    }
+
+
+@router.get("/collections/{collectionId}/tiles")
+def tilesets(
+    collectionId: str,  # noqa: N803
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """The collection's vector tilesets (WebMercatorQuad)."""
+    coll = _tiled(collectionId, principal)
+    _no_params(request)
+    ts = _tileset(_base(request), coll, session, principal, settings)
+    return _json({"links": [ts["links"][0]], "tilesets": [ts]})
+
+
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}")
+def tileset(
+    collectionId: str,  # noqa: N803
+    tileMatrixSetId: str,  # noqa: N803
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """Tileset metadata: limits, the templated tile link, the tiling scheme."""
+    coll = _tiled(collectionId, principal)
+    _no_params(request)
+    _served_tms(tileMatrixSetId)
+    return _json(_tileset(_base(request), coll, session, principal, settings))
+
+
+def _served_tms(tms_id: str) -> None:
+    if tms_id != ogc_tiles.WEB_MERCATOR:
+        ogc_tiles.matrix_set(tms_id)  # 404 for an unknown id
+        raise NotFound(
+            f"tiles are served in {ogc_tiles.WEB_MERCATOR} only; {tms_id!r} is a definition"
+        )
+
+
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json")
+def tilejson(
+    collectionId: str,  # noqa: N803
+    tileMatrixSetId: str,  # noqa: N803
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """TileJSON 3.0 for MapLibre / Mapbox GL."""
+    coll = _tiled(collectionId, principal)
+    _no_params(request)
+    _served_tms(tileMatrixSetId)
+    bbox, _ = features.extent(
+        session, coll, fields=(), published_only=policy.published_only(principal), settings=settings
+    )
+    url = f"{_base(request)}/collections/{coll.id}/tiles/{ogc_tiles.WEB_MERCATOR}"
+    return _json(
+        {
+            "tilejson": "3.0.0",
+            "name": coll.id,
+            "tiles": [url + "/{z}/{y}/{x}"],
+            "minzoom": 0,
+            "maxzoom": ogc_tiles.MAX_ZOOM,
+            "bounds": bbox or [-180, -85, 180, 85],
+            "vector_layers": [{"id": ogc_tiles.TILED[coll.id], "fields": {}}],
+        }
+    )
+
+
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}")
+def tile(
+    collectionId: str,  # noqa: N803
+    tileMatrixSetId: str,  # noqa: N803
+    tileMatrix: str,  # noqa: N803
+    tileRow: str,  # noqa: N803
+    tileCol: str,  # noqa: N803
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+) -> Response:
+    """One vector tile, row before column; built by the /tiles code with the same role filter
+    and cache headers. 204 when empty, 404 outside the tileset's limits."""
+    coll = _tiled(collectionId, principal)
+    _no_params(request, frozenset())
+    _served_tms(tileMatrixSetId)
+    try:
+        z, row, col = int(tileMatrix), int(tileRow), int(tileCol)
+    except ValueError:
+        raise BadParameter("tileMatrix, tileRow and tileCol must be whole numbers") from None
+    bbox, _ = features.extent(
+        session, coll, fields=(), published_only=policy.published_only(principal), settings=settings
+    )
+    if not ogc_tiles.inside(ogc_tiles.limits(bbox), z, row, col):
+        raise NotFound(
+            f"tile {z}/{row}/{col} is outside the tileset's limits; see "
+            f"/ogc/collections/{coll.id}/tiles/{ogc_tiles.WEB_MERCATOR}"
+        )
+    if coll.id == "parcels":
+        r = mvt.parcel_tile(z=z, x=col, y=row, session=session, principal=principal)
+    else:
+        r = mvt.project_tile(z=z, x=col, y=row, session=session)
+    if not r.body:
+        return Response(status_code=204, headers={"Cache-Control": r.headers["cache-control"]})
+    return r
