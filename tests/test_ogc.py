@@ -8,6 +8,7 @@ what the role policy demands (the public sees published parcels and public field
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -386,3 +387,85 @@ def test_vector_tiles_row_before_column_by_role(ogc: dict[str, Any]) -> None:
     tj = c.get("/ogc/collections/parcels/tiles/WebMercatorQuad/tilejson.json").json()
     assert tj["tilejson"] == "3.0.0" and tj["tiles"][0].endswith("/{z}/{y}/{x}")
     assert c.get("/ogc/collections/zones/tiles").status_code == 404
+
+
+def _filtered(c: TestClient, flt: str, headers: dict[str, str] | None = None, **extra: str) -> Any:
+    return c.get(
+        "/ogc/collections/parcels/items",
+        params={"filter": flt, "limit": "100", **extra},
+        headers=headers or {},
+    )
+
+
+def test_cql2_text_and_json_filters(ogc: dict[str, Any]) -> None:
+    c = ogc["client"]
+    h = ogc["bureau"]
+    # PUB-1 is 200×100 m (30 亩), PUB-2 200×200 m (60 亩), HID-1 150×100, HID-2 100×100
+    r = _filtered(c, "area_mu > 40")
+    assert [f["id"] for f in r.json()["features"]] == ["PUB-2"]
+    r = _filtered(c, "area_mu BETWEEN 10 AND 40 AND net_land = true", h)
+    assert {f["id"] for f in r.json()["features"]} == {"PUB-1", "HID-1"}
+    r = _filtered(c, "code IN ('PUB-1', 'HID-2') OR code LIKE 'HID-%'", h)
+    assert {f["id"] for f in r.json()["features"]} == {"PUB-1", "HID-1", "HID-2"}
+    r = _filtered(c, "notes IS NULL", h)
+    assert {f["id"] for f in r.json()["features"]} == {"PUB-2", "HID-2"}
+    as_json = json.dumps({"op": ">", "args": [{"property": "area_mu"}, 40]})
+    r = _filtered(c, as_json, **{"filter-lang": "cql2-json"})
+    assert [f["id"] for f in r.json()["features"]] == ["PUB-2"]
+
+
+def test_cql2_spatial_filters_in_any_served_crs(ogc: dict[str, Any]) -> None:
+    c = ogc["client"]
+    inside_pub1 = to_lonlat(rect_m(100, 50, 1, 1)).centroid
+    r = _filtered(c, f"S_INTERSECTS(geometry, POINT({inside_pub1.x} {inside_pub1.y}))")
+    assert [f["id"] for f in r.json()["features"]] == ["PUB-1"]
+    # the same point in EPSG:4490 is lat lon; in Gauss-Krüger northing easting
+    r = _filtered(
+        c,
+        f"S_INTERSECTS(geometry, POINT({inside_pub1.y} {inside_pub1.x}))",
+        **{"filter-crs": EPSG.format(4490)},
+    )
+    assert [f["id"] for f in r.json()["features"]] == ["PUB-1"]
+    e, n = Transformer.from_crs("EPSG:4490", "EPSG:4547", always_xy=True).transform(
+        inside_pub1.x, inside_pub1.y
+    )
+    r = _filtered(c, f"S_INTERSECTS(geometry, POINT({n} {e}))", **{"filter-crs": EPSG.format(4547)})
+    assert [f["id"] for f in r.json()["features"]] == ["PUB-1"]
+    w, s, e2, n2 = to_lonlat(rect_m(350, -50, 300, 300)).bounds
+    poly = f"POLYGON(({w} {s}, {e2} {s}, {e2} {n2}, {w} {n2}, {w} {s}))"
+    r = _filtered(c, f"S_WITHIN(geometry, {poly})")
+    assert [f["id"] for f in r.json()["features"]] == ["PUB-2"]
+    bbox = {"op": "s_intersects", "args": [{"property": "geometry"}, {"bbox": [w, s, e2, n2]}]}
+    r = _filtered(c, json.dumps(bbox), **{"filter-lang": "cql2-json"})
+    assert [f["id"] for f in r.json()["features"]] == ["PUB-2"]
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        "notes LIKE '%争议%'",  # an internal field
+        "published = false",
+        "version > 0",
+        "notes IS NULL OR code = 'PUB-1'",
+        "area_mu > 'big'",  # a type mismatch
+        "area_mu >",  # a syntax error
+        "nosuchfield = 1",
+        "area_mu + 1 > 2",  # arithmetic is not offered
+    ],
+)
+def test_public_filters_on_hidden_or_bad_fields_are_400_not_silent(
+    ogc: dict[str, Any], flt: str
+) -> None:
+    r = _filtered(ogc["client"], flt)
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "争议" not in r.text and "HID" not in r.text
+
+
+def test_filter_parameters_are_checked(ogc: dict[str, Any]) -> None:
+    c = ogc["client"]
+    assert _filtered(c, "area_mu > 1", **{"filter-lang": "ecql"}).status_code == 400
+    assert _filtered(c, "{not json", **{"filter-lang": "cql2-json"}).status_code == 400
+    assert c.get("/ogc/collections/parcels/items?filter-lang=cql2-text").status_code == 400
+    bad_crs = _filtered(c, "S_INTERSECTS(geometry, POINT(1 2))", **{"filter-crs": "EPSG:4326"})
+    assert bad_crs.status_code == 400

@@ -213,3 +213,17 @@ def test_owslib_reads_collections_items_and_queryables(
     items = staff.collection_items("projects", limit=10)
     assert [f["id"] for f in items["features"]] == ["PRJ-1"]
     assert "notes" in staff.collection_queryables("parcels")["properties"]
+
+
+def test_owslib_sends_a_cql2_filter_and_the_public_cannot_probe_hidden_fields(
+    served: dict[str, Any],
+) -> None:
+    api = Features(served["url"])
+    big = api.collection_items("parcels", filter="area_mu > 40", limit=100)
+    assert [f["id"] for f in big["features"]] == ["PUB-2"]  # 200×200 m = 60 亩; the rest < 40
+    with pytest.raises(Exception) as refused:
+        api.collection_items("parcels", filter="notes LIKE '%争议%'")
+    assert "400" in str(refused.value) or "notes" in str(refused.value)
+    staff = Features(served["url"], headers=served["headers"]["bureau"])
+    hit = staff.collection_items("parcels", filter="notes LIKE '%争议%'")
+    assert [f["id"] for f in hit["features"]] == ["HID-1"]
