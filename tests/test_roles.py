@@ -115,6 +115,10 @@ POLICY: dict[tuple[str, str], dict[Caller, Any]] = {
     ("GET", "/ogc/collections/{collectionId}/schema"): PUBLIC,
     ("GET", "/ogc/collections/{collectionId}/items"): PUBLIC,
     ("GET", "/ogc/collections/{collectionId}/items/{featureId}"): PUBLIC,
+    ("POST", "/ogc/collections/{collectionId}/items"): BUREAU,  # parcels; projects: official
+    ("PUT", "/ogc/collections/{collectionId}/items/{featureId}"): BUREAU,
+    ("PATCH", "/ogc/collections/{collectionId}/items/{featureId}"): BUREAU,
+    ("DELETE", "/ogc/collections/{collectionId}/items/{featureId}"): BUREAU,
     ("GET", "/ogc/tileMatrixSets"): PUBLIC,
     ("GET", "/ogc/tileMatrixSets/{tileMatrixSetId}"): PUBLIC,
     ("GET", "/ogc/collections/{collectionId}/tiles"): PUBLIC,

@@ -18,6 +18,7 @@ from geo_service.api.routes import (
     ledger,
     maps,
     ogc,
+    ogc_writes,
     parcels,
     projects,
     readiness,
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         maps,
         tiles,
         ogc,
+        ogc_writes,
     ):
         app.include_router(module.router)
     return app

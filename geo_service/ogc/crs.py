@@ -38,8 +38,8 @@ class ServedCrs:
 
     @property
     def digits(self) -> int:
-        """Coordinate decimals: ~1 cm either way."""
-        return 7 if self.geographic else 3
+        """Coordinate decimals: ~0.1 mm either way, so a feature sent back (PUT) keeps its area."""
+        return 9 if self.geographic else 4
 
 
 @lru_cache(maxsize=64)

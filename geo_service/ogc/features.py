@@ -33,7 +33,7 @@ class ItemQuery:
 
 def _out_geometry(coll: Collection, crs: ServedCrs | None) -> ColumnElement[Any]:
     g: ColumnElement[Any] = coll.geom
-    digits = 7
+    digits = 9
     if crs is not None:
         if crs.srid != STORAGE_SRID:
             g = func.ST_Transform(g, crs.srid)
