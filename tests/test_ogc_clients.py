@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import owslib.ogcapi
 import pytest
 from owslib.ogcapi.features import Features
 from pyproj import Geod
@@ -31,6 +32,20 @@ from tests.helpers import add_parcels, rect_m, token
 from tests.test_roles import seed
 
 GEOD = Geod(ellps="GRS80")  # CGCS2000's ellipsoid differs from GRS80 by micrometres
+_OWSLIB_HEADERS = dict(owslib.ogcapi.REQUEST_HEADERS)
+
+
+def owslib_client(url: str, headers: dict[str, str] | None = None) -> Features:
+    """An OWSLib client with its own headers. OWSLib 0.35 updates ONE module-level dict with
+    every client's headers, so a token given to one client would be sent by all later ones."""
+    shared = owslib.ogcapi.REQUEST_HEADERS
+    shared.clear()
+    shared.update(_OWSLIB_HEADERS)
+    api = Features(url, headers=headers)
+    api.headers = dict(api.headers)
+    shared.clear()
+    shared.update(_OWSLIB_HEADERS)
+    return api
 
 
 def _free_port() -> int:
@@ -193,7 +208,7 @@ def test_gdal_pushes_where_down_as_a_property_parameter(
 def test_owslib_reads_collections_items_and_queryables(
     served: dict[str, Any], engine: Engine
 ) -> None:
-    api = Features(served["url"])
+    api = owslib_client(served["url"])
     ids = [c["id"] for c in api.collections()["collections"]]
     assert set(ids) == {"parcels", "zones"}
     want = _published(engine)
@@ -209,7 +224,7 @@ def test_owslib_reads_collections_items_and_queryables(
     assert sorted(got) == sorted(want)
     q = api.collection_queryables("parcels")["properties"]
     assert "area_mu" in q and "notes" not in q
-    staff = Features(served["url"], headers=served["headers"]["official"])
+    staff = owslib_client(served["url"], served["headers"]["official"])
     items = staff.collection_items("projects", limit=10)
     assert [f["id"] for f in items["features"]] == ["PRJ-1"]
     assert "notes" in staff.collection_queryables("parcels")["properties"]
@@ -218,12 +233,12 @@ def test_owslib_reads_collections_items_and_queryables(
 def test_owslib_sends_a_cql2_filter_and_the_public_cannot_probe_hidden_fields(
     served: dict[str, Any],
 ) -> None:
-    api = Features(served["url"])
+    api = owslib_client(served["url"])
     big = api.collection_items("parcels", filter="area_mu > 40", limit=100)
     assert [f["id"] for f in big["features"]] == ["PUB-2"]  # 200×200 m = 60 亩; the rest < 40
     with pytest.raises(Exception) as refused:
         api.collection_items("parcels", filter="notes LIKE '%争议%'")
     assert "400" in str(refused.value) or "notes" in str(refused.value)
-    staff = Features(served["url"], headers=served["headers"]["bureau"])
+    staff = owslib_client(served["url"], served["headers"]["bureau"])
     hit = staff.collection_items("parcels", filter="notes LIKE '%争议%'")
     assert [f["id"] for f in hit["features"]] == ["HID-1"]
