@@ -280,7 +280,8 @@ def collection(
     """One collection's metadata (the same values as in /collections)."""
     coll = _collection(collectionId, principal)
     _no_params(request)
-    return _json(_describe(_base(request), coll, session, principal, settings))
+    meta = _describe(_base(request), coll, session, principal, settings)
+    return _json(meta, Link=_link_header(meta["links"], (REL_QUERYABLES, "self", "items")))
 
 
 def _schema(
@@ -426,6 +427,12 @@ def items(
             "this page as " + ("GeoJSON" if media == JSON else "JSON"),
         ),
         link(f"{_base(request)}/collections/{coll.id}", "collection", JSON, coll.title),
+        link(
+            f"{_base(request)}/collections/{coll.id}/queryables",
+            REL_QUERYABLES,
+            SCHEMA_JSON,
+            "what you may filter on",
+        ),
     ]
     if offset + len(page) < matched and page:
         links.append(link(at(offset + limit, fmt), "next", media, "next page"))
@@ -439,7 +446,21 @@ def items(
         "features": page,
         "links": links,
     }
-    return _json(body, media, **{"Content-Crs": ogc_crs.content_crs_header(out_crs)})
+    return _json(
+        body,
+        media,
+        **{"Content-Crs": ogc_crs.content_crs_header(out_crs), "Link": _link_header(links)},
+    )
+
+
+def _link_header(links: list[dict[str, Any]], rels: tuple[str, ...] | None = None) -> str:
+    """Links as an HTTP Link header too (OGC /rec/core/link-header)."""
+    rels = rels or ("self", "alternate", "next", "prev", REL_QUERYABLES)
+    return ", ".join(
+        f'<{lk["href"]}>; rel="{lk["rel"]}"; type="{lk["type"]}"'
+        for lk in links
+        if lk["rel"] in rels
+    )
 
 
 def _add_filter(
