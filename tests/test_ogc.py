@@ -469,3 +469,27 @@ def test_filter_parameters_are_checked(ogc: dict[str, Any]) -> None:
     assert c.get("/ogc/collections/parcels/items?filter-lang=cql2-text").status_code == 400
     bad_crs = _filtered(c, "S_INTERSECTS(geometry, POINT(1 2))", **{"filter-crs": "EPSG:4326"})
     assert bad_crs.status_code == 400
+
+
+def test_gauss_kruger_zone_comes_from_the_data_without_a_boundary_file(
+    make_client: Any, clean_engine: Engine, tmp_path: Any
+) -> None:
+    """Another county: no boundary file configured, its parcels near 117°E get CM 117 (EPSG:4548,
+    prefixed 4527) offered, not the demo district's zone."""
+    from tests.helpers import add_parcels
+
+    url = clean_engine.url.render_as_string(hide_password=False)
+    add_parcels(
+        clean_engine,
+        {
+            "code": "E-1",
+            "geom": to_lonlat(rect_m(0, 0, 100, 100), (117.2, 31.8)),
+            "published": True,
+        },
+    )
+    c = make_client(url, district_boundary=tmp_path / "none.geojson")
+    meta = c.get("/ogc/collections/parcels").json()
+    assert EPSG.format(4548) in meta["crs"] and EPSG.format(4527) in meta["crs"]
+    assert EPSG.format(4547) not in meta["crs"]
+    r = c.get(f"/ogc/collections/parcels/items/E-1?crs={EPSG.format(4548)}")
+    assert r.status_code == 200 and r.json()["geometry"]["coordinates"][0][0][0][0] > 3_000_000

@@ -11,8 +11,10 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+import shapely
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
@@ -20,6 +22,7 @@ from geo_service.errors import NotFound
 from geo_service.ogc.collections import Collection, Field
 from geo_service.ogc.crs import BadParameter, ServedCrs
 from geo_service.ogc.params import Interval
+from geo_service.parcels.edits import district_boundary_wkb
 from geo_service.spatial import STORAGE_SRID
 
 
@@ -188,3 +191,26 @@ def strong_etag(feature: dict[str, Any], version: int | None) -> str:
 
 def center_lon(bbox: list[float] | None) -> float | None:
     return None if bbox is None else (bbox[0] + bbox[2]) / 2
+
+
+@lru_cache(maxsize=4)
+def _bounds(wkb_hex: str) -> tuple[float, float, float, float]:
+    b = shapely.from_wkb(bytes.fromhex(wkb_hex)).bounds
+    return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
+
+def district_bbox(settings: Any) -> list[float] | None:
+    """The configured district boundary's CRS84 bbox (cached; no query), or None without one."""
+    wkb_hex = district_boundary_wkb(settings.district_boundary)
+    return None if wkb_hex is None else list(_bounds(wkb_hex))
+
+
+def service_bbox(
+    session: Session, coll: Collection, *, published_only: bool, settings: Any
+) -> list[float] | None:
+    """Where the service's data lies: the district boundary (free) or else the data's extent.
+    Used for the Gauss-Krüger zone offered and for tile limits, on every request."""
+    box = district_bbox(settings)
+    if box is not None:
+        return box
+    return extent(session, coll, fields=(), published_only=published_only, settings=settings)[0]

@@ -217,7 +217,7 @@ def _describe(
         published_only=policy.published_only(principal),
         settings=settings,
     )
-    crs = ogc_crs.crs_list(features.center_lon(bbox))
+    crs = _allowed_crs(session, coll, principal, settings)
     url = f"{b}/collections/{coll.id}"
     extent: dict[str, Any] = {
         "spatial": {"bbox": [bbox or [-180.0, -90.0, 180.0, 90.0]], "crs": ogc_crs.CRS84}
@@ -356,10 +356,13 @@ def _out_crs(q: dict[str, list[str]], allowed: list[str]) -> ogc_crs.ServedCrs:
 def _allowed_crs(
     session: Any, coll: Collection, principal: Principal, settings: Settings
 ) -> list[str]:
-    bbox, _ = features.extent(
-        session, coll, fields=(), published_only=policy.published_only(principal), settings=settings
+    return ogc_crs.crs_list(features.center_lon(_where(session, coll, principal, settings)))
+
+
+def _where(session: Any, coll: Collection, principal: Principal, settings: Settings) -> Any:
+    return features.service_bbox(
+        session, coll, published_only=policy.published_only(principal), settings=settings
     )
-    return ogc_crs.crs_list(features.center_lon(bbox))
 
 
 @router.get("/collections/{collectionId}/items")
@@ -567,9 +570,7 @@ def _tiled(cid: str, principal: Principal) -> Collection:
 def _tileset(
     b: str, coll: Collection, session: Any, principal: Principal, settings: Settings
 ) -> dict[str, Any]:
-    bbox, _ = features.extent(
-        session, coll, fields=(), published_only=policy.published_only(principal), settings=settings
-    )
+    bbox = _where(session, coll, principal, settings)
     tms = ogc_tiles.matrix_set(ogc_tiles.WEB_MERCATOR)
     url = f"{b}/collections/{coll.id}/tiles/{ogc_tiles.WEB_MERCATOR}"
     return {
@@ -657,9 +658,7 @@ def tilejson(
     coll = _tiled(collectionId, principal)
     _no_params(request)
     _served_tms(tileMatrixSetId)
-    bbox, _ = features.extent(
-        session, coll, fields=(), published_only=policy.published_only(principal), settings=settings
-    )
+    bbox = _where(session, coll, principal, settings)
     url = f"{_base(request)}/collections/{coll.id}/tiles/{ogc_tiles.WEB_MERCATOR}"
     return _json(
         {
@@ -695,9 +694,7 @@ def tile(
         z, row, col = int(tileMatrix), int(tileRow), int(tileCol)
     except ValueError:
         raise BadParameter("tileMatrix, tileRow and tileCol must be whole numbers") from None
-    bbox, _ = features.extent(
-        session, coll, fields=(), published_only=policy.published_only(principal), settings=settings
-    )
+    bbox = _where(session, coll, principal, settings)
     if not ogc_tiles.inside(ogc_tiles.limits(bbox), z, row, col):
         raise NotFound(
             f"tile {z}/{row}/{col} is outside the tileset's limits; see "
