@@ -21,7 +21,7 @@ test: setup ## the whole test suite against a real PostGIS
 setup: os-deps venv db
 
 os-deps:
-	@bash scripts/install-os-deps.sh --with-browser
+	@bash scripts/install-os-deps.sh --with-browser --with-gdal
 
 venv: $(STAMP)
 

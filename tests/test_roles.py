@@ -112,6 +112,31 @@ POLICY: dict[tuple[str, str], dict[Caller, Any]] = {
     ("GET", "/api/v1/reports/monthly"): STAFF,
     ("GET", "/api/v1/charts/{name}.svg"): STAFF,
     ("GET", "/maps/dashboard"): STAFF,
+    # OGC API (collection-level gates are tested in tests/test_ogc.py; sampled on parcels here)
+    ("GET", "/ogc"): PUBLIC,
+    ("GET", "/ogc/"): PUBLIC,
+    ("GET", "/ogc/conformance"): PUBLIC,
+    ("GET", "/ogc/api"): PUBLIC,
+    ("GET", "/ogc/api.html"): PUBLIC,
+    ("GET", "/ogc/collections"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}/queryables"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}/schema"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}/items"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}/items/{featureId}"): PUBLIC,
+    ("POST", "/ogc/collections/{collectionId}/items"): BUREAU,  # parcels; projects: official
+    ("PUT", "/ogc/collections/{collectionId}/items/{featureId}"): BUREAU,
+    ("PATCH", "/ogc/collections/{collectionId}/items/{featureId}"): BUREAU,
+    ("DELETE", "/ogc/collections/{collectionId}/items/{featureId}"): BUREAU,
+    ("GET", "/ogc/tileMatrixSets"): PUBLIC,
+    ("GET", "/ogc/tileMatrixSets/{tileMatrixSetId}"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}/tiles"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}"): PUBLIC,
+    ("GET", "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json"): PUBLIC,
+    (
+        "GET",
+        "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+    ): PUBLIC,
 }
 # fmt: on
 
@@ -126,6 +151,7 @@ NO_AUTH = {
     "/redoc",
     "/maps/login",
     "/maps/logout",
+    "/ogc/api.html",
 }
 #: mounted static assets are not routes with a policy
 STATIC_PREFIXES = ("/static", "/maps/static", "/assets")
@@ -156,8 +182,14 @@ def sample_path(path: str, codes: dict[str, str]) -> str:
     if "{code}" in path:
         kind = path.split("/")[3] if path.startswith("/api/v1/") else "parcels"
         path = path.replace("{code}", codes[kind])
+    path = path.replace("{featureId}", codes["parcels"])
     x, y = tile_of(*ORIGIN, 14)
     values = {
+        "{collectionId}": "parcels",
+        "{tileMatrixSetId}": "WebMercatorQuad",
+        "{tileMatrix}": "14",
+        "{tileRow}": str(y),
+        "{tileCol}": str(x),
         "{condition}": "water",
         "{month}": "2023-03",
         "{seq}": "1",

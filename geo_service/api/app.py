@@ -17,6 +17,8 @@ from geo_service.api.routes import (
     imports,
     ledger,
     maps,
+    ogc,
+    ogc_writes,
     parcels,
     projects,
     readiness,
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         maps,
         tiles,
         reports,
+        ogc,
+        ogc_writes,
     ):
         app.include_router(module.router)
     return app

@@ -46,10 +46,15 @@ ACTIONS: dict[str, frozenset[str]] = {
     # the weekly 督查专报, the monthly pack, charts and the dashboard page
     "reports.read": frozenset({"bureau", "official"}),
     "charts.read": frozenset({"bureau", "official"}),
+    # network, assessment and protected-area layers (the readiness map's context; OGC API)
+    "layers.read_internal": frozenset({"bureau", "official"}),
 }
 
 #: kinds of record with a public view: kind -> name of the Settings field listing public fields
 PUBLIC_FIELD_SETTINGS: dict[str, str] = {"parcel": "public_parcel_fields"}
+
+#: kinds whose public fields are fixed (not configuration): zones are named on the public map
+PUBLIC_FIXED_FIELDS: dict[str, frozenset[str]] = {"zone": frozenset({"code", "name"})}
 
 #: kinds the public never sees at all (internal lists)
 INTERNAL_KINDS = frozenset({"project", "problem", "visit", "audit", "token", "import"})
@@ -85,6 +90,8 @@ def visible_fields(principal: Principal, kind: str, settings: Settings) -> froze
         return None
     if kind in INTERNAL_KINDS:
         return frozenset()
+    if kind in PUBLIC_FIXED_FIELDS:
+        return PUBLIC_FIXED_FIELDS[kind]
     name = PUBLIC_FIELD_SETTINGS.get(kind)
     if name is None:
         return frozenset()

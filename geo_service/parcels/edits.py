@@ -281,3 +281,35 @@ def update_parcel(
         after={**after, "version": new["version"]},
     )
     return True
+
+
+def delete_parcel(session: Session, *, code: str, actor: str) -> None:
+    """Remove a parcel locked with :func:`lock_parcel` (its condition records go with it); the
+    audit event keeps the whole record. Refused (Conflict) while it is published, past the plan
+    stage or named by a project: withdraw it first, the register must not lose supplied land."""
+    cur = _current(session, code, lock=True)
+    if cur is None:
+        raise NotFound(f"no parcel with code {code!r}; list codes with GET /api/v1/parcels")
+    used = session.execute(
+        text(
+            "SELECT count(*) FROM projects pr JOIN parcels p ON p.id = pr.parcel_id "
+            "WHERE p.code = :c"
+        ),
+        {"c": code},
+    ).scalar_one()
+    if cur["published"] or cur["supply_stage"] != "plan" or used:
+        raise Conflict(
+            f"parcel {code!r} is published, past the plan stage or used by a project; "
+            "unpublish it, move it back to plan and detach the project before deleting it"
+        )
+    before = {k: v for k, v in cur.items() if k not in ("wkb", "geojson")}
+    before["geometry"] = json.loads(cur["geojson"])
+    session.execute(text("DELETE FROM parcels WHERE code = :c"), {"c": code})
+    record(
+        session,
+        actor=actor,
+        action="parcel.delete",
+        entity_type="parcel",
+        entity_code=code,
+        before=before,
+    )

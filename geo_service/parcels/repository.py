@@ -106,6 +106,17 @@ def _feature(row: Any, fields: Collection[str] | None) -> dict[str, Any]:
     }
 
 
+def select_parcels(*, published_only: bool = False) -> Select[Any]:
+    """The register's query (rows: Parcel, zone_code, zone_name, net_land, geojson), ordered by
+    code, for callers that add their own conditions and columns (the OGC API)."""
+    return _base_query(ParcelFilter(published_only=published_only))
+
+
+def parcel_feature(row: Any, fields: Collection[str] | None = None) -> dict[str, Any]:
+    """A row of :func:`select_parcels` as a GeoJSON feature with the ``fields`` shown."""
+    return _feature(row, fields)
+
+
 def list_parcels(
     session: Session,
     *,

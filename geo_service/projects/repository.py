@@ -188,6 +188,17 @@ def project_ids(session: Session, f: ProjectFilter) -> list[int]:
     return [int(i) for i in session.execute(q).scalars()]
 
 
+def select_projects(filters: ProjectFilter) -> Select[Any]:
+    """The ledger's query (rows: Project, parcel_code, geojson, overdue, rag, reasons), ordered by
+    code, for callers that add their own conditions and columns (the OGC API)."""
+    return _query(filters)
+
+
+def project_feature(row: Any) -> dict[str, Any]:
+    """A row of :func:`select_projects` as a GeoJSON feature."""
+    return _feature(row)
+
+
 def list_projects(
     session: Session, *, filters: ProjectFilter, limit: int, offset: int = 0
 ) -> tuple[list[dict[str, Any]], int]:
