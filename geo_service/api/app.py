@@ -21,6 +21,7 @@ from geo_service.api.routes import (
     projects,
     readiness,
     stats,
+    supply,
     tiles,
 )
 from geo_service.db.engine import make_engine, make_sessionmaker
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs,
         parcels,
         readiness,
+        supply,
         projects,
         ledger,
         stats,
