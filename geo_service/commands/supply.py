@@ -57,9 +57,9 @@ def register(app: typer.Typer) -> None:
             if idle.get("suspended_days"):
                 idle_s += f"; paused {idle['suspended_days']} d"
             prop = idle.get("proposal")
-            prop_s = (
-                f"{prop['action']} (fee {prop['fee_wan']} 万元); bureau decides" if prop else "–"
-            )
+            prop_s = "–"
+            if prop:
+                prop_s = f"{prop['action']} (fee {prop['fee_wan']:.2f} 万元); bureau decides"
             table.add_row(p["parcel"], p["stage"], nxt_s, missed, idle_s, prop_s)
         out.print(table)
         s = result["summary"]
@@ -68,7 +68,8 @@ def register(app: typer.Typer) -> None:
             f"parcels {s['parcels']}, with missed deadlines {s['parcels_with_missed']} "
             f"({s['missed_deadlines']} missed), idle warnings {i['warning']}, idle ≥1 year "
             f"{i['idle_1y']}, idle ≥2 years {i['idle_2y']}, proposed fees "
-            f"{s['proposed_fees_wan']} 万元, commitment shortfalls {s['commitment_shortfalls']}",
+            f"{s['proposed_fees_wan']:.2f} 万元, "
+            f"commitment shortfalls {s['commitment_shortfalls']}",
             highlight=False,
         )
 

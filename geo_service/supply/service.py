@@ -110,6 +110,17 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def _numbers(v: Any) -> Any:
+    """Money and measures as JSON numbers (exact Decimals inside, 2 decimals at most)."""
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, dict):
+        return {k: _numbers(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_numbers(x) for x in v]
+    return v
+
+
 def _validate(body: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> None:
     event, on = body["event"], body["on"]
     if event not in EVENTS:
@@ -277,39 +288,43 @@ def parcel_supply(
         stage, derived_from = FROM_COARSE.get(parcel["supply_stage"], "reserve"), "supply_stage"
     deadlines, idle_answer, promised = judge(events, settings=settings, as_of=when)
     if public:
-        return {
+        return _numbers(
+            {
+                "parcel": code,
+                "stage": stage,
+                "supply_stage": parcel["supply_stage"],
+                "as_of": when,
+                "events": [
+                    {"event": e.event, "on": e.on}
+                    for e in events
+                    if e.event in PUBLIC_EVENTS and e.on <= when
+                ],
+                "deadlines": [
+                    {
+                        k: d[k]
+                        for k in ("rule", "label", "due", "unit", "status", "provisional", "source")
+                    }
+                    | {"verified": d["verified"]}
+                    for d in deadlines
+                    if d["public"]
+                ],
+                "idle": None,
+            }
+        )
+    return _numbers(
+        {
             "parcel": code,
+            "name": parcel["name"],
             "stage": stage,
+            "stage_from": derived_from,
             "supply_stage": parcel["supply_stage"],
             "as_of": when,
-            "events": [
-                {"event": e.event, "on": e.on}
-                for e in events
-                if e.event in PUBLIC_EVENTS and e.on <= when
-            ],
-            "deadlines": [
-                {
-                    k: d[k]
-                    for k in ("rule", "label", "due", "unit", "status", "provisional", "source")
-                }
-                | {"verified": d["verified"]}
-                for d in deadlines
-                if d["public"]
-            ],
-            "idle": None,
+            "events": [_event_out(r) for r in rows],
+            "deadlines": deadlines,
+            "idle": idle_answer,
+            "commitments": promised,
         }
-    return {
-        "parcel": code,
-        "name": parcel["name"],
-        "stage": stage,
-        "stage_from": derived_from,
-        "supply_stage": parcel["supply_stage"],
-        "as_of": when,
-        "events": [_event_out(r) for r in rows],
-        "deadlines": deadlines,
-        "idle": idle_answer,
-        "commitments": promised,
-    }
+    )
 
 
 def check_all(session: Session, *, settings: Settings, as_of: date | None) -> dict[str, Any]:
@@ -358,26 +373,28 @@ def check_all(session: Session, *, settings: Settings, as_of: date | None) -> di
     idle_counts = {s: 0 for s in ("none", "warning", "idle_1y", "idle_2y")}
     for p in parcels:
         idle_counts[p["idle"]["status"]] += 1
-    return {
-        "as_of": when,
-        "parcels": parcels,
-        "summary": {
-            "parcels": len(parcels),
-            "open_deadlines": sum(1 for p in parcels if p["next"]),
-            "missed_deadlines": sum(len(p["missed"]) for p in parcels),
-            "parcels_with_missed": sum(1 for p in parcels if p["missed"]),
-            "idle": idle_counts,
-            "proposed_fees_wan": sum(
-                (
-                    Decimal(str(p["idle"]["proposal"]["fee_wan"]))
-                    for p in parcels
-                    if p["idle"].get("proposal")
+    return _numbers(
+        {
+            "as_of": when,
+            "parcels": parcels,
+            "summary": {
+                "parcels": len(parcels),
+                "open_deadlines": sum(1 for p in parcels if p["next"]),
+                "missed_deadlines": sum(len(p["missed"]) for p in parcels),
+                "parcels_with_missed": sum(1 for p in parcels if p["missed"]),
+                "idle": idle_counts,
+                "proposed_fees_wan": sum(
+                    (
+                        Decimal(str(p["idle"]["proposal"]["fee_wan"]))
+                        for p in parcels
+                        if p["idle"].get("proposal")
+                    ),
+                    Decimal(0),
                 ),
-                Decimal(0),
-            ),
-            "commitment_shortfalls": sum(p["shortfalls"] for p in parcels),
-        },
-    }
+                "commitment_shortfalls": sum(p["shortfalls"] for p in parcels),
+            },
+        }
+    )
 
 
 def replace_demo_events(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:

@@ -66,7 +66,7 @@ def get_idle(session: SessionDep, settings: SettingsDep, _: Staff, as_of: AsOf =
 
 
 @router.get("/api/v1/supply/rules")
-def get_rules(settings: SettingsDep) -> Any:
+def get_rules(settings: SettingsDep, _: PrincipalDep) -> Any:
     """The clocks in force (defaults and the division's overrides), with source and verified."""
     return {
         "division": settings.supply.division,
