@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from geo_service.supply.calendar import add_period
-from tests.helpers import add_parcels, rect_m, run_cli, token
+from tests.helpers import add_parcels, patch_current, rect_m, run_cli, token
 
 # ------------------------------------------------------------------ the calendar, by hand
 
@@ -183,6 +183,10 @@ def test_the_derived_stage_and_the_registers_supply_stage_agree(
         assert feature["properties"]["supply_stage"] == register
     # the register's record changed version with it (maps and exports read it)
     assert client.get("/api/v1/parcels/S-1", headers=h).headers["etag"] != etag0
+    # once events drive it, the register's stage is not typed over by hand
+    r = patch_current(client, "/api/v1/parcels/S-1", json={"supply_stage": "plan"}, headers=h)
+    assert r.status_code == 422 and "supply/events" in r.json()["detail"]
+    assert stage_in_register(clean_engine, "S-1") == "handed_over"
     # judged as of an earlier day, the stage is the one reached then
     assert supply(client, "S-1", h, as_of="2024-08-20")["stage"] == "contract"
 
