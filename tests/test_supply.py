@@ -490,3 +490,39 @@ def test_demo_histories_make_sense_on_the_demo_date(
     for code in by:  # the register's stage follows the events
         answer = demo_client.get(f"/api/v1/parcels/{code}/supply?as_of=2026-11-27", headers=h)
         assert answer.json()["supply_stage"] == stage_in_register(demo_engine, code)
+
+
+def test_rules_are_overridden_per_province_then_county_and_bad_overrides_refused(
+    client: TestClient, clean_engine: Engine, make_client: Any
+) -> None:
+    from pydantic import ValidationError
+
+    from geo_service.supply.config import SupplyConfig
+
+    overrides = {
+        "41": {"listing_period": {"unit": "calendar_days", "length": 10}},
+        "411626": {"listing_period": {"length": 12, "source": "淮阳区规定"}},
+    }
+    rules = {r.key: r for r in SupplyConfig(overrides=overrides).rules_for("411626")}
+    assert (rules["listing_period"].length, rules["listing_period"].unit) == (12, "calendar_days")
+    assert rules["listing_period"].origin == "411626"
+    other = {r.key: r for r in SupplyConfig(overrides=overrides).rules_for("410102")}
+    assert (other["listing_period"].length, other["listing_period"].origin) == (10, "41")
+    with pytest.raises(ValidationError, match="unknown rule"):
+        SupplyConfig(overrides={"41": {"no_such_rule": {"length": 1}}})
+    # the API judges with the overridden rule: 12 calendar days from 2026-09-25 = 10-07,
+    # a holiday, but a minimum period does not roll over
+    _seed(clean_engine, "O-1")
+    c = make_client(
+        clean_engine.url.render_as_string(hide_password=False),
+        supply=SupplyConfig(overrides=overrides),
+    )
+    h = token(clean_engine, "bureau")
+    ok(post(c, "O-1", h, "notice_published", "2026-09-04"))
+    a = ok(post(c, "O-1", h, "sale_started", "2026-09-25"))
+    listing = deadline(a, "listing_period")
+    assert (listing["due"], listing["unit"], listing["origin"]) == (
+        "2026-10-07",
+        "calendar_days",
+        "411626",
+    )
