@@ -526,3 +526,53 @@ def test_rules_are_overridden_per_province_then_county_and_bad_overrides_refused
         "calendar_days",
         "411626",
     )
+
+
+def test_mu_figures_and_grades_by_rank_shares_and_by_thresholds(
+    client: TestClient, clean_engine: Engine, make_client: Any
+) -> None:
+    from geo_service.supply.config import GradingConfig, SupplyConfig
+
+    codes = ["M-1", "M-2", "M-3", "M-4", "M-5"]
+    _seed(clean_engine, *codes)  # each 200 m × 100 m = 30.00 亩
+    h = token(clean_engine, "bureau")
+    for i, code in enumerate(codes):
+        sold(client, code, h)
+        ok(post(client, code, h, "construction_started", "2025-03-01"))
+        if code != "M-5":  # still building at the end of 2025: listed, not graded
+            ok(post(client, code, h, "completed", "2025-10-01"))
+        ok(
+            post(
+                client,
+                code,
+                h,
+                "annual_figures",
+                "2026-03-15",
+                year=2025,
+                tax_wan=30 * (4 - i) * 5,
+                value_added_wan=30 * (4 - i) * 20,
+            )
+        )
+    r = client.get("/api/v1/supply/grades?year=2025", headers=h).json()
+    by = {p["parcel"]: p for p in r["parcels"]}
+    assert by["M-1"]["area_mu"] == pytest.approx(30.0, abs=0.01)
+    assert by["M-1"]["tax_per_mu"] == pytest.approx(20.0, abs=0.01)
+    assert by["M-1"]["value_added_per_mu"] == pytest.approx(80.0, abs=0.02)
+    # 4 graded: A top 25 % (1), B next 45 % (round(4 × 0.70) = 3 → 2), C next 25 % (1)
+    assert [by[c]["grade"] for c in codes] == ["A", "B", "B", "C", "building"]
+    assert r["summary"] == {"A": 1, "B": 2, "C": 1, "D": 0, "building": 1}
+    # thresholds on the score (each figure ÷ the mean of the graded, 12.5 and 50 per 亩):
+    # M-1 1.6, M-2 1.2, M-3 0.8, M-4 0.4
+    grading = GradingConfig(mode="thresholds", thresholds={"A": 1.1, "B": 0.7, "C": 0.5})
+    c = make_client(
+        clean_engine.url.render_as_string(hide_password=False),
+        supply=SupplyConfig(grading=grading),
+    )
+    t = {
+        p["parcel"]: p
+        for p in c.get("/api/v1/supply/grades?year=2025", headers=h).json()["parcels"]
+    }
+    assert [t[c]["score"] for c in codes[:4]] == pytest.approx([1.6, 1.2, 0.8, 0.4], abs=0.01)
+    assert [t[c]["grade"] for c in codes[:4]] == ["A", "A", "B", "D"]
+    # a year without figures grades nobody
+    assert client.get("/api/v1/supply/grades?year=2024", headers=h).json()["parcels"] == []

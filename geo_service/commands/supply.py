@@ -8,6 +8,10 @@ from typing import Annotated
 import typer
 
 
+def _fmt(v: float | None) -> str:
+    return "–" if v is None else f"{v:g}"
+
+
 def register(app: typer.Typer) -> None:
     supply_app = typer.Typer(no_args_is_help=True, help="Land supply: clocks and idle land.")
     app.add_typer(supply_app, name="supply")
@@ -70,6 +74,48 @@ def register(app: typer.Typer) -> None:
             f"{i['idle_1y']}, idle ≥2 years {i['idle_2y']}, proposed fees "
             f"{s['proposed_fees_wan']:.2f} 万元, "
             f"commitment shortfalls {s['commitment_shortfalls']}",
+            highlight=False,
+        )
+
+        md = s["median_days"]
+        out.print(
+            "district medians, days: contract → permit "
+            f"{_fmt(md['contract_to_permit'])}, handover → certificate "
+            f"{_fmt(md['handover_to_certificate'])}, handover → start "
+            f"{_fmt(md['handover_to_start'])}",
+            highlight=False,
+        )
+
+    @supply_app.command("grades")
+    def grades_cmd(
+        year: Annotated[int, typer.Option("--year", min=1990, max=2100, help="the year graded")],
+    ) -> None:
+        """亩均 figures (tax and value added per 亩) and A/B/C/D grades of one year."""
+        from rich.table import Table
+
+        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.db.engine import transaction
+        from geo_service.supply.service import grades
+
+        settings = _settings()
+        with friendly_errors(), transaction(_engine(settings)) as s:
+            result = grades(s, settings=settings, year=year)
+        table = Table(title=f"亩均 grades {year} ({result['mode']})")
+        for col in ("parcel", "亩", "税收/亩 万元", "增加值/亩 万元", "score", "grade"):
+            table.add_column(col)
+        for r in result["parcels"]:
+            table.add_row(
+                r["parcel"],
+                f"{r['area_mu']:.2f}",
+                _fmt(r["tax_per_mu"]),
+                _fmt(r["value_added_per_mu"]),
+                _fmt(r["score"]),
+                r["grade"],
+            )
+        out.print(table)
+        sm = result["summary"]
+        out.print(
+            f"A {sm['A']}, B {sm['B']}, C {sm['C']}, D {sm['D']}, building {sm['building']}",
             highlight=False,
         )
 

@@ -33,7 +33,11 @@ def evaluate(events: Sequence[Event]) -> dict[str, Any] | None:
     contract = next((e for e in evs if e.event == "contract_signed"), None)
     if contract is None:
         return None
-    promised: list[dict[str, Any]] = list(contract.data.get("commitments") or [])
+    promised: list[dict[str, Any]] = [
+        c
+        for c in contract.data.get("commitments") or []
+        if isinstance(c, dict) and isinstance(c.get("key"), str)
+    ]
     price = _num(contract.data.get("price_wan")) or Decimal(0)
     checks = []
     for e in evs:

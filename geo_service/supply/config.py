@@ -185,6 +185,31 @@ DEFAULT_RULES: tuple[Rule, ...] = (
 )
 
 
+class GradingConfig(BaseModel):
+    """亩均论英雄: how enterprises in production are graded A/B/C/D each year."""
+
+    #: "shares": by rank of the weighted score; "thresholds": by the score's value
+    mode: Literal["shares", "thresholds"] = "shares"
+    #: per-mu figures and their weights (a figure is the year's value ÷ the district's mean)
+    weights: dict[Literal["tax_per_mu", "value_added_per_mu"], float] = {
+        "tax_per_mu": 0.6,
+        "value_added_per_mu": 0.4,
+    }
+    #: A top 25 %, B next 45 %, C next 25 %, D last 5 % (one published scheme)
+    shares: dict[Literal["A", "B", "C", "D"], float] = {"A": 25, "B": 45, "C": 25, "D": 5}
+    #: "thresholds": the least score for A, B and C (below C: D)
+    thresholds: dict[Literal["A", "B", "C"], float] = {"A": 1.5, "B": 0.8, "C": 0.3}
+    source: str = "浙政发〔2018〕5号 (亩均论英雄) pattern; Henan figures unverified"
+
+    @model_validator(mode="after")
+    def _sane(self) -> GradingConfig:
+        if abs(sum(self.shares.values()) - 100) > 1e-6:
+            raise ValueError("supply grading shares must add up to 100 (%)")
+        if not self.weights or any(w < 0 for w in self.weights.values()):
+            raise ValueError("supply grading weights must be ≥ 0, at least one")
+        return self
+
+
 class SupplyConfig(BaseModel):
     """Supply settings: the division whose overrides apply, the overrides, idle-land figures."""
 
@@ -200,6 +225,8 @@ class SupplyConfig(BaseModel):
     idle_developed_share: float = Field(default=1 / 3, ge=0, le=1)
     #: ... or investment share below this, and stopped for a full year
     idle_invested_share: float = Field(default=0.25, ge=0, le=1)
+    #: 亩均 grades of enterprises in production
+    grading: GradingConfig = GradingConfig()
 
     @model_validator(mode="after")
     def _overrides_valid(self) -> SupplyConfig:

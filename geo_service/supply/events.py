@@ -31,6 +31,7 @@ EVENTS: tuple[str, ...] = (
     "completed",
     "performance_checked",
     "idle_decided",
+    "annual_figures",
 )
 RANK = {e: i for i, e in enumerate(EVENTS)}
 
@@ -72,6 +73,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "suspension_started": ("contract_signed",),
     "suspension_ended": ("suspension_started",),
     "idle_decided": ("contract_signed",),
+    "annual_figures": ("contract_signed",),
 }
 
 #: fields an event must carry
@@ -79,6 +81,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "contract_signed": ("start_by", "complete_by", "price_wan"),
     "suspension_started": ("reason",),
     "idle_decided": ("outcome",),
+    "annual_figures": ("year", "tax_wan"),
 }
 
 #: the bureau's decisions on a suspected idle parcel (闲置土地处置办法 art. 12, 14)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -31,9 +31,15 @@ class SupplyEventIn(BaseModel):
     # contract_signed
     start_by: date | None = Field(default=None, description="contract_signed: start (开工) by")
     complete_by: date | None = Field(default=None, description="contract_signed: completed by")
-    price_wan: Decimal | None = Field(default=None, ge=0, description="the price, 万元")
+    price_wan: Decimal | None = Field(
+        default=None, ge=0, le=10**9, allow_inf_nan=False, description="the price, 万元"
+    )
     investment_total_wan: Decimal | None = Field(
-        default=None, ge=0, description="total investment to make (land price and taxes excluded)"
+        default=None,
+        ge=0,
+        le=10**9,
+        allow_inf_nan=False,
+        description="total investment to make (land price and taxes excluded)",
     )
     commitments: list[dict[str, Any]] | None = Field(
         default=None, description="contract_signed: promised indicators (default: the parcel's)"
@@ -49,16 +55,30 @@ class SupplyEventIn(BaseModel):
     )
     # construction_stopped
     developed_share: float | None = Field(default=None, ge=0, le=1)
-    invested_wan: Decimal | None = Field(default=None, ge=0)
+    invested_wan: Decimal | None = Field(default=None, ge=0, le=10**9, allow_inf_nan=False)
     # completed / performance_checked
-    measured: dict[str, float] | None = None
+    measured: dict[str, Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]] | None = (
+        None
+    )
     passed: bool | None = None
     # idle_decided
     outcome: str | None = Field(
         default=None, description="not_idle, government_cause, extension, fee, recovery"
     )
     new_start_by: date | None = None
-    fee_wan: Decimal | None = Field(default=None, ge=0)
+    fee_wan: Decimal | None = Field(default=None, ge=0, le=10**9, allow_inf_nan=False)
+
+    # annual_figures (亩均: yearly tax and value added of the enterprise on the parcel)
+    year: int | None = Field(default=None, ge=1990, le=2100)
+    tax_wan: Decimal | None = Field(default=None, ge=0, le=10**9, allow_inf_nan=False)
+    value_added_wan: Decimal | None = Field(default=None, ge=0, le=10**9, allow_inf_nan=False)
+
+    @field_validator("on", "start_by", "complete_by", "contract_by", "new_start_by")
+    @classmethod
+    def _plausible(cls, v: date | None) -> date | None:
+        if v is not None and not (date(1990, 1, 1) <= v <= date(2100, 12, 31)):
+            raise ValueError("a supply date must lie between 1990-01-01 and 2100-12-31")
+        return v
 
     @field_validator("event")
     @classmethod

@@ -51,12 +51,24 @@ DATA_FIELDS = (
     "new_start_by",
     "passed",
     "fee_wan",
+    "year",
+    "tax_wan",
+    "value_added_wan",
 )
 PAUSABLE = frozenset(r.key for r in DEFAULT_RULES if r.pausable)
 
 
 def today() -> date:
     return datetime.now(UTC).date()
+
+
+def _when(as_of: date | None) -> date:
+    """The day to judge; 422 for a day outside 1990–2100 (no clock runs that far)."""
+    if as_of is None:
+        return today()
+    if not (date(1990, 1, 1) <= as_of <= date(2100, 12, 31)):
+        raise InvalidInput(f"as_of = {as_of:%Y-%m-%d} must lie between 1990-01-01 and 2100-12-31")
+    return as_of
 
 
 _PARCEL = "SELECT id, code, name, published, supply_stage, indicators FROM parcels WHERE code = :c"
@@ -260,6 +272,26 @@ def _event_out(r: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+#: the speeds the source boasts (签约即落地、交地即交证、拿地即开工), in calendar days
+SPEEDS: dict[str, tuple[str, str]] = {
+    "contract_to_permit": ("contract_signed", "permit_issued"),
+    "handover_to_certificate": ("handed_over", "certificate_issued"),
+    "handover_to_start": ("handed_over", "construction_started"),
+}
+
+
+def speeds(events: Sequence[Event], as_of: date) -> dict[str, int | None]:
+    """Days from one event to the other, per pair of SPEEDS (None until both happened)."""
+    first: dict[str, date] = {}
+    for e in sorted(events, key=sort_key):
+        if e.on <= as_of:
+            first.setdefault(e.event, e.on)
+    return {
+        k: (first[b] - first[a]).days if a in first and b in first else None
+        for k, (a, b) in SPEEDS.items()
+    }
+
+
 def judge(
     events: Sequence[Event], *, settings: Settings, as_of: date
 ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any] | None]:
@@ -279,7 +311,7 @@ def parcel_supply(
     parcel = _parcel(session, code)
     if public and not parcel["published"]:
         raise NotFound(f"no parcel {code!r}; list parcels with GET /api/v1/parcels")
-    when = as_of or today()
+    when = _when(as_of)
     rows = _rows(session, parcel["id"])
     events = effective(rows)
     stage = stage_of([e for e in events if e.on <= when])
@@ -323,13 +355,14 @@ def parcel_supply(
             "deadlines": deadlines,
             "idle": idle_answer,
             "commitments": promised,
+            "speeds": speeds(events, when),
         }
     )
 
 
 def check_all(session: Session, *, settings: Settings, as_of: date | None) -> dict[str, Any]:
     """The daily check: every parcel with events, its open and missed clocks and idle status."""
-    when = as_of or today()
+    when = _when(as_of)
     rows = session.execute(
         text(
             "SELECT p.code, p.name, p.supply_stage, e.id, e.event, e.occurred_on, e.data "
@@ -368,6 +401,7 @@ def check_all(session: Session, *, settings: Settings, as_of: date | None) -> di
                 "missed": missed,
                 "idle": idle_answer,
                 "shortfalls": shortfalls,
+                "speeds": speeds(events, when),
             }
         )
     idle_counts = {s: 0 for s in ("none", "warning", "idle_1y", "idle_2y")}
@@ -392,9 +426,19 @@ def check_all(session: Session, *, settings: Settings, as_of: date | None) -> di
                     Decimal(0),
                 ),
                 "commitment_shortfalls": sum(p["shortfalls"] for p in parcels),
+                "median_days": {
+                    k: _median([p["speeds"][k] for p in parcels if p["speeds"][k] is not None])
+                    for k in SPEEDS
+                },
             },
         }
     )
+
+
+def _median(values: list[int]) -> float | None:
+    import statistics
+
+    return statistics.median(values) if values else None
 
 
 def replace_demo_events(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
@@ -444,3 +488,44 @@ def replace_demo_events(session: Session, rows: Sequence[Mapping[str, Any]]) -> 
             )
         sync_stage(session, ids[code])
     return len(rows)
+
+
+def grades(session: Session, *, settings: Settings, year: int) -> dict[str, Any]:
+    """亩均 figures and grades of ``year`` (the latest annual_figures of each parcel counts)."""
+    from geo_service.supply.grades import grade_year
+
+    rows = session.execute(
+        text(
+            """
+            WITH live AS (
+              SELECT e.* FROM supply_events e
+              WHERE NOT EXISTS (SELECT 1 FROM supply_events c WHERE c.corrects_id = e.id)
+            ), fig AS (
+              SELECT DISTINCT ON (parcel_id) parcel_id, data
+              FROM live WHERE event = 'annual_figures' AND (data ->> 'year')::int = :y
+              ORDER BY parcel_id, occurred_on DESC, id DESC
+            )
+            SELECT p.code AS parcel, p.area_m2, (f.data ->> 'tax_wan') AS tax_wan,
+                   (f.data ->> 'value_added_wan') AS value_added_wan,
+                   EXISTS (SELECT 1 FROM live d WHERE d.parcel_id = p.id AND d.event = 'completed'
+                           AND d.occurred_on <= make_date(:y, 12, 31)) AS in_production
+            FROM fig f JOIN parcels p ON p.id = f.parcel_id ORDER BY p.code
+            """
+        ),
+        {"y": year},
+    ).mappings()
+    cfg = settings.supply.grading
+    graded = grade_year([dict(r) for r in rows], cfg)
+    counts = {g: sum(1 for r in graded if r["grade"] == g) for g in ("A", "B", "C", "D")}
+    return _numbers(
+        {
+            "year": year,
+            "mode": cfg.mode,
+            "weights": cfg.weights,
+            "shares": cfg.shares if cfg.mode == "shares" else None,
+            "thresholds": cfg.thresholds if cfg.mode == "thresholds" else None,
+            "source": cfg.source,
+            "parcels": graded,
+            "summary": {**counts, "building": sum(1 for r in graded if r["grade"] == "building")},
+        }
+    )

@@ -65,6 +65,20 @@ def get_idle(session: SessionDep, settings: SettingsDep, _: Staff, as_of: AsOf =
     return service.check_all(session, settings=settings, as_of=as_of)
 
 
+@router.get("/api/v1/supply/grades")
+def get_grades(
+    session: SessionDep,
+    settings: SettingsDep,
+    _: Staff,
+    year: Annotated[
+        int | None, Query(ge=1990, le=2100, description="the year graded; default last year")
+    ] = None,
+) -> Any:
+    """亩均论英雄: yearly tax and value added per 亩 and the A/B/C/D grade of each enterprise in
+    production (from annual_figures events); those still building are listed, not graded."""
+    return service.grades(session, settings=settings, year=year or service.today().year - 1)
+
+
 @router.get("/api/v1/supply/rules")
 def get_rules(settings: SettingsDep, _: PrincipalDep) -> Any:
     """The clocks in force (defaults and the division's overrides), with source and verified."""

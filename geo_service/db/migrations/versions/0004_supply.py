@@ -34,6 +34,7 @@ EVENTS = (
     "completed",
     "performance_checked",
     "idle_decided",
+    "annual_figures",
 )
 
 
