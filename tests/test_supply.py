@@ -487,6 +487,21 @@ def test_demo_histories_make_sense_on_the_demo_date(
     assert [d["rule"] for d in by["HY-2026-024"]["missed"]] == ["start_construction"]
     assert not by["HY-2026-007"]["missed"]
     assert by["HY-2026-034"]["idle"]["suspended_days"] > 0
+    # speeds from the events (demo CSV): HY-2026-007 contract 2025-04-18, permit 2025-08-20,
+    # handover and certificate 2025-08-01, start 2025-10-15
+    assert by["HY-2026-007"]["speeds"] == {
+        "contract_to_permit": (date(2025, 8, 20) - date(2025, 4, 18)).days,
+        "handover_to_certificate": 0,
+        "handover_to_start": (date(2025, 10, 15) - date(2025, 8, 1)).days,
+    }
+    # district median of handover → certificate over 007 (0), 024 (34), 059 (14)
+    assert check["summary"]["median_days"]["handover_to_certificate"] == 14
+    # lineage: the parcel's supply answer names the key project built on it
+    answer = demo_client.get("/api/v1/parcels/HY-2026-059/supply", headers=h).json()
+    assert answer["projects"] and answer["projects"][0]["href"].startswith("/api/v1/projects/")
+    project = demo_client.get(answer["projects"][0]["href"], headers=h)
+    assert project.status_code == 200
+    assert "HY-2026-059" in project.text
     for code in by:  # the register's stage follows the events
         answer = demo_client.get(f"/api/v1/parcels/{code}/supply?as_of=2026-11-27", headers=h)
         assert answer.json()["supply_stage"] == stage_in_register(demo_engine, code)

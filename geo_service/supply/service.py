@@ -292,6 +292,28 @@ def speeds(events: Sequence[Event], as_of: date) -> dict[str, int | None]:
     }
 
 
+_PROJECTS = text(
+    """
+    SELECT j.code, j.name, j.status, j.leader, j.signed_on, j.actual_start, j.actual_completion,
+           (SELECT count(*) FROM problems b WHERE b.project_id = j.id) AS problems,
+           (SELECT count(*) FROM problems b WHERE b.project_id = j.id
+              AND b.status <> 'resolved') AS problems_open,
+           (SELECT count(*) FROM visits v WHERE v.project_id = j.id) AS visits,
+           (SELECT max(v.visited_on) FROM visits v WHERE v.project_id = j.id) AS last_visit
+    FROM projects j WHERE j.parcel_id = :p ORDER BY j.code
+    """
+)
+
+
+def projects_on(session: Session, parcel_id: int) -> list[dict[str, Any]]:
+    """The key projects built on the parcel (the ledger's linked parcel), with their problems
+    and visits: the parcel → project → problems lineage."""
+    return [
+        {**dict(r), "href": f"/api/v1/projects/{r['code']}"}
+        for r in session.execute(_PROJECTS, {"p": parcel_id}).mappings()
+    ]
+
+
 def judge(
     events: Sequence[Event], *, settings: Settings, as_of: date
 ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any] | None]:
@@ -356,6 +378,7 @@ def parcel_supply(
             "idle": idle_answer,
             "commitments": promised,
             "speeds": speeds(events, when),
+            "projects": projects_on(session, parcel["id"]),
         }
     )
 
