@@ -59,6 +59,8 @@ POLICY: dict[tuple[str, str], dict[Caller, Any]] = {
     ("POST", "/api/v1/parcels/{code}/supply/events"): BUREAU,
     ("GET", "/api/v1/supply/idle"): STAFF,
     ("GET", "/api/v1/supply/grades"): STAFF,
+    ("GET", "/api/v1/supply/ledger/export"): STAFF,
+    ("POST", "/api/v1/supply/ledger/import"): BUREAU,
     ("GET", "/api/v1/supply/rules"): PUBLIC,
     # key projects, visits, problems: officials change them, the bureau reads them
     ("GET", "/api/v1/projects"): STAFF,

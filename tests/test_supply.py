@@ -591,3 +591,89 @@ def test_mu_figures_and_grades_by_rank_shares_and_by_thresholds(
     assert [t[c]["grade"] for c in codes[:4]] == ["A", "A", "B", "D"]
     # a year without figures grades nobody
     assert client.get("/api/v1/supply/grades?year=2024", headers=h).json()["parcels"] == []
+
+
+def test_supply_ledger_exports_and_imports_back_all_or_nothing(
+    client: TestClient, clean_engine: Engine
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    _seed(clean_engine, "X-1")
+    h = token(clean_engine, "bureau")
+    sold(client, "X-1", h)
+    r = client.get("/api/v1/supply/ledger/export?as_of=2025-01-10", headers=h)
+    assert r.status_code == 200
+    wb = load_workbook(io.BytesIO(r.content))
+    summary = list(wb["出让台账"].iter_rows(values_only=True))
+    head = [str(c) for c in summary[0]]
+    row = dict(zip(head, summary[1], strict=True))
+    assert row["地块编号 parcel"] == "X-1" and row["阶段 stage"] == "handed_over"
+    assert row["价款(万元) price_wan"] == 1234.5
+    events = wb["供地事件"]
+    header = [str(c.value) for c in events[1]]
+    assert events.max_row == 6  # the header and five events
+
+    def add_rows(*rows: dict[str, Any]) -> bytes:
+        for values in rows:
+            events.append([values.get(h_.rsplit(" ", 1)[-1]) for h_ in header])
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
+
+    def upload(data: bytes, **params: Any) -> Any:
+        files = {"file": ("ledger.xlsx", data, "application/octet-stream")}
+        return client.post("/api/v1/supply/ledger/import", files=files, params=params, headers=h)
+
+    # row 7 is fine, row 8 comes before its handover: both refused together, nothing written
+    bad = add_rows(
+        {"parcel": "X-1", "event": "price_paid", "on": "2025-01-05", "document_ref": "缴款 1"},
+        {
+            "parcel": "X-1",
+            "event": "certificate_issued",
+            "on": "2024-11-01",
+            "document_ref": "证 1",
+        },
+    )
+    r = upload(bad)
+    assert r.status_code == 422, r.text
+    problems = r.json()["problems"]
+    assert len(problems) == 1 and "row 8" in problems[0] and "handed_over" in problems[0]
+    assert len(supply(client, "X-1", h)["events"]) == 5
+    # fixed: the certificate after the payment; a dry run writes nothing, the import does
+    events.delete_rows(8)
+    good = add_rows(
+        {
+            "parcel": "X-1",
+            "event": "certificate_issued",
+            "on": "2025-01-08",
+            "document_ref": "证 1",
+        },
+    )
+    assert upload(good, dry_run="true").json()["recorded"] == 2
+    assert len(supply(client, "X-1", h)["events"]) == 5
+    r = upload(good)
+    assert r.status_code == 200 and r.json() == {
+        "recorded": 2,
+        "skipped_existing": 5,
+        "dry_run": False,
+    }
+    answer = supply(client, "X-1", h)
+    assert answer["stage"] == "certificate" and len(answer["events"]) == 7
+    assert upload(b"not a workbook").status_code == 422
+
+
+def test_supply_ledger_from_the_command_line(
+    client: TestClient, clean_engine: Engine, tmp_path: Any
+) -> None:
+    _seed(clean_engine, "X-1")
+    sold(client, "X-1", token(clean_engine, "bureau"))
+    out = tmp_path / "出让台账.xlsx"
+    r = run_cli(clean_engine, "supply", "export", "--out", str(out), "--as-of", "2025-01-10")
+    assert r.returncode == 0, r.stderr
+    r = run_cli(clean_engine, "supply", "import", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "recorded 0 events, 5 rows already recorded" in r.stdout
+    r = run_cli(clean_engine, "supply", "import", str(tmp_path / "missing.xlsx"))
+    assert r.returncode != 0 and "no such file" in r.stderr

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
+
+
+def _date(v: str | None) -> date | None:
+    from geo_service.errors import InvalidInput
+
+    try:
+        return date.fromisoformat(v) if v else None
+    except ValueError:
+        raise InvalidInput(f"--as-of {v!r} is not a date: use YYYY-MM-DD") from None
 
 
 def _fmt(v: float | None) -> str:
@@ -28,15 +38,11 @@ def register(app: typer.Typer) -> None:
 
         from geo_service.cli import _engine, _settings, friendly_errors, out
         from geo_service.db.engine import transaction
-        from geo_service.errors import InvalidInput
         from geo_service.supply.service import check_all
 
         settings = _settings()
         with friendly_errors():
-            try:
-                when = date.fromisoformat(as_of) if as_of else None
-            except ValueError:
-                raise InvalidInput(f"--as-of {as_of!r} is not a date: use YYYY-MM-DD") from None
+            when = _date(as_of)
             with transaction(_engine(settings)) as s:
                 result = check_all(s, settings=settings, as_of=when)
         table = Table(title=f"supply check as of {result['as_of']:%Y-%m-%d}")
@@ -116,6 +122,53 @@ def register(app: typer.Typer) -> None:
         sm = result["summary"]
         out.print(
             f"A {sm['A']}, B {sm['B']}, C {sm['C']}, D {sm['D']}, building {sm['building']}",
+            highlight=False,
+        )
+
+    @supply_app.command("export")
+    def export_cmd(
+        out_path: Annotated[Path, typer.Option("--out", help="the .xlsx file to write")],
+        as_of: Annotated[
+            str | None, typer.Option("--as-of", help="judge as of this day (YYYY-MM-DD)")
+        ] = None,
+    ) -> None:
+        """Write the supply ledger (出让台账 + 供地事件) as XLSX."""
+        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.db.engine import transaction
+        from geo_service.exports.service import check_out_path
+        from geo_service.supply.ledger_xlsx import export_ledger
+
+        settings = _settings()
+        with friendly_errors():
+            check_out_path(out_path)
+            when = _date(as_of)
+            with transaction(_engine(settings)) as s:
+                data = export_ledger(s, settings=settings, as_of=when)
+            out_path.write_bytes(data)
+        out.print(f"wrote {out_path}", highlight=False)
+
+    @supply_app.command("import")
+    def import_cmd(
+        path: Annotated[Path, typer.Argument(help="an edited supply ledger (.xlsx)")],
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="check only")] = False,
+    ) -> None:
+        """Record the new rows of the 供地事件 sheet as events (all or nothing)."""
+        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.db.engine import transaction
+        from geo_service.errors import InvalidInput
+        from geo_service.supply.ledger_xlsx import import_ledger
+
+        settings = _settings()
+        with friendly_errors():
+            if not path.is_file():
+                raise InvalidInput(f"{path}: no such file")
+            with transaction(_engine(settings)) as s:
+                r = import_ledger(
+                    s, data=path.read_bytes(), actor="cli", settings=settings, dry_run=dry_run
+                )
+        out.print(
+            f"{'would record' if dry_run else 'recorded'} {r['recorded']} events, "
+            f"{r['skipped_existing']} rows already recorded",
             highlight=False,
         )
 

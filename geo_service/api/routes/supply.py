@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, UploadFile
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, require_action
 from geo_service.auth import policy
 from geo_service.auth.tokens import Principal
-from geo_service.supply import service
+from geo_service.errors import InvalidInput, TooLarge
+from geo_service.supply import ledger_xlsx, service
 from geo_service.supply.schemas import SupplyEventIn
 
 router = APIRouter(tags=["supply"])
@@ -77,6 +78,49 @@ def get_grades(
     """亩均论英雄: yearly tax and value added per 亩 and the A/B/C/D grade of each enterprise in
     production (from annual_figures events); those still building are listed, not graded."""
     return service.grades(session, settings=settings, year=year or service.today().year - 1)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/api/v1/supply/ledger/export",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}},
+)
+def export_ledger(
+    session: SessionDep, settings: SettingsDep, _: Staff, as_of: AsOf = None
+) -> Response:
+    """The supply ledger (出让台账): a summary per parcel and every event (XLSX)."""
+    data = ledger_xlsx.export_ledger(session, settings=settings, as_of=as_of)
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="supply-ledger.xlsx"'},
+    )
+
+
+@router.post("/api/v1/supply/ledger/import")
+def import_ledger(
+    file: UploadFile,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Writer,
+    dry_run: bool = False,
+) -> Any:
+    """New rows of the 供地事件 sheet (no 事件编号) become events, checked like the API's; any
+    problem → 422 listing every row, and nothing is written."""
+    data = file.file.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise TooLarge(
+            f"the file is larger than {settings.max_upload_bytes} bytes "
+            "(GEO_SERVICE_MAX_UPLOAD_BYTES)"
+        )
+    if not data:
+        raise InvalidInput("the uploaded file is empty; attach the ledger as form field 'file'")
+    return ledger_xlsx.import_ledger(
+        session, data=data, actor=principal.actor, settings=settings, dry_run=dry_run
+    )
 
 
 @router.get("/api/v1/supply/rules")
