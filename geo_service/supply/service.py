@@ -356,7 +356,16 @@ def parcel_supply(
                 "deadlines": [
                     {
                         k: d[k]
-                        for k in ("rule", "label", "due", "unit", "status", "provisional", "source")
+                        for k in (
+                            "rule",
+                            "label",
+                            "due",
+                            "unit",
+                            "status",
+                            "provisional",
+                            "source",
+                            "article",
+                        )
                     }
                     | {"verified": d["verified"]}
                     for d in deadlines
