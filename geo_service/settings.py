@@ -12,6 +12,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from geo_service.supply.config import SupplyConfig
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 CONDITIONS: tuple[str, ...] = ("water", "power", "road", "leveling", "title")
@@ -185,6 +187,8 @@ class Settings(BaseSettings):
     """The year of the project ledger; default: the latest year in the database."""
     # key-project ledger (projects/)
     projects: ProjectRules = ProjectRules()
+    # land supply (supply/): clocks as data, per-division overrides, idle-land figures
+    supply: SupplyConfig = SupplyConfig()
 
     @field_validator("database_url", "read_replica_url")
     @classmethod

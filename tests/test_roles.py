@@ -54,6 +54,14 @@ POLICY: dict[tuple[str, str], dict[Caller, Any]] = {
     ("DELETE", "/api/v1/parcels/{code}/conditions/{condition}/override"): BUREAU,
     ("POST", "/api/v1/readiness/run"): BUREAU,
     ("GET", "/api/v1/readiness/report"): STAFF,
+    # land supply: the bureau records events; the public sees public dates of published land
+    ("GET", "/api/v1/parcels/{code}/supply"): PUBLIC,
+    ("POST", "/api/v1/parcels/{code}/supply/events"): BUREAU,
+    ("GET", "/api/v1/supply/idle"): STAFF,
+    ("GET", "/api/v1/supply/grades"): STAFF,
+    ("GET", "/api/v1/supply/ledger/export"): STAFF,
+    ("POST", "/api/v1/supply/ledger/import"): BUREAU,
+    ("GET", "/api/v1/supply/rules"): PUBLIC,
     # key projects, visits, problems: officials change them, the bureau reads them
     ("GET", "/api/v1/projects"): STAFF,
     ("POST", "/api/v1/projects"): OFFICIAL,

@@ -24,6 +24,7 @@ from geo_service.api.routes import (
     readiness,
     reports,
     stats,
+    supply,
     tiles,
 )
 from geo_service.db.engine import make_engine, make_sessionmaker
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs,
         parcels,
         readiness,
+        supply,
         projects,
         ledger,
         stats,

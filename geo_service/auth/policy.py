@@ -29,6 +29,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "readiness.write": frozenset({"bureau"}),
     "readiness.read_internal": frozenset({"bureau", "official"}),
     "infrastructure.write": frozenset({"bureau"}),
+    # land supply (supply/): the bureau records events and decisions; officials read them
+    "supply.write": frozenset({"bureau"}),
+    "supply.read_internal": frozenset({"bureau", "official"}),
     # projects and problems: officials change them; the bureau reads them
     "projects.read": frozenset({"bureau", "official"}),
     "projects.write": frozenset({"official"}),

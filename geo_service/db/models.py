@@ -27,6 +27,7 @@ from geo_service.readiness.models import (
     ParcelCondition,
     ReadinessRun,
 )
+from geo_service.supply.models import SupplyEvent
 
 __all__ = [
     "ApiToken",
@@ -49,6 +50,7 @@ __all__ = [
     "ProjectRound",
     "ProtectedArea",
     "ReadinessRun",
+    "SupplyEvent",
     "TitleRecord",
     "Visit",
     "Zone",

@@ -19,6 +19,7 @@ from geo_service.parcels import writes as land
 from geo_service.projects import writes as ledger
 from geo_service.readiness.rules import reach_m
 from geo_service.settings import ReadinessRules
+from geo_service.supply import service as supply
 
 #: the demo district's "today": its surveys, titles and ledger are dated up to this day
 DEMO_DATE = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -117,6 +118,8 @@ def load_demo(
         # a project's "started" round feeds its later "in production" round (三个一批)
         ledger.link_rounds(s)
         counts["baselines"] = ledger.upsert_baselines(s, baselines)
+        say("supply events")
+        counts["supply_events"] = supply.replace_demo_events(s, _table(d / "supply_events.csv"))
         audit.record(
             s,
             actor=actor,

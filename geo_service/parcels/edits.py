@@ -238,6 +238,12 @@ def create_parcel(session: Session, *, values: Mapping[str, Any], wkb: str, acto
     )
 
 
+_HAS_SUPPLY_EVENTS = text(
+    "SELECT EXISTS (SELECT 1 FROM supply_events e JOIN parcels p ON p.id = e.parcel_id "
+    "WHERE p.code = :c)"
+)
+
+
 def update_parcel(
     session: Session,
     *,
@@ -260,6 +266,11 @@ def update_parcel(
     for key, value in changes.items():
         if key in EDITABLE and cur[key] != value:
             before[key], after[key] = cur[key], value
+    if "supply_stage" in after and session.execute(_HAS_SUPPLY_EVENTS, {"c": code}).scalar():
+        raise InvalidInput(
+            f"supply_stage of {code} follows its supply events (now {cur['supply_stage']!r}); "
+            f"record the event instead: POST /api/v1/parcels/{code}/supply/events"
+        )
     row = {c: changes.get(c, cur[c]) for c in EDITABLE}
     row["zone_code"] = row.pop("zone")
     row.update(code=code, wkb=wkb or cur["wkb"])

@@ -1,0 +1,196 @@
+"""``geo-service supply check|rules``: the daily check of supply clocks and idle land."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def _date(v: str | None) -> date | None:
+    from geo_service.errors import InvalidInput
+
+    try:
+        return date.fromisoformat(v) if v else None
+    except ValueError:
+        raise InvalidInput(f"--as-of {v!r} is not a date: use YYYY-MM-DD") from None
+
+
+def _fmt(v: float | None) -> str:
+    return "–" if v is None else f"{v:g}"
+
+
+def register(app: typer.Typer) -> None:
+    supply_app = typer.Typer(no_args_is_help=True, help="Land supply: clocks and idle land.")
+    app.add_typer(supply_app, name="supply")
+
+    @supply_app.command("check")
+    def check(
+        as_of: Annotated[
+            str | None,
+            typer.Option("--as-of", help="judge as of this day (YYYY-MM-DD); default today"),
+        ] = None,
+    ) -> None:
+        """Deadlines, idle land (闲置土地), warnings and proposed fees of every sold parcel."""
+        from rich.table import Table
+
+        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.db.engine import transaction
+        from geo_service.supply.service import check_all
+
+        settings = _settings()
+        with friendly_errors():
+            when = _date(as_of)
+            with transaction(_engine(settings)) as s:
+                result = check_all(s, settings=settings, as_of=when)
+        table = Table(title=f"supply check as of {result['as_of']:%Y-%m-%d}")
+        for col in ("parcel", "stage", "next deadline", "missed", "idle", "proposal"):
+            table.add_column(col)
+        for p in result["parcels"]:
+            nxt = p["next"]
+            nxt_s = (
+                f"{nxt['rule']} {nxt['due']:%Y-%m-%d} ({nxt['days_left']} d)"
+                + (" provisional" if nxt["provisional"] else "")
+                if nxt
+                else "–"
+            )
+            missed = ", ".join(f"{d['rule']} +{d['days_late']} d" for d in p["missed"]) or "–"
+            idle = p["idle"]
+            idle_s = idle["status"]
+            if idle.get("since"):
+                idle_s += f" since {idle['since']:%Y-%m-%d}"
+            if idle.get("warning"):
+                w = idle["warning"]
+                idle_s += f"; {w['mark']} in {w['days_left']} d"
+            if idle.get("suspended_days"):
+                idle_s += f"; paused {idle['suspended_days']} d"
+            prop = idle.get("proposal")
+            prop_s = "–"
+            if prop:
+                prop_s = f"{prop['action']} (fee {prop['fee_wan']:.2f} 万元); bureau decides"
+            table.add_row(p["parcel"], p["stage"], nxt_s, missed, idle_s, prop_s)
+        out.print(table)
+        s = result["summary"]
+        i = s["idle"]
+        out.print(
+            f"parcels {s['parcels']}, with missed deadlines {s['parcels_with_missed']} "
+            f"({s['missed_deadlines']} missed), idle warnings {i['warning']}, idle ≥1 year "
+            f"{i['idle_1y']}, idle ≥2 years {i['idle_2y']}, proposed fees "
+            f"{s['proposed_fees_wan']:.2f} 万元, "
+            f"commitment shortfalls {s['commitment_shortfalls']}",
+            highlight=False,
+        )
+
+        md = s["median_days"]
+        out.print(
+            "district medians, days: contract → permit "
+            f"{_fmt(md['contract_to_permit'])}, handover → certificate "
+            f"{_fmt(md['handover_to_certificate'])}, handover → start "
+            f"{_fmt(md['handover_to_start'])}",
+            highlight=False,
+        )
+
+    @supply_app.command("grades")
+    def grades_cmd(
+        year: Annotated[int, typer.Option("--year", min=1990, max=2100, help="the year graded")],
+    ) -> None:
+        """亩均 figures (tax and value added per 亩) and A/B/C/D grades of one year."""
+        from rich.table import Table
+
+        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.db.engine import transaction
+        from geo_service.supply.service import grades
+
+        settings = _settings()
+        with friendly_errors(), transaction(_engine(settings)) as s:
+            result = grades(s, settings=settings, year=year)
+        table = Table(title=f"亩均 grades {year} ({result['mode']})")
+        for col in ("parcel", "亩", "税收/亩 万元", "增加值/亩 万元", "score", "grade"):
+            table.add_column(col)
+        for r in result["parcels"]:
+            table.add_row(
+                r["parcel"],
+                f"{r['area_mu']:.2f}",
+                _fmt(r["tax_per_mu"]),
+                _fmt(r["value_added_per_mu"]),
+                _fmt(r["score"]),
+                r["grade"],
+            )
+        out.print(table)
+        sm = result["summary"]
+        out.print(
+            f"A {sm['A']}, B {sm['B']}, C {sm['C']}, D {sm['D']}, building {sm['building']}",
+            highlight=False,
+        )
+
+    @supply_app.command("export")
+    def export_cmd(
+        out_path: Annotated[Path, typer.Option("--out", help="the .xlsx file to write")],
+        as_of: Annotated[
+            str | None, typer.Option("--as-of", help="judge as of this day (YYYY-MM-DD)")
+        ] = None,
+    ) -> None:
+        """Write the supply ledger (出让台账 + 供地事件) as XLSX."""
+        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.db.engine import transaction
+        from geo_service.exports.service import check_out_path
+        from geo_service.supply.ledger_xlsx import export_ledger
+
+        settings = _settings()
+        with friendly_errors():
+            check_out_path(out_path)
+            when = _date(as_of)
+            with transaction(_engine(settings)) as s:
+                data = export_ledger(s, settings=settings, as_of=when)
+            out_path.write_bytes(data)
+        out.print(f"wrote {out_path}", highlight=False)
+
+    @supply_app.command("import")
+    def import_cmd(
+        path: Annotated[Path, typer.Argument(help="an edited supply ledger (.xlsx)")],
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="check only")] = False,
+    ) -> None:
+        """Record the new rows of the 供地事件 sheet as events (all or nothing)."""
+        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.db.engine import transaction
+        from geo_service.errors import InvalidInput
+        from geo_service.supply.ledger_xlsx import import_ledger
+
+        settings = _settings()
+        with friendly_errors():
+            if not path.is_file():
+                raise InvalidInput(f"{path}: no such file")
+            with transaction(_engine(settings)) as s:
+                r = import_ledger(
+                    s, data=path.read_bytes(), actor="cli", settings=settings, dry_run=dry_run
+                )
+        out.print(
+            f"{'would record' if dry_run else 'recorded'} {r['recorded']} events, "
+            f"{r['skipped_existing']} rows already recorded",
+            highlight=False,
+        )
+
+    @supply_app.command("rules")
+    def rules() -> None:
+        """The clocks in force, with their source and whether the article is verified."""
+        from rich.table import Table
+
+        from geo_service.cli import _settings, out
+
+        settings = _settings()
+        table = Table(title=f"supply rules (division {settings.supply.division})")
+        for col in ("rule", "from → to", "length", "source", "verified", "origin"):
+            table.add_column(col)
+        for r in settings.supply.rules_for():
+            length = f"{r.length} {r.unit}" if r.length is not None else f"contract {r.due_field}"
+            table.add_row(
+                r.key,
+                f"{r.anchor} → {r.target or '–'}",
+                ("≥ " if r.kind == "minimum" else "≤ ") + length,
+                f"{r.source} {r.article or ''}",
+                "yes" if r.verified else "no",
+                r.origin,
+            )
+        out.print(table)
