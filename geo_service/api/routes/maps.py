@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, Query
 from fastapi import Path as FPath
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, require
+from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, open_route, require
+from geo_service.api.params import ConditionKey, ProjectDomain, ProjectStatus, ordered
 from geo_service.auth.tokens import resolve
 from geo_service.errors import NotFound
 from geo_service.maps import data, pages
@@ -39,7 +40,7 @@ def _html(page: Page, *, public: bool = False) -> HTMLResponse:
     "/maps/readiness",
     response_class=HTMLResponse,
     responses=HTML,
-    dependencies=[require("bureau", "official")],
+    dependencies=[require("maps.readiness")],
 )
 def readiness_map(
     session: SessionDep,
@@ -49,8 +50,7 @@ def readiness_map(
         Literal["net_land", "not_net_land", "unknown"] | None, Query(description="readiness")
     ] = None,
     fails: Annotated[
-        Literal["water", "power", "road", "leveling", "title"] | None,
-        Query(description="only parcels failing this condition"),
+        ConditionKey | None, Query(description="only parcels failing this condition")
     ] = None,
     lang: Lang = "zh",
 ) -> HTMLResponse:
@@ -59,7 +59,12 @@ def readiness_map(
     return _html(pages.readiness_page(session, settings, filters=f, lang=lang))
 
 
-@router.get("/maps/investors", response_class=HTMLResponse, responses=HTML)
+@router.get(
+    "/maps/investors",
+    response_class=HTMLResponse,
+    responses=HTML,
+    dependencies=[require("maps.investors")],
+)
 def investors_map(
     session: SessionDep,
     settings: SettingsDep,
@@ -73,7 +78,11 @@ def investors_map(
     tax_per_mu: Annotated[float | None, Query(ge=0, le=1e7, description="万元/亩/年")] = None,
     lang: Lang = "zh",
 ) -> HTMLResponse:
-    """Public map of available plots; give investment_wan, area_mu and tax_per_mu to fit-check."""
+    """Public map of available plots; give investment_wan, area_mu and tax_per_mu to fit-check.
+
+    An area range given the wrong way round (min above max) is read as the range between them.
+    """
+    min_area_mu, max_area_mu = ordered(min_area_mu, max_area_mu)
     f = data.InvestorFilter(
         zone=zone or None,
         industry=industry or None,
@@ -88,7 +97,7 @@ def investors_map(
     )
 
 
-@router.get("/maps/investors/find/{code}")
+@router.get("/maps/investors/find/{code}", dependencies=[require("maps.investors")])
 def find_plot(
     code: Annotated[str, FPath(min_length=1, max_length=100, description="parcel code")],
     session: SessionDep,
@@ -117,7 +126,12 @@ def find_plot(
     )
 
 
-@router.get("/maps/investors/parcels/{code}", response_class=HTMLResponse, responses=HTML)
+@router.get(
+    "/maps/investors/parcels/{code}",
+    response_class=HTMLResponse,
+    responses=HTML,
+    dependencies=[require("maps.investors")],
+)
 def plot_sheet(
     code: str,
     session: SessionDep,
@@ -138,13 +152,13 @@ def plot_sheet(
     "/maps/projects",
     response_class=HTMLResponse,
     responses=HTML,
-    dependencies=[require("official", "bureau")],
+    dependencies=[require("maps.projects")],
 )
 def projects_map(
     session: SessionDep,
     settings: SettingsDep,
-    status: Text = None,
-    domain: Text = None,
+    status: Annotated[ProjectStatus | None, Query()] = None,
+    domain: Annotated[ProjectDomain | None, Query()] = None,
     leader: Text = None,
     unit: Text = None,
     round: Annotated[int | None, Query(ge=0, le=10_000, description="三个一批 round")] = None,
@@ -190,13 +204,27 @@ def login_page(*, message: str = "", next_: str | None = None, status: int = 200
     return HTMLResponse(body, status_code=status, headers=headers)
 
 
-@router.get("/maps/login", response_class=HTMLResponse, responses=HTML)
+@router.get("/maps/login", response_class=HTMLResponse, responses=HTML, dependencies=[open_route()])
 def login_form(next: Annotated[str | None, Query(max_length=500)] = None) -> HTMLResponse:
     """A sign-in page that keeps the API token in an HttpOnly cookie for the map pages."""
     return login_page(next_=next)
 
 
-@router.post("/maps/login", response_class=HTMLResponse, responses=HTML)
+SIGNED_IN: dict[int | str, dict[str, Any]] = {
+    303: {
+        "description": "signed in: the cookie is set, off to the map named by `next`",
+        "headers": {"Location": {"schema": {"type": "string"}}},
+    },
+}
+
+
+@router.post(
+    "/maps/login",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses=SIGNED_IN,
+    dependencies=[open_route()],
+)
 def login(
     session: SessionDep,
     token: Annotated[str, Form(max_length=500)],
@@ -210,14 +238,21 @@ def login(
     return resp
 
 
-@router.post("/maps/logout")
-def logout(principal: PrincipalDep) -> Response:
+@router.post(
+    "/maps/logout",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses={303: {"description": "signed out: off to the investor map"}},
+    dependencies=[open_route()],
+)
+def logout() -> Response:
+    """Forget the sign-in cookie (works with a revoked or unknown one too)."""
     resp = RedirectResponse("/maps/investors", status_code=303)
     resp.delete_cookie("gs_token", path="/")
     return resp
 
 
-@router.get("/static/{path:path}", include_in_schema=False)
+@router.get("/static/{path:path}", include_in_schema=False, dependencies=[open_route()])
 def static(path: str) -> FileResponse:
     """Leaflet and the other map assets, served by the service itself (no CDN)."""
     root = STATIC_DIR.resolve()

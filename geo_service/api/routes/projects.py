@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
+from geo_service.api import params
 from geo_service.api.deps import IfMatchDep, PageDep, SessionDep, SettingsDep, require
+from geo_service.api.params import BBoxQ, IsoDate, ProblemStatus, ProjectDomain, ProjectStatus
 from geo_service.api.responses import GeoJSONResponse, feature_collection
 from geo_service.auth.tokens import Principal
 from geo_service.errors import InvalidInput
@@ -25,20 +27,20 @@ from geo_service.projects.schemas import (
     RoundEntry,
     VisitCreate,
 )
-from geo_service.spatial import parse_bbox
 
 router = APIRouter(prefix="/api/v1", tags=["projects"])
 
-StatusQ = Literal[
-    "planned", "signed", "started", "under_construction", "completed", "in_production"
-]
-DomainQ = Literal[
-    "innovation", "infrastructure", "industrial_transformation", "green_low_carbon", "livelihood"
-]
-INTERNAL = require("official", "bureau")
-OFFICIAL = require("official")
+#: a month, YYYY-MM (year 0001..9999)
+MONTH_PATTERN = (
+    r"^(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2])$"
+)
+
+INTERNAL = require("projects.read")
+OFFICIAL = require("projects.write")
+PROBLEMS_READ = require("problems.read")
+PROBLEMS_WRITE = require("problems.write")
 AsOfQ = Annotated[
-    date | None,
+    IsoDate | None,
     Query(description="evaluate the slow/overdue rules as of this date (default today)"),
 ]
 
@@ -57,11 +59,11 @@ def list_projects(
     session: SessionDep,
     settings: SettingsDep,
     page: PageDep,
-    status: StatusQ | None = None,
-    domain: DomainQ | None = None,
+    status: ProjectStatus | None = None,
+    domain: ProjectDomain | None = None,
     leader: Annotated[str | None, Query(max_length=100)] = None,
     unit: Annotated[str | None, Query(max_length=200)] = None,
-    bbox: Annotated[str | None, Query(max_length=200)] = None,
+    bbox: BBoxQ = None,
     overdue: Annotated[
         bool | None,
         Query(description="a date passed (start, completion, milestone, problem deadline)"),
@@ -76,7 +78,7 @@ def list_projects(
         domain=domain,
         leader=leader,
         unit=unit,
-        bbox=parse_bbox(bbox) if bbox is not None else None,
+        bbox=params.bbox(bbox),
         overdue=overdue,
         rag=rag,
         year=year,
@@ -156,7 +158,10 @@ def project_progress(code: str, session: SessionDep, as_of: AsOfQ = None) -> dic
 @router.put("/projects/{code}/investment/{month}")
 def put_investment_report(
     code: str,
-    month: str,
+    month: Annotated[
+        str,
+        Path(pattern=MONTH_PATTERN, description="YYYY-MM, e.g. 2026-03", examples=["2026-03"]),
+    ],
     body: InvestmentReportIn,
     session: SessionDep,
     principal: Annotated[Principal, OFFICIAL],
@@ -221,7 +226,7 @@ def milestone_done(
     }
 
 
-@router.get("/projects/{code}/visits", dependencies=[INTERNAL])
+@router.get("/projects/{code}/visits", dependencies=[require("visits.read")])
 def project_visits(code: str, session: SessionDep, page: PageDep) -> dict[str, Any]:
     edits.get_by_code(session, code)
     items, total = visits.list_visits(session, project=code, limit=page.limit, offset=page.offset)
@@ -233,13 +238,13 @@ def record_visit(
     code: str,
     body: VisitCreate,
     session: SessionDep,
-    principal: Annotated[Principal, OFFICIAL],
+    principal: Annotated[Principal, require("visits.write")],
 ) -> dict[str, Any]:
     """A supervision visit and the problems found on it (each with unit, leader, deadline)."""
     return visits.record_visit(session, project_code=code, body=body, actor=principal.actor)
 
 
-@router.get("/visits", dependencies=[INTERNAL])
+@router.get("/visits", dependencies=[require("visits.read")])
 def list_visits(
     session: SessionDep,
     page: PageDep,
@@ -251,11 +256,11 @@ def list_visits(
     return {"items": items, "numberMatched": total, "numberReturned": len(items)}
 
 
-@router.get("/problems", dependencies=[INTERNAL])
+@router.get("/problems", dependencies=[PROBLEMS_READ])
 def list_problems(
     session: SessionDep,
     page: PageDep,
-    status: Literal["open", "in_progress", "resolved"] | None = None,
+    status: ProblemStatus | None = None,
     project: Annotated[str | None, Query(max_length=64)] = None,
     overdue: bool | None = None,
     as_of: AsOfQ = None,
@@ -276,7 +281,7 @@ def list_problems(
 def create_problem(
     body: ProblemCreate,
     session: SessionDep,
-    principal: Annotated[Principal, OFFICIAL],
+    principal: Annotated[Principal, PROBLEMS_WRITE],
     response: Response,
 ) -> dict[str, Any]:
     """A problem entered directly (not on a visit), assigned with a deadline."""
@@ -292,7 +297,7 @@ def create_problem(
     return out
 
 
-@router.get("/problems/{code}", dependencies=[INTERNAL])
+@router.get("/problems/{code}", dependencies=[PROBLEMS_READ])
 def get_problem(
     code: str, session: SessionDep, response: Response, as_of: AsOfQ = None
 ) -> dict[str, Any]:
@@ -306,7 +311,7 @@ def update_problem(
     code: str,
     body: ProblemUpdate,
     session: SessionDep,
-    principal: Annotated[Principal, OFFICIAL],
+    principal: Annotated[Principal, PROBLEMS_WRITE],
     if_match: IfMatchDep,
     response: Response,
 ) -> dict[str, Any]:
@@ -322,7 +327,7 @@ def update_problem(
 @router.post("/problems/escalate")
 def escalate_problems(
     session: SessionDep,
-    principal: Annotated[Principal, OFFICIAL],
+    principal: Annotated[Principal, PROBLEMS_WRITE],
     as_of: AsOfQ = None,
 ) -> dict[str, Any]:
     """Flag every unresolved problem past its deadline as escalated."""
