@@ -152,6 +152,9 @@ def _document_gate(op: dict[str, Any], route: Any) -> None:
 
 def _document_errors(op: dict[str, Any], route: Any) -> None:
     responses = op.setdefault("responses", {})
+    for code, answer in responses.items():  # a route's own error lines: the body is a problem
+        if code[0] in "45" and not answer.get("content"):
+            answer["content"] = _problem("")["content"]
     params = op.get("parameters", [])
     if "{" in route.path:
         responses.setdefault("404", _problem("no such record (or not visible to the caller)"))
