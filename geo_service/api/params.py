@@ -115,7 +115,7 @@ class EmptyQueryIsAbsent:
 def _member_of(values: tuple[str, ...]) -> Any:
     def check(value: str) -> str:
         if value not in values:
-            raise ValueError(f"must be one of {', '.join(values)}")
+            raise ValueError(f"must be one of {', '.join(values)}; got {value[:40]!r}")
         return value
 
     return AfterValidator(check)

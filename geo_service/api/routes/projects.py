@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -160,7 +161,11 @@ def put_investment_report(
     code: str,
     month: Annotated[
         str,
-        Path(pattern=MONTH_PATTERN, description="YYYY-MM, e.g. 2026-03", examples=["2026-03"]),
+        Path(
+            description="YYYY-MM, e.g. 2026-03",
+            examples=["2026-03"],
+            json_schema_extra={"pattern": MONTH_PATTERN},
+        ),
     ],
     body: InvestmentReportIn,
     session: SessionDep,
@@ -168,6 +173,8 @@ def put_investment_report(
 ) -> dict[str, Any]:
     """The investment completed in one month (YYYY-MM), 万元."""
     try:
+        if not re.fullmatch(MONTH_PATTERN, month):
+            raise ValueError(month)
         first = date.fromisoformat(f"{month}-01")
     except ValueError:
         raise InvalidInput(f"month {month!r} is not YYYY-MM (e.g. 2026-03)") from None
