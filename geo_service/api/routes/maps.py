@@ -215,6 +215,13 @@ SIGNED_IN: dict[int | str, dict[str, Any]] = {
         "description": "signed in: the cookie is set, off to the map named by `next`",
         "headers": {"Location": {"schema": {"type": "string"}}},
     },
+    401: {
+        "description": "unknown or revoked token (a browser gets the sign-in form again)",
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}},
+            "text/html": {"schema": {"type": "string"}},
+        },
+    },
 }
 
 

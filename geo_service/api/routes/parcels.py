@@ -20,7 +20,13 @@ from geo_service.api.deps import (
     require_action,
 )
 from geo_service.api.params import BBoxQ
-from geo_service.api.responses import GeoJSONResponse, feature_collection
+from geo_service.api.responses import (
+    COLLECTION_SCHEMA,
+    FEATURE_SCHEMA,
+    GeoJSONResponse,
+    feature_collection,
+    geojson,
+)
 from geo_service.auth import policy
 from geo_service.errors import InvalidInput
 from geo_service.parcels import edits
@@ -29,13 +35,13 @@ from geo_service.wire import JsonBody
 
 router = APIRouter(prefix="/api/v1/parcels", tags=["parcels"])
 
-GEOJSON: dict[int | str, dict[str, Any]] = {200: {"content": {"application/geo+json": {}}}}
+ONE = geojson(200, FEATURE_SCHEMA)
 
 
 @router.get(
     "",
     response_class=GeoJSONResponse,
-    responses=GEOJSON,
+    responses=geojson(200, COLLECTION_SCHEMA),
     dependencies=[require_action("parcels.read")],
 )
 def list_parcels(
@@ -72,7 +78,7 @@ def list_parcels(
 @router.get(
     "/{code}",
     response_class=GeoJSONResponse,
-    responses=GEOJSON,
+    responses=ONE,
     dependencies=[require_action("parcels.read")],
 )
 def get_parcel(
@@ -180,7 +186,7 @@ _REQUIRED = ("name", "published", "supply_stage", "land_use", "indicators", "geo
     "",
     status_code=201,
     response_class=GeoJSONResponse,
-    responses={201: {"content": {"application/geo+json": {}}}},
+    responses=geojson(201, FEATURE_SCHEMA),
     dependencies=[require_action("parcels.write")],
 )
 def create_parcel(
@@ -216,7 +222,7 @@ def create_parcel(
 @router.patch(
     "/{code}",
     response_class=GeoJSONResponse,
-    responses=GEOJSON,
+    responses=ONE,
     dependencies=[require_action("parcels.write")],
 )
 def update_parcel(

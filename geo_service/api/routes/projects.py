@@ -11,7 +11,13 @@ from fastapi import APIRouter, Path, Query, Response
 from geo_service.api import params
 from geo_service.api.deps import IfMatchDep, PageDep, SessionDep, SettingsDep, require
 from geo_service.api.params import BBoxQ, IsoDate, ProblemStatus, ProjectDomain, ProjectStatus
-from geo_service.api.responses import GeoJSONResponse, feature_collection
+from geo_service.api.responses import (
+    COLLECTION_SCHEMA,
+    FEATURE_SCHEMA,
+    GeoJSONResponse,
+    feature_collection,
+    geojson,
+)
 from geo_service.auth.tokens import Principal
 from geo_service.errors import InvalidInput
 from geo_service.projects import edits, problems, visits
@@ -55,7 +61,12 @@ def _feature(session: SessionDep, settings: SettingsDep, code: str, status: int 
     )
 
 
-@router.get("/projects", response_class=GeoJSONResponse, dependencies=[INTERNAL])
+@router.get(
+    "/projects",
+    response_class=GeoJSONResponse,
+    responses=geojson(200, COLLECTION_SCHEMA),
+    dependencies=[INTERNAL],
+)
 def list_projects(
     session: SessionDep,
     settings: SettingsDep,
@@ -92,7 +103,12 @@ def list_projects(
     return feature_collection(features, total, page)
 
 
-@router.post("/projects", response_class=GeoJSONResponse, status_code=201)
+@router.post(
+    "/projects",
+    response_class=GeoJSONResponse,
+    status_code=201,
+    responses=geojson(201, FEATURE_SCHEMA),
+)
 def create_project(
     body: ProjectCreate,
     session: SessionDep,
@@ -128,13 +144,20 @@ def projects_not_visited(
     }
 
 
-@router.get("/projects/{code}", response_class=GeoJSONResponse, dependencies=[INTERNAL])
+@router.get(
+    "/projects/{code}",
+    response_class=GeoJSONResponse,
+    responses=geojson(200, FEATURE_SCHEMA),
+    dependencies=[INTERNAL],
+)
 def get_project(code: str, session: SessionDep, settings: SettingsDep, as_of: AsOfQ = None) -> Any:
     feature = repo.get_project(session, code=code, as_of=as_of, rules=settings.projects)
     return GeoJSONResponse(feature, headers={"ETag": f'"{feature["properties"]["version"]}"'})
 
 
-@router.patch("/projects/{code}", response_class=GeoJSONResponse)
+@router.patch(
+    "/projects/{code}", response_class=GeoJSONResponse, responses=geojson(200, FEATURE_SCHEMA)
+)
 def update_project(
     code: str,
     body: ProjectUpdate,
