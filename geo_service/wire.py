@@ -4,6 +4,7 @@ FastAPI validates a parsed JSON body in pydantic's lax (Python) mode, where ``0`
 ``false``, ``false`` as ``0``, ``"12"`` as a number and ``0`` as a date; the OpenAPI document
 says ``boolean``, ``integer``, ``number`` and ``string`` (format ``date``). :class:`JsonBody`
 refuses those coercions before pydantic sees the values, so the document is the contract.
+Values that are not JSON (a ``date`` an importer read from an Excel cell) are left to pydantic.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ class JsonBody(BaseModel):
             if kinds is None:
                 continue
             kind = _kind_of(value)
-            if kind in kinds or (kind == "integer" and "number" in kinds):
+            # only JSON values are judged: Python objects (a date from an Excel cell) pass on
+            if kind in kinds or kind == "other" or (kind == "integer" and "number" in kinds):
                 continue
             want = " or ".join(sorted(kinds))
             raise ValueError(f"{key} must be a JSON {want}, not {kind} {value!r:.40}")
