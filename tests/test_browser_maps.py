@@ -179,4 +179,7 @@ def test_api_docs_work_offline(served, browser) -> None:
     page.goto(served["base"] + "/docs", wait_until="networkidle")
     page.wait_for_selector(".opblock", timeout=20_000)
     assert page.locator(".opblock").count() > 20
+    # the bearer scheme is declared: an Authorize button, and a lock on the gated operations
+    assert page.locator("button.authorize").count() == 1
+    assert page.locator(".opblock .authorization__btn").count() > 20
     assert outside == []

@@ -22,7 +22,7 @@ from geo_service.parcels.repository import INTERNAL_FIELDS
 from geo_service.settings import Settings
 from tests.conftest import ClientFactory
 from tests.helpers import token
-from tests.test_roles import NO_AUTH, OK, POLICY, app_routes, sample_path, seed, tile_of
+from tests.test_roles import app_routes, public_routes, sample_path, seed, tile_of
 
 FORBIDDEN_KEYS = set(INTERNAL_FIELDS) | {"leader", "assignee_leader", "assignee_unit"}
 EXPORT_FORMATS = (None, "geojson", "csv", "xlsx", "gpkg", "shp")
@@ -70,9 +70,10 @@ def forbidden_keys(node: Any, path: str = "$") -> Iterator[str]:
 def public_urls(client: TestClient, codes: dict[str, str], published: list[str]) -> list[str]:
     """Every public GET route, with each published parcel code and every export format."""
     urls: list[str] = []
+    public = public_routes(client.app)
     x10, y10 = tile_of(114.90, 33.72, 10)
     for method, path in app_routes(client.app):
-        if method != "GET" or path in NO_AUTH or POLICY[(method, path)][None] != OK:
+        if method != "GET" or (method, path) not in public:
             continue
         if "/parcels/{code}" in path:
             urls += [sample_path(path, {**codes, "parcels": c}) for c in published]
@@ -126,7 +127,7 @@ def scan(client: TestClient, engine: Engine, headers: dict[str, str]) -> list[st
     for method, path in app_routes(client.app):
         if method != "GET" or "/parcels/{code}" not in path:
             continue
-        if POLICY[(method, path)][None] != OK:
+        if (method, path) not in public_routes(client.app):
             continue
         nope = client.get(path.replace("{code}", "NO-SUCH-CODE"), headers=headers)
         for h in sorted(hidden)[:25]:

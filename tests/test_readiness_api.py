@@ -181,7 +181,7 @@ def test_unknown_parcel_or_condition_says_which(client: TestClient, clean_engine
     bureau = token(clean_engine, "bureau")
     body = {"status": "met", "reason": "现场核查"}
     r = client.put("/api/v1/parcels/NET/conditions/gas", json=body, headers=bureau)
-    assert r.status_code == 404 and "'gas'" in r.json()["detail"] and "water" in r.json()["detail"]
+    assert r.status_code == 422 and "'gas'" in r.json()["detail"] and "water" in r.json()["detail"]
     r = client.put("/api/v1/parcels/NOPE/conditions/water", json=body, headers=bureau)
     assert r.status_code == 404 and "NOPE" in r.json()["detail"]
 

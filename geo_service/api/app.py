@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from geo_service.api import errors
+from geo_service.api import errors, openapi
 from geo_service.api.routes import (
     audit,
     docs,
@@ -92,4 +92,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ogc_writes,
     ):
         app.include_router(module.router)
+    openapi.install(app, settings)
     return app

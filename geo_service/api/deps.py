@@ -1,14 +1,16 @@
 """Dependencies: the session, the principal, roles, If-Match, paging, body size.
 
 ``Annotated`` aliases keep routes short: ``SessionDep``, ``SettingsDep``, ``PrincipalDep``,
-``PageDep``, ``IfMatchDep``; ``require("bureau")`` / ``require_action("parcels.write")`` admit
-roles (401 without a token, 403 for the wrong role).
+``PageDep``, ``IfMatchDep``; ``require("parcels.write")`` is a route's gate: it admits the roles
+the policy table lists for that action (401 without a token, 403 for the wrong role).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
@@ -16,8 +18,9 @@ from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geo_service.auth import policy
-from geo_service.auth.tokens import PUBLIC, Principal, resolve, touch
+from geo_service.auth.tokens import PUBLIC, ROLES, Principal, resolve, touch
 from geo_service.errors import (
+    ConfigurationError,
     Forbidden,
     InvalidInput,
     PreconditionRequired,
@@ -74,34 +77,99 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def _admit(principal: Principal, roles: tuple[str, ...] | frozenset[str]) -> Principal:
-    wanted = " or ".join(sorted(roles))
+# ------------------------------------------------------------------ the role gate
+
+#: attribute on a gate's dependency callable holding its :class:`Gate` (read by api/openapi.py
+#: to write ``security`` and ``x-roles``, and by tests/test_roles.py to build the route matrix)
+GATE_ATTR = "__policy_gate__"
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What a route asks of ``auth.policy``.
+
+    ``action``: the policy action every caller needs (``None``: the route never looks at the
+    caller). ``param``/``by``: the action depends on a path parameter's value (``by``: value →
+    action), e.g. the exports route: ``parcels`` is public, ``projects`` is internal.
+    """
+
+    action: str | None
+    param: str | None = None
+    by: tuple[tuple[str, str], ...] = ()
+
+    def actions(self) -> dict[str | None, str | None]:
+        """Path-parameter value (``None``: any) → action."""
+        if self.param is None:
+            return {None: self.action}
+        return dict(self.by)
+
+
+def admit(principal: Principal, action: str) -> Principal:
+    """``principal`` if the policy lets it do ``action``; else 401 without a token, 403."""
+    if policy.can(principal, action):
+        return principal
+    wanted = " or ".join(sorted(policy.roles_for(action)))
     if principal.role is None:
         raise Unauthorized(
-            f"this needs a bearer token of role {wanted}: send 'Authorization: Bearer <token>'"
+            f"this needs a bearer token of role {wanted} (policy action {action!r}): "
+            "send 'Authorization: Bearer <token>'"
         )
-    if principal.role not in roles:
-        raise Forbidden(f"role {principal.role!r} may not do this; it needs {wanted}")
-    return principal
+    raise Forbidden(
+        f"role {principal.role!r} may not do this (policy action {action!r}); it needs {wanted}"
+    )
 
 
-def require(*roles: str) -> Any:
-    """A dependency that admits only the given roles (401 without a token, 403 for others)."""
-
-    def _check(principal: PrincipalDep) -> Principal:
-        return _admit(principal, roles)
-
-    return Depends(_check)
+def _mark(func: Any, gate: Gate) -> Any:
+    setattr(func, GATE_ATTR, gate)
+    return Depends(func)
 
 
-def require_action(action: str) -> Any:
-    """Like :func:`require`, with the roles taken from ``auth.policy.ACTIONS[action]``."""
-    roles = policy.roles_for(action)  # fails at import time for an unknown action
+def require(action: str, *more: str) -> Any:
+    """The route's gate: admits the roles ``auth.policy.ACTIONS[action]`` lists.
 
-    def _check(principal: PrincipalDep) -> Principal:
-        return _admit(principal, roles)
+    The table is read at request time (editing ``ACTIONS`` changes behaviour); an unknown action
+    fails at import. Use it as ``dependencies=[require("parcels.write")]`` or
+    ``principal: Annotated[Principal, require("projects.write")]``.
+    """
+    if more or action in ROLES:
+        raise ConfigurationError(
+            f"require({', '.join(map(repr, (action, *more)))}): a gate names ONE policy action "
+            "(e.g. require('projects.read')); the roles live in geo_service.auth.policy.ACTIONS"
+        )
+    policy.roles_for(action)  # fails at import time for an unknown action
 
-    return Depends(_check)
+    def _gate(principal: PrincipalDep) -> Principal:
+        return admit(principal, action)
+
+    return _mark(_gate, Gate(action))
+
+
+#: the older name of :func:`require`
+require_action = require
+
+
+def require_by(param: str, actions: dict[str, str]) -> Any:
+    """A gate whose action depends on the value of path parameter ``param``.
+
+    A value missing from ``actions`` passes the gate (the route's own type refuses it, 422).
+    """
+    for action in actions.values():
+        policy.roles_for(action)
+
+    def _gate(request: Request, principal: PrincipalDep) -> Principal:
+        action = actions.get(str(request.path_params.get(param)))
+        return principal if action is None else admit(principal, action)
+
+    return _mark(_gate, Gate(None, param, tuple(actions.items())))
+
+
+def open_route() -> Any:
+    """The gate of a route that never looks at the caller (probes, docs, the sign-in form)."""
+
+    def _open() -> None:
+        return None
+
+    return _mark(_open, Gate(None))
 
 
 # ------------------------------------------------------------------ concurrent edits
@@ -112,24 +180,28 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+#: an ETag list as If-Match takes it: ``"3"``, ``W/"3"``, ``3``, or several separated by commas
+IF_MATCH_PATTERN = r'^(?:W/)?"?[0-9]{1,18}"?(?: *, *(?:W/)?"?[0-9]{1,18}"?)*$'
+OPTIONAL_IF_MATCH_PATTERN = r"^(?:|\*|" + IF_MATCH_PATTERN[1:-1] + ")$"
+_ETAG = re.compile(r'(?:W/)?"?([0-9]{1,18})"?')
+
+
 def _parse_if_match(value: str) -> frozenset[int]:
     versions = set()
     for part in value.split(","):
         tag = part.strip()
-        if tag.startswith("W/"):
-            tag = tag[2:]
-        tag = tag.strip('"')
-        if tag == "*":
+        if tag.strip('"') == "*":
             raise PreconditionRequired(
                 "If-Match: * would overwrite any version; send the ETag of your last GET, "
                 'e.g. If-Match: "3"'
             )
-        if not tag.isdigit():
+        m = _ETAG.fullmatch(tag)
+        if m is None:
             raise InvalidInput(
                 f'If-Match must be the ETag of your last GET of this record, e.g. "3"; '
                 f"got {value[:50]!r}"
             )
-        versions.add(int(tag))
+        versions.add(int(m.group(1)))
     return frozenset(versions)
 
 
@@ -142,7 +214,9 @@ class IfMatch:
             str | None,
             Header(
                 max_length=200,
-                description='the ETag of your last GET of this record, e.g. "3" (required)',
+                description='the ETag of your last GET of this record, e.g. "3" (required: '
+                "428 without it, 412 when it is not the current version)",
+                json_schema_extra={"pattern": IF_MATCH_PATTERN},
             ),
         ] = None,
     ) -> None:
@@ -164,7 +238,11 @@ IfMatchDep = Annotated[IfMatch, Depends(IfMatch)]
 def optional_if_match(
     if_match: Annotated[
         str | None,
-        Header(max_length=200, description='optional: the ETag of your last GET, e.g. "3"'),
+        Header(
+            max_length=200,
+            description='optional: the ETag of your last GET, e.g. "3"; `*` or empty = any',
+            json_schema_extra={"pattern": OPTIONAL_IF_MATCH_PATTERN},
+        ),
     ] = None,
 ) -> frozenset[int] | None:
     """For appends that lose nothing (an attestation adds a record): checked only when sent."""

@@ -15,11 +15,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from geo_service.api.deps import BodySizeLimit
 from geo_service.api.html_pages import login_page, map_error_page, validation_text
+from geo_service.api.params import EmptyQueryIsAbsent
 from geo_service.errors import DatabaseUnavailable, GeoServiceError
 
 log = logging.getLogger("geo_service.api")
@@ -100,7 +103,7 @@ def _problem_response(description: str) -> dict[str, Any]:
     ref = {"$ref": "#/components/schemas/Problem"}
     return {
         "description": description,
-        "content": {PROBLEM_JSON: {"schema": ref}, "application/json": {"schema": ref}},
+        "content": {PROBLEM_JSON: {"schema": ref}},
     }
 
 
@@ -134,6 +137,25 @@ def _map_words(request: Request) -> dict[str, Any]:
         return {}
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the request's path takes (the Allow header of a 405).
+
+    Starlette names only the first route whose path matched; the path may have more (GET and
+    PATCH of one record are two routes). Where several path templates match (``/problems/
+    escalate`` and ``/problems/{code}``), the most literal one is the path meant.
+    """
+    by_path: dict[str, set[str]] = {}
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            by_path.setdefault(getattr(route, "path", ""), set()).update(
+                getattr(route, "methods", None) or ()
+            )
+    if not by_path:
+        return []
+    return sorted(by_path[min(by_path, key=lambda p: (p.count("{"), -len(p)))])
+
+
 def _browser_on_a_map(request: Request) -> bool:
     return request.url.path.startswith("/maps/") and "text/html" in request.headers.get(
         "accept", ""
@@ -142,14 +164,7 @@ def _browser_on_a_map(request: Request) -> bool:
 
 def install(app: FastAPI) -> None:
     app.add_middleware(BodySizeLimit)
-    original_openapi = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = document_problems(original_openapi())
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(EmptyQueryIsAbsent)
 
     @app.exception_handler(GeoServiceError)
     async def _domain(request: Request, e: GeoServiceError) -> Response:
@@ -189,13 +204,15 @@ def install(app: FastAPI) -> None:
         return problem(422, "Invalid input", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, e: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, e: StarletteHTTPException) -> JSONResponse:
         detail = e.detail if isinstance(e.detail, str) else "request refused"
         if e.status_code == 404 and detail == "Not Found":
             detail = "no such route; see /docs for the API"
         if e.status_code == 405:
             detail = "method not allowed on this route; see /docs"
         headers = dict(e.headers) if e.headers else None
+        if e.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return problem(e.status_code, "HTTP error", detail, headers=headers)
 
     @app.exception_handler(sa_exc.OperationalError)

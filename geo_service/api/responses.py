@@ -23,3 +23,39 @@ def feature_collection(features: list[dict[str, Any]], total: int, page: Any) ->
             "offset": page.offset,
         }
     )
+
+
+GEOJSON = "application/geo+json"
+
+#: a GeoJSON Feature as the service writes it: ``id`` is the record's code
+FEATURE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "id", "geometry", "properties"],
+    "properties": {
+        "type": {"const": "Feature"},
+        "id": {"type": "string", "description": "the record's code"},
+        "geometry": {
+            "description": "GeoJSON geometry in lon/lat (EPSG:4490); null when not located",
+            "type": ["object", "null"],
+        },
+        "properties": {"type": "object"},
+    },
+}
+#: one page of features with OGC API-style counts
+COLLECTION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "features", "numberMatched", "numberReturned"],
+    "properties": {
+        "type": {"const": "FeatureCollection"},
+        "features": {"type": "array", "items": FEATURE_SCHEMA},
+        "numberMatched": {"type": "integer", "minimum": 0},
+        "numberReturned": {"type": "integer", "minimum": 0},
+        "limit": {"type": "integer"},
+        "offset": {"type": "integer"},
+    },
+}
+
+
+def geojson(status: int, schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route answering GeoJSON (``FEATURE_SCHEMA`` / ``COLLECTION_SCHEMA``)."""
+    return {status: {"content": {GEOJSON: {"schema": schema}}}}

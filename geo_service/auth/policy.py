@@ -2,8 +2,11 @@
 
 Routes, maps, tiles and exports ask this module instead of testing roles themselves:
 
-* ``can(principal, action)``: may this caller do this? (``require_action`` in ``api/deps.py``
-  turns it into 401 without a token, 403 for the wrong role);
+* ``ACTIONS``: action -> the roles that may do it, ``"public"`` standing for a caller without a
+  token. Every route names one action as its gate (``require("parcels.write")`` in
+  ``api/deps.py``: 401 without a token, 403 for the wrong role; read at request time, so editing
+  this table changes who may call a route, and the OpenAPI's ``security``/``x-roles`` with it);
+* ``can(principal, action)``: may this caller do this?
 * ``visible_fields(principal, kind, settings)``: which properties of a record of ``kind`` the
   caller may see (``None`` = all of them);
 * ``published_only(principal)``: whether the caller sees only published records (everything
@@ -22,8 +25,23 @@ from geo_service.auth.tokens import Principal
 from geo_service.errors import ConfigurationError
 from geo_service.settings import Settings
 
-#: action -> roles allowed to do it. Reading published land is open to everybody (no entry).
+#: the pseudo-role of a caller without a token (the anonymous public)
+PUBLIC = "public"
+#: every caller, with or without a token (what they then see is decided by the view functions)
+EVERYONE = frozenset({PUBLIC, "investor", "bureau", "official"})
+
+#: action -> roles allowed to do it ("public": no token needed).
 ACTIONS: dict[str, frozenset[str]] = {
+    # the public view: published land, public fields, the land reserve, the investor map
+    "parcels.read": EVERYONE,
+    "readiness.read": EVERYONE,
+    "stats.read": EVERYONE,
+    "maps.investors": EVERYONE,
+    "exports.read": EVERYONE,
+    # OGC API reads: every caller; each collection shows what the caller sees elsewhere
+    "ogc.read": EVERYONE,
+    # land supply: the public sees the public dates and clocks of published land
+    "supply.read": EVERYONE,
     # land and readiness: the land bureau changes them; officials see everything
     "parcels.write": frozenset({"bureau"}),
     "readiness.write": frozenset({"bureau"}),
@@ -51,6 +69,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "charts.read": frozenset({"bureau", "official"}),
     # network, assessment and protected-area layers (the readiness map's context; OGC API)
     "layers.read_internal": frozenset({"bureau", "official"}),
+    "imports.write": frozenset({"bureau"}),
 }
 
 #: kinds of record with a public view: kind -> name of the Settings field listing public fields
@@ -74,8 +93,8 @@ def roles_for(action: str) -> frozenset[str]:
 
 
 def can(principal: Principal, action: str) -> bool:
-    """Whether ``principal`` may do ``action``."""
-    return principal.role is not None and principal.role in roles_for(action)
+    """Whether ``principal`` may do ``action`` (no token: the ``"public"`` pseudo-role)."""
+    return (principal.role or PUBLIC) in roles_for(action)
 
 
 def published_only(principal: Principal) -> bool:

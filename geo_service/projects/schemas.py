@@ -6,7 +6,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from geo_service.wire import JsonBody
 
 Domain = Literal[
     "innovation", "infrastructure", "industrial_transformation", "green_low_carbon", "livelihood"
@@ -16,8 +18,8 @@ Wan = Annotated[Decimal, Field(ge=0, le=Decimal("99999999999999"), decimal_place
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s/?#]+$")]
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Body(JsonBody):
+    """Unknown fields refused; values of the JSON types the schema names (geo_service.wire)."""
 
 
 class ProjectFields(_Body):

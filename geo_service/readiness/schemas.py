@@ -7,10 +7,12 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from geo_service.wire import JsonBody
+
 Status = Literal["met", "unmet", "unknown"]
 
 
-class AttestationIn(BaseModel):
+class AttestationIn(JsonBody):
     """The land bureau records a condition's status with evidence (an override of the check)."""
 
     status: Status

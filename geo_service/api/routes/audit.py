@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from geo_service.api.deps import PageDep, SessionDep, require_action
+from geo_service.api.params import IsoDateTime
 from geo_service.audit import AuditEvent
-from geo_service.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
@@ -45,15 +45,16 @@ def list_audit(
     action: Annotated[str | None, Query(max_length=64, description="e.g. parcel.update")] = None,
     entity_type: Annotated[str | None, Query(max_length=64, description="e.g. parcel")] = None,
     entity_code: Annotated[str | None, Query(max_length=200)] = None,
-    since: Annotated[datetime | None, Query(description="at or after (ISO 8601)")] = None,
-    until: Annotated[datetime | None, Query(description="before (ISO 8601)")] = None,
+    since: Annotated[
+        IsoDateTime | None,
+        Query(description="at or after (RFC 3339 with offset, e.g. 2026-11-27T00:00:00+08:00)"),
+    ] = None,
+    until: Annotated[
+        IsoDateTime | None,
+        Query(description="before (RFC 3339 with offset); until ≤ since gives an empty page"),
+    ] = None,
 ) -> AuditPage:
     """Audit events, newest first, filtered."""
-    if since is not None and until is not None:
-        if (since.tzinfo is None) != (until.tzinfo is None):
-            raise InvalidInput("since and until must both carry a time zone, or neither")
-        if since >= until:
-            raise InvalidInput("since must be before until")
     conds = []
     if actor is not None:
         conds.append(AuditEvent.actor == actor)

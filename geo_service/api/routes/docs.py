@@ -6,7 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
-router = APIRouter(include_in_schema=False)
+from geo_service.api.deps import open_route
+
+router = APIRouter(include_in_schema=False, dependencies=[open_route()])
 
 
 @router.get("/docs")

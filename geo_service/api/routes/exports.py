@@ -11,9 +11,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from geo_service.api.deps import PrincipalDep, SettingsDep
+from geo_service.api.deps import PrincipalDep, SettingsDep, require_by
 from geo_service.auth import policy
-from geo_service.errors import Forbidden, Unauthorized
 from geo_service.exports import FORMATS, export
 
 router = APIRouter(prefix="/api/v1", tags=["exports"])
@@ -26,10 +25,22 @@ Fmt = Literal["geojson", "gpkg", "shp", "kml", "xlsx", "csv"]
     summary="Download parcels, projects or readiness as a GIS or Excel file",
     response_class=FileResponse,
     responses={
-        200: {"description": "the file (Shapefile: a .zip with .prj and a UTF-8 .cpg)"},
-        401: {"description": "projects and readiness need a token"},
-        403: {"description": "projects and readiness need role official or bureau"},
+        200: {
+            "description": "the file (Shapefile: a .zip with .prj and a UTF-8 .cpg)",
+            "content": {f.media_type.split(";")[0]: {} for f in FORMATS.values()},
+        },
     },
+    # who may export what is the policy's: parcels for everyone, the rest internal
+    dependencies=[
+        require_by(
+            "what",
+            {
+                "parcels": "exports.read",
+                "projects": "exports.internal",
+                "readiness": "exports.internal",
+            },
+        )
+    ],
 )
 def get_export(
     request: Request,
@@ -39,11 +50,6 @@ def get_export(
     format: Annotated[Fmt, Query(description="file format")] = "geojson",  # noqa: A002
 ) -> FileResponse:
     """The public gets published parcels with public fields only."""
-    if what != "parcels" and not policy.can(principal, "exports.internal"):
-        roles = " or ".join(sorted(policy.roles_for("exports.internal")))
-        if principal.role is None:
-            raise Unauthorized(f"exporting {what} needs a bearer token of role {roles}")
-        raise Forbidden(f"role {principal.role!r} may not export {what}; it needs {roles}")
     public = policy.published_only(principal)
     fields = policy.visible_fields(principal, "parcel", settings)
     f = FORMATS[format]

@@ -6,21 +6,26 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from geo_service.api.deps import open_route
 from geo_service.api.errors import problem
 from geo_service.db.migrate import current_revision, head_revision
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
-@router.head("/healthz", include_in_schema=False)
+@router.get("/healthz", dependencies=[open_route()])
+@router.head("/healthz", include_in_schema=False, dependencies=[open_route()])
 def healthz() -> dict[str, str]:
     """200 while the process lives."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "database down or schema not current"}})
-@router.head("/readyz", include_in_schema=False)
+@router.get(
+    "/readyz",
+    responses={503: {"description": "database down or schema not current"}},
+    dependencies=[open_route()],
+)
+@router.head("/readyz", include_in_schema=False, dependencies=[open_route()])
 def readyz(request: Request) -> JSONResponse:
     """200 when the database answers and the schema is current."""
     engine = request.app.state.engine

@@ -52,7 +52,7 @@ def _save(upload: UploadFile, folder: Path, limit: int) -> Path:
 def create_import(
     request: Request,
     settings: SettingsDep,
-    principal: Annotated[Principal, require("bureau")],
+    principal: Annotated[Principal, require("imports.write")],
     file: Annotated[
         UploadFile,
         File(description="GeoJSON, GeoPackage, zipped Shapefile, or boundary-point CSV/XLSX"),

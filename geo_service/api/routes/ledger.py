@@ -21,7 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.get(
     "/export",
-    dependencies=[require("official", "bureau")],
+    dependencies=[require("projects.read")],
     responses={200: {"content": {XLSX: {}}}},
     response_class=Response,
 )
@@ -49,7 +49,7 @@ def import_ledger(
     file: UploadFile,
     session: SessionDep,
     settings: SettingsDep,
-    principal: Annotated[Principal, require("official")],
+    principal: Annotated[Principal, require("projects.write")],
     dry_run: bool = False,
 ) -> dict[str, Any]:
     """Update the projects named by 项目编号 from an edited export (XLSX, CSV or GeoJSON), and

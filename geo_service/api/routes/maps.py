@@ -10,14 +10,9 @@ from fastapi import APIRouter, Form, Query
 from fastapi import Path as FPath
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from geo_service.api.deps import (
-    PrincipalDep,
-    SessionDep,
-    SettingsDep,
-    require,
-    require_action,
-)
+from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, open_route, require
 from geo_service.api.html_pages import login_page, safe_next
+from geo_service.api.params import ConditionKey, ProjectDomain, ProjectStatus, ordered
 from geo_service.auth.tokens import resolve
 from geo_service.errors import NotFound
 from geo_service.maps import data, pages
@@ -52,7 +47,7 @@ def _html(page: Page, *, public: bool = False) -> HTMLResponse:
     "/maps/readiness",
     response_class=HTMLResponse,
     responses=HTML,
-    dependencies=[require("bureau", "official")],
+    dependencies=[require("maps.readiness")],
 )
 def readiness_map(
     session: SessionDep,
@@ -63,8 +58,7 @@ def readiness_map(
         Query(description="readiness"),
     ] = None,
     fails: Annotated[
-        Literal["water", "power", "road", "leveling", "title"] | None,
-        Query(description="only parcels failing this condition"),
+        ConditionKey | None, Query(description="only parcels failing this condition")
     ] = None,
     lang: Lang = "zh",
 ) -> HTMLResponse:
@@ -73,7 +67,12 @@ def readiness_map(
     return _html(pages.readiness_page(session, settings, filters=f, lang=lang))
 
 
-@router.get("/maps/investors", response_class=HTMLResponse, responses=HTML)
+@router.get(
+    "/maps/investors",
+    response_class=HTMLResponse,
+    responses=HTML,
+    dependencies=[require("maps.investors")],
+)
 def investors_map(
     session: SessionDep,
     settings: SettingsDep,
@@ -87,7 +86,11 @@ def investors_map(
     tax_per_mu: Annotated[float | None, Query(ge=0, le=1e7, description="万元/亩/年")] = None,
     lang: Lang = "zh",
 ) -> HTMLResponse:
-    """Public map of available plots; give investment_wan, area_mu and tax_per_mu to fit-check."""
+    """Public map of available plots; give investment_wan, area_mu and tax_per_mu to fit-check.
+
+    An area range given the wrong way round (min above max) is read as the range between them.
+    """
+    min_area_mu, max_area_mu = ordered(min_area_mu, max_area_mu)
     f = data.InvestorFilter(
         zone=zone or None,
         industry=industry or None,
@@ -106,7 +109,7 @@ def investors_map(
     return _html(page, public=True)
 
 
-@router.get("/maps/investors/find/{code}")
+@router.get("/maps/investors/find/{code}", dependencies=[require("maps.investors")])
 def find_plot(
     code: Annotated[str, FPath(min_length=1, max_length=100, description="parcel code")],
     session: SessionDep,
@@ -135,7 +138,12 @@ def find_plot(
     )
 
 
-@router.get("/maps/investors/parcels/{code}", response_class=HTMLResponse, responses=HTML)
+@router.get(
+    "/maps/investors/parcels/{code}",
+    response_class=HTMLResponse,
+    responses=HTML,
+    dependencies=[require("maps.investors")],
+)
 def plot_sheet(
     code: str,
     session: SessionDep,
@@ -156,17 +164,13 @@ def plot_sheet(
     "/maps/projects",
     response_class=HTMLResponse,
     responses=HTML,
-    dependencies=[require("official", "bureau")],
+    dependencies=[require("maps.projects")],
 )
 def projects_map(
     session: SessionDep,
     settings: SettingsDep,
-    status: Annotated[
-        Literal["planned", "signed", "started", "under_construction", "completed", "in_production"]
-        | None,
-        Query(),
-    ] = None,
-    domain: Text = None,
+    status: Annotated[ProjectStatus | None, Query()] = None,
+    domain: Annotated[ProjectDomain | None, Query()] = None,
     leader: Text = None,
     unit: Text = None,
     round: Annotated[int | None, Query(ge=1, le=1000, description="三个一批 round")] = None,
@@ -211,7 +215,7 @@ def _charts(as_of: date | None, lang: str) -> str:
     )
 
 
-@router.get("/maps/readiness/parcels/{code}", dependencies=[require_action("maps.readiness")])
+@router.get("/maps/readiness/parcels/{code}", dependencies=[require("maps.readiness")])
 def readiness_popup(
     code: Annotated[str, FPath(min_length=1, max_length=100, description="parcel code")],
     session: SessionDep,
@@ -239,32 +243,53 @@ def _hits(session: Any, map_name: str, q: str, *, public: bool) -> JSONResponse:
     )
 
 
-@router.get("/maps/readiness/search", dependencies=[require_action("maps.readiness")])
+@router.get("/maps/readiness/search", dependencies=[require("maps.readiness")])
 def search_readiness(session: SessionDep, q: Query_ = "") -> JSONResponse:
     """Parcels whose code or name contains ``q`` (bureau/official): up to 20, with a bbox."""
     return _hits(session, "readiness", q, public=False)
 
 
-@router.get("/maps/investors/search")
+@router.get("/maps/investors/search", dependencies=[require("maps.investors")])
 def search_investors(session: SessionDep, _principal: PrincipalDep, q: Query_ = "") -> JSONResponse:
     """Plots on offer whose code or name contains ``q`` (public): up to 20, with a bbox."""
     return _hits(session, "investors", q, public=True)
 
 
-@router.get("/maps/projects/search", dependencies=[require_action("maps.projects")])
+@router.get("/maps/projects/search", dependencies=[require("maps.projects")])
 def search_projects(session: SessionDep, q: Query_ = "") -> JSONResponse:
     """Located projects whose code or name, or one of whose problems' codes, contains ``q``
     (official/bureau): up to 20, with a point."""
     return _hits(session, "projects", q, public=False)
 
 
-@router.get("/maps/login", response_class=HTMLResponse, responses=HTML)
+@router.get("/maps/login", response_class=HTMLResponse, responses=HTML, dependencies=[open_route()])
 def login_form(next: Annotated[str | None, Query(max_length=500)] = None) -> HTMLResponse:
     """A sign-in page that keeps the API token in an HttpOnly cookie for the map pages."""
     return login_page(next_=next)
 
 
-@router.post("/maps/login", response_class=HTMLResponse, responses=HTML)
+SIGNED_IN: dict[int | str, dict[str, Any]] = {
+    303: {
+        "description": "signed in: the cookie is set, off to the map named by `next`",
+        "headers": {"Location": {"schema": {"type": "string"}}},
+    },
+    401: {
+        "description": "unknown or revoked token (a browser gets the sign-in form again)",
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}},
+            "text/html": {"schema": {"type": "string"}},
+        },
+    },
+}
+
+
+@router.post(
+    "/maps/login",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses=SIGNED_IN,
+    dependencies=[open_route()],
+)
 def login(
     session: SessionDep,
     token: Annotated[str, Form(max_length=500)],
@@ -278,14 +303,21 @@ def login(
     return resp
 
 
-@router.post("/maps/logout")
-def logout(principal: PrincipalDep) -> Response:
+@router.post(
+    "/maps/logout",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses={303: {"description": "signed out: off to the investor map"}},
+    dependencies=[open_route()],
+)
+def logout() -> Response:
+    """Forget the sign-in cookie (works with a revoked or unknown one too)."""
     resp = RedirectResponse("/maps/investors", status_code=303)
     resp.delete_cookie("gs_token", path="/")
     return resp
 
 
-@router.get("/static/{path:path}", include_in_schema=False)
+@router.get("/static/{path:path}", include_in_schema=False, dependencies=[open_route()])
 def static(path: str) -> FileResponse:
     """Leaflet and the other map assets, served by the service itself (no CDN)."""
     root = STATIC_DIR.resolve()

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep
+from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, open_route, require
 from geo_service.api.routes import tiles as mvt
 from geo_service.auth import policy
 from geo_service.auth.tokens import Principal
@@ -43,6 +43,7 @@ from geo_service.ogc.links import (
 from geo_service.settings import Settings
 
 router = APIRouter(prefix="/ogc", tags=["ogc"], include_in_schema=False)
+OGC_READ = require("ogc.read")
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
@@ -139,8 +140,8 @@ def _query(request: Request) -> dict[str, list[str]]:
 # ------------------------------------------------------------------ landing, conformance, api
 
 
-@router.get("")
-@router.get("/")
+@router.get("", dependencies=[OGC_READ])
+@router.get("/", dependencies=[OGC_READ])
 def landing(request: Request, principal: PrincipalDep) -> JSONResponse:
     """The landing page: links to the API definition, conformance and the collections."""
     _no_params(request)
@@ -162,14 +163,14 @@ def landing(request: Request, principal: PrincipalDep) -> JSONResponse:
     )
 
 
-@router.get("/conformance")
+@router.get("/conformance", dependencies=[OGC_READ])
 def conformance(request: Request, principal: PrincipalDep) -> JSONResponse:
     """The conformance classes this service implements."""
     _no_params(request)
     return _json({"conformsTo": CONFORMANCE})
 
 
-@router.get("/api")
+@router.get("/api", dependencies=[OGC_READ])
 def api_document(request: Request, principal: PrincipalDep, settings: SettingsDep) -> JSONResponse:
     """The OpenAPI 3.0.3 document of /ogc, as the caller may use it."""
     _no_params(request)
@@ -187,7 +188,7 @@ def api_document(request: Request, principal: PrincipalDep, settings: SettingsDe
     return _json(doc, OAS30)
 
 
-@router.get("/api.html")
+@router.get("/api.html", dependencies=[open_route()])
 def api_html(request: Request) -> HTMLResponse:
     """Swagger UI over /ogc/api, with the service's own assets (intranets: no CDN)."""
     return get_swagger_ui_html(
@@ -252,7 +253,7 @@ def _describe(
     }
 
 
-@router.get("/collections")
+@router.get("/collections", dependencies=[OGC_READ])
 def collections(
     request: Request, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> JSONResponse:
@@ -269,7 +270,7 @@ def collections(
     )
 
 
-@router.get("/collections/{collectionId}")
+@router.get("/collections/{collectionId}", dependencies=[OGC_READ])
 def collection(
     collectionId: str,  # noqa: N803 -- the OGC name, shown in the route
     request: Request,
@@ -311,7 +312,7 @@ def _schema(
     )
 
 
-@router.get("/collections/{collectionId}/queryables")
+@router.get("/collections/{collectionId}/queryables", dependencies=[OGC_READ])
 def queryables(
     collectionId: str,  # noqa: N803
     request: Request,
@@ -326,7 +327,7 @@ def queryables(
     )
 
 
-@router.get("/collections/{collectionId}/schema")
+@router.get("/collections/{collectionId}/schema", dependencies=[OGC_READ])
 def schema(
     collectionId: str,  # noqa: N803
     request: Request,
@@ -365,7 +366,7 @@ def _where(session: Any, coll: Collection, principal: Principal, settings: Setti
     )
 
 
-@router.get("/collections/{collectionId}/items")
+@router.get("/collections/{collectionId}/items", dependencies=[OGC_READ])
 def items(
     collectionId: str,  # noqa: N803
     request: Request,
@@ -486,7 +487,7 @@ def _add_filter(
     query.where.append(cql.to_condition(text, lang, by_name, coll.geom, crs))
 
 
-@router.get("/collections/{collectionId}/items/{featureId}")
+@router.get("/collections/{collectionId}/items/{featureId}", dependencies=[OGC_READ])
 def item(
     collectionId: str,  # noqa: N803
     featureId: str,  # noqa: N803
@@ -529,7 +530,7 @@ def item(
 # ------------------------------------------------------------------ tiles (OGC API – Tiles)
 
 
-@router.get("/tileMatrixSets")
+@router.get("/tileMatrixSets", dependencies=[OGC_READ])
 def tile_matrix_sets(request: Request, principal: PrincipalDep) -> JSONResponse:
     """The tiling schemes: WebMercatorQuad (served) and CGCS2000Quad (definition)."""
     _no_params(request)
@@ -549,7 +550,7 @@ def tile_matrix_sets(request: Request, principal: PrincipalDep) -> JSONResponse:
     )
 
 
-@router.get("/tileMatrixSets/{tileMatrixSetId}")
+@router.get("/tileMatrixSets/{tileMatrixSetId}", dependencies=[OGC_READ])
 def tile_matrix_set(
     tileMatrixSetId: str,  # noqa: N803
     request: Request,
@@ -606,7 +607,7 @@ def _tileset(
     }
 
 
-@router.get("/collections/{collectionId}/tiles")
+@router.get("/collections/{collectionId}/tiles", dependencies=[OGC_READ])
 def tilesets(
     collectionId: str,  # noqa: N803
     request: Request,
@@ -621,7 +622,7 @@ def tilesets(
     return _json({"links": [ts["links"][0]], "tilesets": [ts]})
 
 
-@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}")
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}", dependencies=[OGC_READ])
 def tileset(
     collectionId: str,  # noqa: N803
     tileMatrixSetId: str,  # noqa: N803
@@ -645,7 +646,9 @@ def _served_tms(tms_id: str) -> None:
         )
 
 
-@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json")
+@router.get(
+    "/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json", dependencies=[OGC_READ]
+)
 def tilejson(
     collectionId: str,  # noqa: N803
     tileMatrixSetId: str,  # noqa: N803
@@ -673,7 +676,10 @@ def tilejson(
     )
 
 
-@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}")
+@router.get(
+    "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+    dependencies=[OGC_READ],
+)
 def tile(
     collectionId: str,  # noqa: N803
     tileMatrixSetId: str,  # noqa: N803

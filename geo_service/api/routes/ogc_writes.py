@@ -15,7 +15,7 @@ from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from geo_service.api.deps import IfMatch, PrincipalDep, SessionDep, SettingsDep
+from geo_service.api.deps import IfMatch, PrincipalDep, SessionDep, SettingsDep, require_by
 from geo_service.api.routes import parcels as parcel_routes
 from geo_service.api.routes import projects as project_routes
 from geo_service.api.routes.ogc import _admit, _base, _collection
@@ -27,6 +27,8 @@ from geo_service.parcels import edits as parcel_edits
 from geo_service.projects.schemas import ProjectCreate, ProjectUpdate
 
 router = APIRouter(prefix="/ogc", tags=["ogc"], include_in_schema=False)
+#: who may write: the bureau parcels, officials projects (other collections are read only)
+WRITE = require_by("collectionId", {"parcels": "parcels.write", "projects": "projects.write"})
 
 FeatureBody = Annotated[dict[str, Any], Body()]
 
@@ -118,7 +120,7 @@ def _code_of(r: JSONResponse) -> str:
     return str(json.loads(bytes(r.body))["id"])
 
 
-@router.post("/collections/{collectionId}/items", status_code=201)
+@router.post("/collections/{collectionId}/items", status_code=201, dependencies=[WRITE])
 def create_item(
     coll: WritableDep,
     body: FeatureBody,
@@ -154,7 +156,7 @@ def _parcel_update(
     return r
 
 
-@router.put("/collections/{collectionId}/items/{featureId}")
+@router.put("/collections/{collectionId}/items/{featureId}", dependencies=[WRITE])
 def replace_item(
     coll: WritableDep,
     featureId: str,  # noqa: N803
@@ -178,7 +180,7 @@ def replace_item(
     return _answer(request, coll, r, 200)
 
 
-@router.patch("/collections/{collectionId}/items/{featureId}")
+@router.patch("/collections/{collectionId}/items/{featureId}", dependencies=[WRITE])
 def update_item(
     coll: WritableDep,
     featureId: str,  # noqa: N803
@@ -199,7 +201,9 @@ def update_item(
     return _answer(request, coll, r, 200)
 
 
-@router.delete("/collections/{collectionId}/items/{featureId}", status_code=204)
+@router.delete(
+    "/collections/{collectionId}/items/{featureId}", status_code=204, dependencies=[WRITE]
+)
 def delete_item(
     coll: WritableDep,
     featureId: str,  # noqa: N803

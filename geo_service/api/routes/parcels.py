@@ -7,8 +7,9 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from geo_service.api import params
 from geo_service.api.deps import (
     IfMatchDep,
     PageDep,
@@ -18,38 +19,49 @@ from geo_service.api.deps import (
     etag,
     require_action,
 )
-from geo_service.api.responses import GeoJSONResponse, feature_collection
+from geo_service.api.params import BBoxQ
+from geo_service.api.responses import (
+    COLLECTION_SCHEMA,
+    FEATURE_SCHEMA,
+    GeoJSONResponse,
+    feature_collection,
+    geojson,
+)
 from geo_service.auth import policy
 from geo_service.errors import InvalidInput
 from geo_service.parcels import edits
 from geo_service.parcels import repository as repo
-from geo_service.spatial import parse_bbox
+from geo_service.wire import JsonBody
 
 router = APIRouter(prefix="/api/v1/parcels", tags=["parcels"])
 
-GEOJSON: dict[int | str, dict[str, Any]] = {200: {"content": {"application/geo+json": {}}}}
+ONE = geojson(200, FEATURE_SCHEMA)
 
 
-@router.get("", response_class=GeoJSONResponse, responses=GEOJSON)
+@router.get(
+    "",
+    response_class=GeoJSONResponse,
+    responses=geojson(200, COLLECTION_SCHEMA),
+    dependencies=[require_action("parcels.read")],
+)
 def list_parcels(
     session: SessionDep,
     settings: SettingsDep,
     principal: PrincipalDep,
     page: PageDep,
-    bbox: Annotated[
-        str | None,
-        Query(description="minlon,minlat,maxlon,maxlat (EPSG:4490)", max_length=200),
-    ] = None,
+    bbox: BBoxQ = None,
     zone: Annotated[str | None, Query(max_length=64, description="zone code")] = None,
     net_land: Annotated[bool | None, Query(description="only (non-)net land")] = None,
     min_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
     max_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
 ) -> Any:
-    """Parcels touching the bbox and matching the filters, as a FeatureCollection."""
-    if min_area_mu is not None and max_area_mu is not None and min_area_mu > max_area_mu:
-        raise InvalidInput("min_area_mu must not exceed max_area_mu")
+    """Parcels touching the bbox and matching the filters, as a FeatureCollection.
+
+    An area range given the wrong way round (min above max) is read as the range between them.
+    """
+    min_area_mu, max_area_mu = params.ordered(min_area_mu, max_area_mu)
     filters = repo.ParcelFilter(
-        bbox=parse_bbox(bbox) if bbox is not None else None,
+        bbox=params.bbox(bbox),
         zone=zone,
         net_land=net_land,
         min_area_mu=min_area_mu,
@@ -63,7 +75,12 @@ def list_parcels(
     return feature_collection(features, total, page)
 
 
-@router.get("/{code}", response_class=GeoJSONResponse, responses=GEOJSON)
+@router.get(
+    "/{code}",
+    response_class=GeoJSONResponse,
+    responses=ONE,
+    dependencies=[require_action("parcels.read")],
+)
 def get_parcel(
     code: str, session: SessionDep, settings: SettingsDep, principal: PrincipalDep
 ) -> Any:
@@ -97,7 +114,7 @@ Short = Annotated[str, StringConstraints(max_length=100)]
 SupplyStage = Literal["plan", "notice", "sale", "contract", "handed_over"]
 
 
-class Indicator(BaseModel):
+class Indicator(JsonBody):
     """One control indicator (控制指标); the list varies by industry."""
 
     model_config = ConfigDict(extra="allow")
@@ -110,14 +127,14 @@ class Indicator(BaseModel):
     unit: Annotated[str, StringConstraints(max_length=32)] | None = None
 
 
-class PolygonGeometry(BaseModel):
+class PolygonGeometry(JsonBody):
     """GeoJSON Polygon or MultiPolygon in lon/lat (EPSG:4490)."""
 
     type: Literal["Polygon", "MultiPolygon"]
     coordinates: list[Any] = Field(min_length=1)
 
 
-class ParcelFields(BaseModel):
+class ParcelFields(JsonBody):
     model_config = ConfigDict(extra="forbid")
 
     zone: Annotated[str, StringConstraints(max_length=64)] | None = None
@@ -135,7 +152,7 @@ class NewParcelProperties(ParcelFields):
     name: Name
 
 
-class NewParcel(BaseModel):
+class NewParcel(JsonBody):
     """A GeoJSON Feature: the parcel's geometry (lon/lat) and its properties."""
 
     type: Literal["Feature"]
@@ -144,7 +161,7 @@ class NewParcel(BaseModel):
     properties: NewParcelProperties
 
 
-class ParcelPatch(BaseModel):
+class ParcelPatch(JsonBody):
     """Fields to change; those left out keep their value. ``null`` clears an optional field."""
 
     model_config = ConfigDict(extra="forbid")
@@ -169,7 +186,7 @@ _REQUIRED = ("name", "published", "supply_stage", "land_use", "indicators", "geo
     "",
     status_code=201,
     response_class=GeoJSONResponse,
-    responses={201: {"content": {"application/geo+json": {}}}},
+    responses=geojson(201, FEATURE_SCHEMA),
     dependencies=[require_action("parcels.write")],
 )
 def create_parcel(
@@ -205,7 +222,7 @@ def create_parcel(
 @router.patch(
     "/{code}",
     response_class=GeoJSONResponse,
-    responses=GEOJSON,
+    responses=ONE,
     dependencies=[require_action("parcels.write")],
 )
 def update_parcel(

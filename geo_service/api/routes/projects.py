@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
+from geo_service.api import params
 from geo_service.api.deps import IfMatchDep, PageDep, SessionDep, SettingsDep, require
-from geo_service.api.responses import GeoJSONResponse, feature_collection
+from geo_service.api.params import BBoxQ, IsoDate, ProblemStatus, ProjectDomain, ProjectStatus
+from geo_service.api.responses import (
+    COLLECTION_SCHEMA,
+    FEATURE_SCHEMA,
+    GeoJSONResponse,
+    feature_collection,
+    geojson,
+)
 from geo_service.auth.tokens import Principal
 from geo_service.errors import InvalidInput
 from geo_service.projects import edits, problems, visits
@@ -25,20 +34,20 @@ from geo_service.projects.schemas import (
     RoundEntry,
     VisitCreate,
 )
-from geo_service.spatial import parse_bbox
 
 router = APIRouter(prefix="/api/v1", tags=["projects"])
 
-StatusQ = Literal[
-    "planned", "signed", "started", "under_construction", "completed", "in_production"
-]
-DomainQ = Literal[
-    "innovation", "infrastructure", "industrial_transformation", "green_low_carbon", "livelihood"
-]
-INTERNAL = require("official", "bureau")
-OFFICIAL = require("official")
+#: a month, YYYY-MM (year 0001..9999)
+MONTH_PATTERN = (
+    r"^(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2])$"
+)
+
+INTERNAL = require("projects.read")
+OFFICIAL = require("projects.write")
+PROBLEMS_READ = require("problems.read")
+PROBLEMS_WRITE = require("problems.write")
 AsOfQ = Annotated[
-    date | None,
+    IsoDate | None,
     Query(description="evaluate the slow/overdue rules as of this date (default today)"),
 ]
 
@@ -52,16 +61,21 @@ def _feature(session: SessionDep, settings: SettingsDep, code: str, status: int 
     )
 
 
-@router.get("/projects", response_class=GeoJSONResponse, dependencies=[INTERNAL])
+@router.get(
+    "/projects",
+    response_class=GeoJSONResponse,
+    responses=geojson(200, COLLECTION_SCHEMA),
+    dependencies=[INTERNAL],
+)
 def list_projects(
     session: SessionDep,
     settings: SettingsDep,
     page: PageDep,
-    status: StatusQ | None = None,
-    domain: DomainQ | None = None,
+    status: ProjectStatus | None = None,
+    domain: ProjectDomain | None = None,
     leader: Annotated[str | None, Query(max_length=100)] = None,
     unit: Annotated[str | None, Query(max_length=200)] = None,
-    bbox: Annotated[str | None, Query(max_length=200)] = None,
+    bbox: BBoxQ = None,
     overdue: Annotated[
         bool | None,
         Query(description="a date passed (start, completion, milestone, problem deadline)"),
@@ -81,7 +95,7 @@ def list_projects(
         domain=domain,
         leader=leader,
         unit=unit,
-        bbox=parse_bbox(bbox) if bbox is not None else None,
+        bbox=params.bbox(bbox),
         overdue=overdue,
         rag=rag,
         year=year,
@@ -96,7 +110,12 @@ def list_projects(
     return feature_collection(features, total, page)
 
 
-@router.post("/projects", response_class=GeoJSONResponse, status_code=201)
+@router.post(
+    "/projects",
+    response_class=GeoJSONResponse,
+    status_code=201,
+    responses=geojson(201, FEATURE_SCHEMA),
+)
 def create_project(
     body: ProjectCreate,
     session: SessionDep,
@@ -132,13 +151,20 @@ def projects_not_visited(
     }
 
 
-@router.get("/projects/{code}", response_class=GeoJSONResponse, dependencies=[INTERNAL])
+@router.get(
+    "/projects/{code}",
+    response_class=GeoJSONResponse,
+    responses=geojson(200, FEATURE_SCHEMA),
+    dependencies=[INTERNAL],
+)
 def get_project(code: str, session: SessionDep, settings: SettingsDep, as_of: AsOfQ = None) -> Any:
     feature = repo.get_project(session, code=code, as_of=as_of, rules=settings.projects)
     return GeoJSONResponse(feature, headers={"ETag": f'"{feature["properties"]["version"]}"'})
 
 
-@router.patch("/projects/{code}", response_class=GeoJSONResponse)
+@router.patch(
+    "/projects/{code}", response_class=GeoJSONResponse, responses=geojson(200, FEATURE_SCHEMA)
+)
 def update_project(
     code: str,
     body: ProjectUpdate,
@@ -163,13 +189,22 @@ def project_progress(code: str, session: SessionDep, as_of: AsOfQ = None) -> dic
 @router.put("/projects/{code}/investment/{month}")
 def put_investment_report(
     code: str,
-    month: str,
+    month: Annotated[
+        str,
+        Path(
+            description="YYYY-MM, e.g. 2026-03",
+            examples=["2026-03"],
+            json_schema_extra={"pattern": MONTH_PATTERN},
+        ),
+    ],
     body: InvestmentReportIn,
     session: SessionDep,
     principal: Annotated[Principal, OFFICIAL],
 ) -> dict[str, Any]:
     """The investment completed in one month (YYYY-MM), 万元."""
     try:
+        if not re.fullmatch(MONTH_PATTERN, month):
+            raise ValueError(month)
         first = date.fromisoformat(f"{month}-01")
     except ValueError:
         raise InvalidInput(f"month {month!r} is not YYYY-MM (e.g. 2026-03)") from None
@@ -228,7 +263,7 @@ def milestone_done(
     }
 
 
-@router.get("/projects/{code}/visits", dependencies=[INTERNAL])
+@router.get("/projects/{code}/visits", dependencies=[require("visits.read")])
 def project_visits(code: str, session: SessionDep, page: PageDep) -> dict[str, Any]:
     edits.get_by_code(session, code)
     items, total = visits.list_visits(session, project=code, limit=page.limit, offset=page.offset)
@@ -240,13 +275,13 @@ def record_visit(
     code: str,
     body: VisitCreate,
     session: SessionDep,
-    principal: Annotated[Principal, OFFICIAL],
+    principal: Annotated[Principal, require("visits.write")],
 ) -> dict[str, Any]:
     """A supervision visit and the problems found on it (each with unit, leader, deadline)."""
     return visits.record_visit(session, project_code=code, body=body, actor=principal.actor)
 
 
-@router.get("/visits", dependencies=[INTERNAL])
+@router.get("/visits", dependencies=[require("visits.read")])
 def list_visits(
     session: SessionDep,
     page: PageDep,
@@ -258,11 +293,11 @@ def list_visits(
     return {"items": items, "numberMatched": total, "numberReturned": len(items)}
 
 
-@router.get("/problems", dependencies=[INTERNAL])
+@router.get("/problems", dependencies=[PROBLEMS_READ])
 def list_problems(
     session: SessionDep,
     page: PageDep,
-    status: Literal["open", "in_progress", "resolved"] | None = None,
+    status: ProblemStatus | None = None,
     project: Annotated[str | None, Query(max_length=64)] = None,
     overdue: bool | None = None,
     as_of: AsOfQ = None,
@@ -283,7 +318,7 @@ def list_problems(
 def create_problem(
     body: ProblemCreate,
     session: SessionDep,
-    principal: Annotated[Principal, OFFICIAL],
+    principal: Annotated[Principal, PROBLEMS_WRITE],
     response: Response,
 ) -> dict[str, Any]:
     """A problem entered directly (not on a visit), assigned with a deadline."""
@@ -299,7 +334,7 @@ def create_problem(
     return out
 
 
-@router.get("/problems/{code}", dependencies=[INTERNAL])
+@router.get("/problems/{code}", dependencies=[PROBLEMS_READ])
 def get_problem(
     code: str, session: SessionDep, response: Response, as_of: AsOfQ = None
 ) -> dict[str, Any]:
@@ -313,7 +348,7 @@ def update_problem(
     code: str,
     body: ProblemUpdate,
     session: SessionDep,
-    principal: Annotated[Principal, OFFICIAL],
+    principal: Annotated[Principal, PROBLEMS_WRITE],
     if_match: IfMatchDep,
     response: Response,
 ) -> dict[str, Any]:
@@ -329,7 +364,7 @@ def update_problem(
 @router.post("/problems/escalate")
 def escalate_problems(
     session: SessionDep,
-    principal: Annotated[Principal, OFFICIAL],
+    principal: Annotated[Principal, PROBLEMS_WRITE],
     as_of: AsOfQ = None,
 ) -> dict[str, Any]:
     """Flag every unresolved problem past its deadline as escalated."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -16,6 +16,7 @@ from geo_service.api.deps import (
     SettingsDep,
     require,
 )
+from geo_service.api.params import ConditionKey, IsoDate, IsoDateTime
 from geo_service.auth.tokens import Principal
 from geo_service.readiness import queries, report
 from geo_service.readiness.engine import run_readiness
@@ -29,11 +30,15 @@ from geo_service.readiness.schemas import (
 
 router = APIRouter(tags=["readiness"])
 
-Bureau = Annotated[Principal, require("bureau")]
-Staff = Annotated[Principal, require("bureau", "official")]
+Bureau = Annotated[Principal, require("readiness.write")]
+Staff = Annotated[Principal, require("readiness.read_internal")]
 
 
-@router.get("/api/v1/parcels/{code}/readiness", response_model=ReadinessOut)
+@router.get(
+    "/api/v1/parcels/{code}/readiness",
+    response_model=ReadinessOut,
+    dependencies=[require("readiness.read")],
+)
 def get_readiness(
     code: str, session: SessionDep, settings: SettingsDep, principal: PrincipalDep
 ) -> Any:
@@ -52,7 +57,7 @@ def get_history(
     session: SessionDep,
     _: Staff,
     page: PageDep,
-    condition: Annotated[str | None, Query(max_length=16, description="one condition")] = None,
+    condition: Annotated[ConditionKey | None, Query(description="one condition")] = None,
 ) -> Any:
     """Every change of a condition's status: who or what, when, old → new, why."""
     return queries.history(
@@ -63,7 +68,7 @@ def get_history(
 @router.put("/api/v1/parcels/{code}/conditions/{condition}", response_model=ReadinessOut)
 def put_condition(
     code: str,
-    condition: str,
+    condition: ConditionKey,
     body: AttestationIn,
     session: SessionDep,
     settings: SettingsDep,
@@ -94,7 +99,11 @@ def put_condition(
     "/api/v1/parcels/{code}/conditions/{condition}/override", response_model=ReadinessOut
 )
 def delete_override(
-    code: str, condition: str, session: SessionDep, settings: SettingsDep, principal: Bureau
+    code: str,
+    condition: ConditionKey,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Bureau,
 ) -> Any:
     """Revoke the live override of one condition; the checked result counts again."""
     return queries.revoke(
@@ -108,10 +117,10 @@ def post_run(
     settings: SettingsDep,
     principal: Bureau,
     as_of: Annotated[
-        str | None,
+        IsoDate | IsoDateTime | None,
         Query(
-            max_length=40,
-            description="judge freshness as of a date (2024-06-30: end of that day) or time",
+            description="judge freshness as of a date (2024-06-30: the end of that day, local "
+            "time) or an RFC 3339 date-time with offset",
         ),
     ] = None,
     only_marked: Annotated[
@@ -123,7 +132,7 @@ def post_run(
         request.app.state.engine,
         settings=settings,
         actor=principal.actor,
-        as_of=parse_as_of(as_of),
+        as_of=parse_as_of(as_of.isoformat() if as_of is not None else None),
         only_marked=only_marked,
     )
     return {**summary.as_dict(), "summary": str(summary)}
@@ -138,7 +147,9 @@ def get_report(
     session: SessionDep,
     settings: SettingsDep,
     _: Staff,
-    format: Annotated[str, Query(description="xlsx or csv")] = "xlsx",  # noqa: A002
+    format: Annotated[  # noqa: A002
+        Literal["xlsx", "csv"], Query(description="xlsx (Excel) or csv (UTF-8)")
+    ] = "xlsx",
 ) -> Response:
     """The readiness report per parcel, for Excel users."""
     fmt = report.check_format(format)

@@ -23,7 +23,7 @@ Staff = Annotated[Principal, require_action("supply.read_internal")]
 AsOf = Annotated[date | None, Query(description="judge as of this day (YYYY-MM-DD); default today")]
 
 
-@router.get("/api/v1/parcels/{code}/supply")
+@router.get("/api/v1/parcels/{code}/supply", dependencies=[require_action("supply.read")])
 def get_supply(
     code: str,
     session: SessionDep,
@@ -123,7 +123,7 @@ def import_ledger(
     )
 
 
-@router.get("/api/v1/supply/rules")
+@router.get("/api/v1/supply/rules", dependencies=[require_action("supply.read")])
 def get_rules(settings: SettingsDep, _: PrincipalDep) -> Any:
     """The clocks in force (defaults and the division's overrides), with source and verified."""
     return {

@@ -17,7 +17,8 @@ from fastapi.responses import Response
 from sqlalchemy import text
 
 from geo_service.api.deps import PrincipalDep, SessionDep, require
-from geo_service.errors import InvalidInput
+from geo_service.api.params import ConditionKey, ordered
+from geo_service.errors import NotFound
 from geo_service.maps import data
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
@@ -34,8 +35,8 @@ def _check(z: int, x: int, y: int) -> dict[str, float]:
     Computed here (inverse Web Mercator) so the query transforms no envelope.
     """
     n = 2**z
-    if x >= n or y >= n:
-        raise InvalidInput(f"tile x and y must be below 2^z = {n} at zoom {z}; got {x}/{y}")
+    if x >= n or y >= n:  # no such tile in the matrix (OGC API - Tiles: 404)
+        raise NotFound(f"no tile {z}/{x}/{y}: x and y must be below 2^z = {n} at zoom {z}")
     m = 0.02
 
     def lat(t: float) -> float:
@@ -64,7 +65,12 @@ def _tile(body: bytes | None, *, public: bool) -> Response:
     )
 
 
-@router.get("/parcels/{z}/{x}/{y}.pbf", response_class=Response, responses=TILE)
+@router.get(
+    "/parcels/{z}/{x}/{y}.pbf",
+    response_class=Response,
+    responses=TILE,
+    dependencies=[require("parcels.read")],
+)
 def parcel_tile(
     z: Z,
     x: XY,
@@ -79,9 +85,14 @@ def parcel_tile(
     status: Annotated[
         Literal["net_land", "not_net_land", "needs_record", "unknown"] | None, Query()
     ] = None,
-    fails: Annotated[Literal["water", "power", "road", "leveling", "title"] | None, Query()] = None,
+    fails: Annotated[ConditionKey | None, Query()] = None,
 ) -> Response:
-    """Parcels in one XYZ tile (layer ``parcels``), filtered by role and the map's filters."""
+    """Parcels in one XYZ tile (layer ``parcels``), filtered by role and the map's filters.
+
+    A tile outside the zoom level's matrix (x or y ≥ 2^z) is 404; an area range given the
+    wrong way round is read as the range between the two values.
+    """
+    min_area_mu, max_area_mu = ordered(min_area_mu, max_area_mu)
     params: dict[str, object] = {"z": z, "x": x, "y": y, **_check(z, x, y)}
     investor = data.InvestorFilter(
         zone=zone, industry=industry, min_area_mu=min_area_mu, max_area_mu=max_area_mu
@@ -122,7 +133,7 @@ def parcel_tile(
     "/projects/{z}/{x}/{y}.pbf",
     response_class=Response,
     responses=TILE,
-    dependencies=[require("official", "bureau")],
+    dependencies=[require("maps.projects")],
 )
 def project_tile(z: Z, x: XY, y: XY, session: SessionDep) -> Response:
     """Located projects in one XYZ tile (layer ``projects``), for officials and the bureau."""
