@@ -54,6 +54,12 @@ POLICY: dict[tuple[str, str], dict[Caller, Any]] = {
     ("DELETE", "/api/v1/parcels/{code}/conditions/{condition}/override"): BUREAU,
     ("POST", "/api/v1/readiness/run"): BUREAU,
     ("GET", "/api/v1/readiness/report"): STAFF,
+    # site surveys and title records: the bureau records them, officials read them
+    ("POST", "/api/v1/parcels/{code}/surveys"): BUREAU,
+    ("GET", "/api/v1/parcels/{code}/surveys"): STAFF,
+    ("POST", "/api/v1/parcels/{code}/title-records"): BUREAU,
+    ("GET", "/api/v1/parcels/{code}/title-records"): STAFF,
+    ("POST", "/api/v1/records/import"): BUREAU,
     # key projects, visits, problems: officials change them, the bureau reads them
     ("GET", "/api/v1/projects"): STAFF,
     ("POST", "/api/v1/projects"): OFFICIAL,

@@ -20,6 +20,7 @@ from geo_service.api.routes import (
     parcels,
     projects,
     readiness,
+    records,
     stats,
     tiles,
 )
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs,
         parcels,
         readiness,
+        records,
         projects,
         ledger,
         stats,

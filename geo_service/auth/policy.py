@@ -29,6 +29,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "readiness.write": frozenset({"bureau"}),
     "readiness.read_internal": frozenset({"bureau", "official"}),
     "infrastructure.write": frozenset({"bureau"}),
+    # site surveys and title records (场地平整 / 权属): the bureau records them; officials read
+    "records.write": frozenset({"bureau"}),
+    "records.read": frozenset({"bureau", "official"}),
     # projects and problems: officials change them; the bureau reads them
     "projects.read": frozenset({"bureau", "official"}),
     "projects.write": frozenset({"official"}),

@@ -17,7 +17,7 @@ from geo_service.api.deps import (
     require,
 )
 from geo_service.auth.tokens import Principal
-from geo_service.readiness import queries, report
+from geo_service.readiness import queries, records_sheet, report
 from geo_service.readiness.engine import run_readiness
 from geo_service.readiness.rules import parse_as_of
 from geo_service.readiness.schemas import (
@@ -140,10 +140,15 @@ def get_report(
     _: Staff,
     format: Annotated[str, Query(description="xlsx or csv")] = "xlsx",  # noqa: A002
 ) -> Response:
-    """The readiness report per parcel, for Excel users."""
+    """The readiness report per parcel, for Excel users.
+
+    The XLSX adds the sheets 场地平整记录 surveys and 权属记录 titles: fill them in and send the
+    file to POST /api/v1/records/import.
+    """
     fmt = report.check_format(format)
     buf = io.BytesIO()
-    report.write(queries.report_rows(session, settings=settings), fmt, buf)
+    sheets = records_sheet.sheet_rows(session) if fmt == "xlsx" else None
+    report.write(queries.report_rows(session, settings=settings), fmt, buf, sheets)
     return Response(
         buf.getvalue(),
         media_type=report.MEDIA_TYPES[fmt],
