@@ -524,6 +524,10 @@ class _ProjectPlan:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: the project codes by outcome, listed in the import's answer
+    by_outcome: dict[str, list[str]] = field(
+        default_factory=lambda: {"created": [], "updated": [], "unchanged": []}
+    )
 
 
 def _check_projects(
@@ -636,6 +640,8 @@ def _check_projects(
             plan.updated += 1
         else:
             plan.unchanged += 1
+        outcome = "created" if old is None else "updated" if changed else "unchanged"
+        plan.by_outcome[outcome].append(row["code"])
         plan.codes.add(row["code"])
         writes.append(
             merged
@@ -902,6 +908,7 @@ def import_ledger(
         "created": plan.created,
         "updated": plan.updated,
         "unchanged": plan.unchanged,
+        **{f"{k}_codes": v[:1000] for k, v in plan.by_outcome.items()},
         "problem_sheet": pplan.counts() if pplan is not None else None,
         "ignored_columns": ignored,
         "dry_run": dry_run,
