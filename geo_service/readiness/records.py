@@ -50,7 +50,7 @@ def _not_future(v: date, name: str, what: str) -> date:
     if v > today:
         raise ValueError(
             f"{name} {v.isoformat()} is after today ({today.isoformat()}, Asia/Shanghai): "
-            f"record {what} on or after the day it happened"
+            f"{what} can be recorded once it has happened"
         )
     if v.year < 1950:
         raise ValueError(f"{name} {v.isoformat()} is before 1950; check the year")
@@ -66,7 +66,20 @@ def _text(v: Any) -> Any:
 class SurveyIn(BaseModel):
     """A site survey (场地平整) of one parcel."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "surveyed_on": "2026-11-30",
+                    "leveled": False,
+                    "earthwork_outstanding_m3": 18500,
+                    "surveyor": "周口测绘院",
+                    "document_ref": "HYCL-2026-118",
+                }
+            ]
+        },
+    )
 
     surveyed_on: date = Field(
         description="day of the survey (YYYY-MM-DD, not in the future): the evidence date"
@@ -91,7 +104,21 @@ class SurveyIn(BaseModel):
 class TitleIn(BaseModel):
     """The title situation (权属) of one parcel as recorded."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "recorded_on": "2026-11-28",
+                    "ownership": "state",
+                    "requisition_done": True,
+                    "compensation_settled": True,
+                    "open_disputes": 0,
+                    "document_ref": "淮自然资〔2026〕156号",
+                }
+            ]
+        },
+    )
 
     recorded_on: date = Field(
         description="day of the record (YYYY-MM-DD, not in the future): the evidence date"

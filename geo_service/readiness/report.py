@@ -75,6 +75,7 @@ def write(
         text.detach()
         return n
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("净地条件 readiness")
@@ -86,7 +87,12 @@ def write(
     for title, sheet_rows in (extra_sheets or {}).items():
         extra = wb.create_sheet(title)
         extra.freeze_panes = "C2"
-        for values in sheet_rows:
+        it = iter(sheet_rows)
+        header = next(it, [])
+        for i, h in enumerate(header):  # widths must be set before the first row is written
+            extra.column_dimensions[get_column_letter(i + 1)].width = min(40, len(str(h)) + 8)
+        extra.append(xlsx_cells(extra, header))
+        for values in it:
             extra.append(xlsx_cells(extra, values))
     wb.save(out)
     return n
