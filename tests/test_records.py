@@ -377,3 +377,19 @@ def test_records_import_api_names_sheet_row_and_column_and_writes_nothing(
         ("LV-1", "title", "met"),
     }
     assert leveling(client, hdr)["status"] == "met"
+
+
+def test_identical_rows_in_one_file_add_one_record(
+    land: tuple[TestClient, dict[str, str]], clean_engine: Engine, tmp_path: Path
+) -> None:
+    f = tmp_path / "titles.csv"
+    row = ["LV-1", DAY.isoformat(), "国有", "是", "是", "0"]
+    with f.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["code", "recorded_on", "ownership", "requisition_done",
+                    "compensation_settled", "open_disputes"])  # fmt: skip
+        w.writerows([row, row, ["LV-2", *row[1:]]])
+    r = run_cli(clean_engine, "record", "title", "--file", str(f))
+    assert r.returncode == 0, r.stderr
+    assert "title records 2 were added, 1 unchanged" in r.stdout
+    assert count(clean_engine, "title_records") == 2

@@ -9,6 +9,7 @@ Keyword-only functions taking a Session; no HTTP here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -223,34 +224,71 @@ def _statuses(session: Session, ids: Sequence[int]) -> dict[tuple[int, str], str
     return {(int(p), c): s for p, c, s in rows}
 
 
-def _values(kind: str, rec: SurveyIn | TitleIn) -> dict[str, Any]:
-    v = rec.model_dump()
+def _payload(kind: str, rec: SurveyIn | TitleIn) -> dict[str, Any]:
+    """The record's values as JSON (dates ISO, earthwork to the stored 2 decimals)."""
+    v = rec.model_dump(mode="json")
     if kind == "survey":
-        v["earthwork_outstanding_m3"] = Decimal(str(round(v["earthwork_outstanding_m3"], 2)))
+        v["earthwork_outstanding_m3"] = round(float(v["earthwork_outstanding_m3"]), 2)
     return v
 
 
-def _insert(
-    session: Session, kind: str, pid: int, rec: SurveyIn | TitleIn, *, skip_same: bool
-) -> int | None:
-    """Insert one record; with ``skip_same`` nothing when an identical one exists (None)."""
+def _key(pid: int, kind: str, values: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What makes two records the same: parcel and every value (normalised for comparison)."""
+
+    def norm(v: Any) -> Any:
+        if isinstance(v, date):
+            return v.isoformat()
+        if isinstance(v, Decimal | float):
+            return round(float(v), 2)
+        return v
+
+    return (int(pid), *(norm(values[c]) for c in FIELDS[kind]))
+
+
+def _insert_many(
+    session: Session,
+    kind: str,
+    rows: Sequence[tuple[int, SurveyIn | TitleIn]],
+    *,
+    skip_same: bool,
+) -> list[int | None]:
+    """Insert records ``(parcel id, record)`` in ONE statement; the new id of each, in order.
+
+    With ``skip_same`` a record identical to one on file (or to an earlier row of the batch) is
+    not inserted: its id is None.
+    """
     cols = FIELDS[kind]
-    values = _values(kind, rec)
     table = TABLE[kind]
-    # typed parameters: each appears twice, and PostgreSQL must deduce one type for both
-    param = {c: f"CAST(:{c} AS {_SQL_TYPE[c]})" for c in cols}
-    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM {param[c]}" for c in cols)
-    guard = (
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.parcel_id = :pid AND {same})"  # noqa: S608
-        if skip_same
-        else ""
-    )
-    sql = (
-        f"INSERT INTO {table} (parcel_id, {', '.join(cols)}) "  # noqa: S608 -- module constants
-        f"SELECT :pid, {', '.join(param[c] for c in cols)} {guard} RETURNING id"
-    )
-    got = session.execute(text(sql), {"pid": pid, **values}).scalar()
-    return None if got is None else int(got)
+    payload = [{"ord": i, "pid": pid, **_payload(kind, rec)} for i, (pid, rec) in enumerate(rows)]
+    types = ", ".join(f"{c} {_SQL_TYPE[c]}" for c in cols)
+    cl = ", ".join(cols)
+    sc = ", ".join(f"s.{c}" for c in cols)
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in cols)
+    if skip_same:
+        pick = (
+            f"SELECT DISTINCT ON (s.pid, {sc}) s.* FROM src s WHERE NOT EXISTS "  # noqa: S608
+            f"(SELECT 1 FROM {table} t WHERE t.parcel_id = s.pid AND {same}) "
+            f"ORDER BY s.pid, {sc}, s.ord"
+        )
+    else:
+        pick = "SELECT * FROM src"
+    sql = f"""
+WITH src AS (SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+             AS s(ord int, pid bigint, {types}))
+INSERT INTO {table} (parcel_id, {cl})
+SELECT x.pid, {", ".join(f"x.{c}" for c in cols)} FROM ({pick}) x ORDER BY x.ord
+RETURNING id, parcel_id, {cl}"""  # noqa: S608 -- module constants only; values are bound
+    new: dict[tuple[Any, ...], list[int]] = {}
+    result = session.execute(text(sql), {"rows": json.dumps(payload, ensure_ascii=False)})
+    for r in result.mappings():
+        new.setdefault(_key(r["parcel_id"], kind, dict(r)), []).append(int(r["id"]))
+    for got in new.values():
+        got.sort()
+    out: list[int | None] = []
+    for p in payload:
+        ids = new.get(_key(p["pid"], kind, p))
+        out.append(ids.pop(0) if ids else None)
+    return out
 
 
 def write_records(
@@ -294,8 +332,16 @@ def write_records(
     touched = sorted({ids[code] for _, code, _, _ in items})
     before = _statuses(session, touched)
     out = Written()
-    for kind, code, rec, where in items:
-        rid = _insert(session, kind, ids[code], rec, skip_same=skip_same)
+    new_ids: list[int | None] = [None] * len(items)
+    for kind in KINDS:
+        idx = [i for i, it in enumerate(items) if it[0] == kind]
+        if idx:
+            got = _insert_many(
+                session, kind, [(ids[items[i][1]], items[i][2]) for i in idx], skip_same=skip_same
+            )
+            for i, rid in zip(idx, got, strict=True):
+                new_ids[i] = rid
+    for (kind, code, rec, where), rid in zip(items, new_ids, strict=True):
         entry = {"kind": kind, "parcel": code, "id": rid, **where}
         if rid is None:
             out.unchanged.append(entry)
