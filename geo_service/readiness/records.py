@@ -18,10 +18,10 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
-from geo_service.audit import record
+from geo_service.audit import AuditEvent
 from geo_service.errors import InvalidInput, NotFound
 from geo_service.readiness import queries
 from geo_service.readiness.engine import check_parcels
@@ -341,24 +341,28 @@ def write_records(
             )
             for i, rid in zip(idx, got, strict=True):
                 new_ids[i] = rid
+    audits: list[dict[str, Any]] = []
     for (kind, code, rec, where), rid in zip(items, new_ids, strict=True):
         entry = {"kind": kind, "parcel": code, "id": rid, **where}
         if rid is None:
             out.unchanged.append(entry)
             continue
         out.created.append(entry)
-        record(
-            session,
-            actor=actor,
-            action=ACTION[kind],
-            entity_type="parcel",
-            entity_code=code,
-            before={
-                "condition": CONDITION[kind],
-                "status": before.get((ids[code], CONDITION[kind])),
-            },
-            after={"id": rid, **rec.model_dump(mode="json")},
+        audits.append(
+            {
+                "actor": actor,
+                "action": ACTION[kind],
+                "entity_type": "parcel",
+                "entity_code": code,
+                "before": {
+                    "condition": CONDITION[kind],
+                    "status": before.get((ids[code], CONDITION[kind])),
+                },
+                "after": {"id": rid, **rec.model_dump(mode="json")},
+            }
         )
+    if audits:  # one audit event per record, written in batches (not one ORM object each)
+        session.execute(insert(AuditEvent), audits)
     changed_ids = sorted({ids[c["parcel"]] for c in out.created})
     if changed_ids:
         now = session.execute(text("SELECT now()")).scalar_one()
