@@ -120,6 +120,10 @@ def test_export_edit_import_updates_the_right_projects(
         "created": 1,
         "updated": 3,
         "unchanged": 0,
+        # the answer names the projects by outcome
+        "created_codes": ["P-4"],
+        "updated_codes": ["P-1", "P-2", "P-3"],
+        "unchanged_codes": [],
         "problem_sheet": {"rows": 0, "created": 0, "updated": 0, "unchanged": 0},
         "ignored_columns": [],
         "dry_run": False,

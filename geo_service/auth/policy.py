@@ -50,6 +50,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     # land supply (supply/): the bureau records events and decisions; officials read them
     "supply.write": frozenset({"bureau"}),
     "supply.read_internal": frozenset({"bureau", "official"}),
+    # site surveys and title records (场地平整 / 权属): the bureau records them; officials read
+    "records.write": frozenset({"bureau"}),
+    "records.read": frozenset({"bureau", "official"}),
     # projects and problems: officials change them; the bureau reads them
     "projects.read": frozenset({"bureau", "official"}),
     "projects.write": frozenset({"official"}),

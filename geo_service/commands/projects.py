@@ -43,6 +43,10 @@ def import_projects_command(
         f"updated, {res['unchanged']} unchanged",
         highlight=False,
     )
+    for outcome in ("created", "updated", "unchanged"):
+        if codes := res.get(f"{outcome}_codes"):
+            more = f" … and {res[outcome] - 50} more" if res[outcome] > 50 else ""
+            out.print(f"  {outcome}: {', '.join(codes[:50])}{more}", highlight=False)
     if (ps := res.get("problem_sheet")) is not None:
         out.print(
             f"{ps['rows']} rows on 问题清单: {ps['created']} problems {verb} created, "

@@ -71,11 +71,15 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--format", help="xlsx or csv (default: from --out)")
         ] = None,
     ) -> None:
-        """Write the readiness report per parcel (XLSX or CSV)."""
+        """Write the readiness report per parcel (XLSX or CSV).
+
+        The XLSX has the sheets 场地平整记录 surveys and 权属记录 titles too: fill them in and
+        read them back with `geo-service record import FILE.xlsx`.
+        """
         from geo_service.cli import _engine, _settings, friendly_errors, out
         from geo_service.db.engine import transaction
         from geo_service.exports.service import check_out_path
-        from geo_service.readiness import queries, report
+        from geo_service.readiness import queries, records_sheet, report
 
         settings = _settings()
         with friendly_errors():
@@ -83,6 +87,7 @@ def register(app: typer.Typer) -> None:
             f = report.check_format(fmt or out_path.suffix.lstrip(".").lower())
             tmp = out_path.with_name(out_path.name + ".part")
             with transaction(_engine(settings)) as s, tmp.open("wb") as fh:
-                n = report.write(queries.report_rows(s, settings=settings), f, fh)
+                sheets = records_sheet.sheet_rows(s) if f == "xlsx" else None
+                n = report.write(queries.report_rows(s, settings=settings), f, fh, sheets)
             tmp.replace(out_path)
         out.print(f"wrote {n} parcels to {out_path}", highlight=False)

@@ -27,6 +27,7 @@ import shapely
 from sqlalchemy import Engine, text
 
 from geo_service.errors import InvalidInput
+from geo_service.exports import labels
 from geo_service.projects import lifecycle
 from geo_service.projects.ledger import COLUMNS as LEDGER_COLUMNS
 from geo_service.projects.ledger import DOMAIN_ZH
@@ -159,16 +160,33 @@ class Query:
 _NOT_IN_SHP = {"indicators", "notes", "description"}
 
 
-def build_query(what: str, *, public: bool, fields: list[str], shp: bool = False) -> Query:
-    """The SELECT of one export; the public gets published parcels and public fields only."""
+#: the parcels tables (XLSX/CSV) also carry each condition's status (通水 … 权属清晰); GIS files
+#: keep the importer's own fields only
+_PARCEL_CONDITION_COLS: tuple[tuple[str, str, str], ...] = tuple(
+    (k, f"coalesce(r.{k}, 'unknown')", zh) for k, zh in _CONDITION_ZH.items()
+)
+
+
+def build_query(
+    what: str, *, public: bool, fields: list[str], shp: bool = False, table: bool = False
+) -> Query:
+    """The SELECT of one export; the public gets published parcels and public fields only.
+
+    ``table`` (XLSX/CSV) adds the per-condition status columns to the parcels.
+    """
     if what == "parcels":
         cols = _PARCEL_COLS
+        join = _NET_LAND
+        if table:
+            at = [k for k, _, _ in cols].index("net_land") + 1
+            cols = (*cols[:at], *_PARCEL_CONDITION_COLS, *cols[at:])
+            join = f"{_NET_LAND} {_READINESS_JOIN}"
         if public:
             cols = tuple(c for c in cols if c[0] in fields)
         if shp:
             cols = tuple(c for c in cols if c[0] not in _NOT_IN_SHP)
         where = "WHERE p.published" if public else ""
-        frm = f"FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {_NET_LAND} {where}"
+        frm = f"FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {join} {where}"
         geom, gtype = "p.geom", "MultiPolygon"
     elif what == "readiness":
         cols = _READINESS_COLS
@@ -245,7 +263,9 @@ def export(
     if fmt not in FORMATS:
         raise InvalidInput(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
     f = FORMATS[fmt]
-    q = build_query(what, public=public, fields=fields or [], shp=fmt == "shp")
+    q = build_query(
+        what, public=public, fields=fields or [], shp=fmt == "shp", table=f.driver is None
+    )
     work = Path(tempfile.mkdtemp(prefix=".geo-export-", dir=out.parent))
     try:
         part = work / out.name
@@ -328,13 +348,20 @@ def _shapefile(engine: Engine, q: Query, out: Path, chunk_rows: int) -> int:
     return n
 
 
-def _display(key: str, v: Any, zh: bool) -> Any:
+def _display(key: str, v: Any, zh: bool, what: str = "") -> Any:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return None
     if zh and isinstance(v, bool):
         return "是" if v else "否"
     if zh and key in _CONDITION_ZH:
         return _STATUS_ZH.get(v, v)
+    if zh and what == "parcels":
+        if key == "indicators":
+            return labels.indicators_text(v)
+        if key == "land_use":
+            return labels.LAND_USE_ZH.get(v, v)
+        if key == "supply_stage":
+            return labels.SUPPLY_STAGE_ZH.get(v, v)
     if zh and _PROJECT_KINDS.get(key) == "domain":
         return DOMAIN_ZH.get(v, v)
     if zh and _PROJECT_KINDS.get(key) == "status":
@@ -376,7 +403,9 @@ def _table(engine: Engine, q: Query, fmt: str, out: Path, chunk_rows: int) -> in
     for df in _chunks(engine, q.sql, chunk_rows):
         for row in df[[*keys, *tail_keys]].itertuples(index=False):
             ws.append(
-                xlsx_cells(ws, [_display(k, v, True) for k, v in zip(names, row, strict=True)])
+                xlsx_cells(
+                    ws, [_display(k, v, True, q.what) for k, v in zip(names, row, strict=True)]
+                )
             )
         n += len(df)
     wb.save(out)

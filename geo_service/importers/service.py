@@ -68,6 +68,7 @@ class ImportReport:
     area_mu: float | None = None
     inserted_codes: list[str] = field(default_factory=list)
     updated_codes: list[str] = field(default_factory=list)
+    unchanged_codes: list[str] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -94,6 +95,16 @@ class ImportReport:
         out = [self.summary()]
         if self.crs:
             out.append(f"coordinates: {self.crs}")
+        verb = "would be " if self.dry_run else ""
+        for label, codes, n in (
+            ("inserted", self.inserted_codes, self.inserted),
+            ("updated", self.updated_codes, self.updated),
+            ("unchanged", self.unchanged_codes, self.unchanged),
+        ):
+            if codes:  # the first 50 here; the API answer lists up to MAX_LISTED
+                shown = codes[:50]
+                more = f" … and {n - len(shown)} more" if n > len(shown) else ""
+                out.append(f"{verb}{label}: {', '.join(shown)}{more}")
         out += [f"note: {n}" for n in self.notes]
         out += [f"repaired: {r}" for r in self.repairs]
         if self.dry_run:
@@ -456,6 +467,8 @@ def run_import(
         report.unchanged = result.unchanged
         report.inserted_codes = result.inserted[:MAX_LISTED]
         report.updated_codes = result.updated[:MAX_LISTED]
+        changed = set(result.inserted) | set(result.updated)
+        report.unchanged_codes = [c for c in codes if c and c not in changed][:MAX_LISTED]
         if dry_run:
             session.rollback()
             return report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
 from geo_service.errors import InvalidInput
@@ -51,8 +51,17 @@ def _cell(v: Any) -> Any:
     return v
 
 
-def write(rows: Iterable[dict[str, Any]], fmt: str, out: BinaryIO) -> int:
-    """Write the report rows to ``out``; return the number of parcels written."""
+def write(
+    rows: Iterable[dict[str, Any]],
+    fmt: str,
+    out: BinaryIO,
+    extra_sheets: Mapping[str, Iterable[list[Any]]] | None = None,
+) -> int:
+    """Write the report rows to ``out``; return the number of parcels written.
+
+    ``extra_sheets`` (XLSX only: sheet name → rows, header first) are added after the report,
+    e.g. the records sheets a clerk fills in (``records_sheet.sheet_rows``).
+    """
     check_format(fmt)
     n = 0
     if fmt == "csv":
@@ -66,6 +75,7 @@ def write(rows: Iterable[dict[str, Any]], fmt: str, out: BinaryIO) -> int:
         text.detach()
         return n
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("净地条件 readiness")
@@ -74,5 +84,15 @@ def write(rows: Iterable[dict[str, Any]], fmt: str, out: BinaryIO) -> int:
     for r in rows:
         ws.append(xlsx_cells(ws, [_cell(r.get(k)) for k, _ in COLUMNS]))
         n += 1
+    for title, sheet_rows in (extra_sheets or {}).items():
+        extra = wb.create_sheet(title)
+        extra.freeze_panes = "C2"
+        it = iter(sheet_rows)
+        header = next(it, [])
+        for i, h in enumerate(header):  # widths must be set before the first row is written
+            extra.column_dimensions[get_column_letter(i + 1)].width = min(40, len(str(h)) + 8)
+        extra.append(xlsx_cells(extra, header))
+        for values in it:
+            extra.append(xlsx_cells(extra, values))
     wb.save(out)
     return n

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
@@ -19,9 +19,26 @@ class AttestationIn(JsonBody):
     reason: str = Field(min_length=1, max_length=2000, description="why; required")
     document_ref: str | None = Field(default=None, max_length=200, description="文号 / file ref")
     expires_at: AwareDatetime | None = Field(
-        default=None, description="when the attestation stops counting (ISO 8601 with zone)"
+        default=None,
+        description="when the attestation stops counting: an ISO 8601 time with zone, or a "
+        "plain date YYYY-MM-DD meaning the end of that day (23:59:59) in Asia/Shanghai",
     )
     evidence: dict[str, Any] = Field(default_factory=dict, description="internal notes")
+
+    @field_validator("expires_at", mode="before")
+    @classmethod
+    def _plain_date(cls, v: Any) -> Any:
+        """A plain date (``2026-12-31``) is the end of that day, local time Asia/Shanghai."""
+        if isinstance(v, str) and len(v.strip()) == 10:
+            try:
+                v = date.fromisoformat(v.strip())
+            except ValueError:
+                return v  # pydantic says what is wrong with it
+        if isinstance(v, date) and not isinstance(v, datetime):
+            from geo_service.readiness.records import end_of_local_day
+
+            return end_of_local_day(v)
+        return v
 
     @field_validator("reason")
     @classmethod

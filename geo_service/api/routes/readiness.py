@@ -18,7 +18,7 @@ from geo_service.api.deps import (
 )
 from geo_service.api.params import ConditionKey, IsoDate, IsoDateTime
 from geo_service.auth.tokens import Principal
-from geo_service.readiness import queries, report
+from geo_service.readiness import queries, records_sheet, report
 from geo_service.readiness.engine import run_readiness
 from geo_service.readiness.rules import parse_as_of
 from geo_service.readiness.schemas import (
@@ -151,10 +151,15 @@ def get_report(
         Literal["xlsx", "csv"], Query(description="xlsx (Excel) or csv (UTF-8)")
     ] = "xlsx",
 ) -> Response:
-    """The readiness report per parcel, for Excel users."""
+    """The readiness report per parcel, for Excel users.
+
+    The XLSX adds the sheets 场地平整记录 surveys and 权属记录 titles: fill them in and send the
+    file to POST /api/v1/records/import.
+    """
     fmt = report.check_format(format)
     buf = io.BytesIO()
-    report.write(queries.report_rows(session, settings=settings), fmt, buf)
+    sheets = records_sheet.sheet_rows(session) if fmt == "xlsx" else None
+    report.write(queries.report_rows(session, settings=settings), fmt, buf, sheets)
     return Response(
         buf.getvalue(),
         media_type=report.MEDIA_TYPES[fmt],

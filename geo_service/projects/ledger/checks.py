@@ -125,6 +125,10 @@ class ProjectPlan:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: the project codes by outcome, listed in the import's answer
+    by_outcome: dict[str, list[str]] = field(
+        default_factory=lambda: {"created": [], "updated": [], "unchanged": []}
+    )
 
 
 def check_projects(
@@ -237,6 +241,8 @@ def check_projects(
             plan.updated += 1
         else:
             plan.unchanged += 1
+        outcome = "created" if old is None else "updated" if changed else "unchanged"
+        plan.by_outcome[outcome].append(row["code"])
         plan.codes.add(row["code"])
         writes.append(
             merged

@@ -100,6 +100,7 @@ def import_ledger(
         "created": plan.created,
         "updated": plan.updated,
         "unchanged": plan.unchanged,
+        **{f"{k}_codes": v[:1000] for k, v in plan.by_outcome.items()},
         "problem_sheet": pplan.counts() if pplan is not None else None,
         "ignored_columns": ignored,
         "dry_run": dry_run,
