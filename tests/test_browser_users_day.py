@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 
 from tests.browser import open_page, serve
 from tests.conftest import DEMO_AS_OF, fresh_database
@@ -136,19 +136,19 @@ def test_clerk_records_a_survey_and_the_parcel_turns_net_land(browser, tmp_path:
             row = page.locator("tr[data-gs-code='HY-2026-030']")
             assert "待补记录" in row.inner_text()  # leveling unknown: no survey on record
             # the clerk records the survey (leveled, nothing outstanding) and re-checks
-            with eng.begin() as c:
-                c.execute(
-                    text(
-                        """INSERT INTO leveling_surveys (parcel_id, surveyed_on, leveled,
-                               earthwork_outstanding_m3, surveyor, document_ref)
-                           SELECT id, DATE '2026-11-25', true, 0, '淮阳区测绘队', 'HYCL-2026-099'
-                           FROM parcels WHERE code = 'HY-2026-030'"""
-                    )
-                )
+            auth = {"Authorization": f"Bearer {bureau}"}
+            rec = httpx.post(
+                base + "/api/v1/parcels/HY-2026-030/surveys",
+                json={"surveyed_on": "2026-11-25", "leveled": True, "earthwork_outstanding_m3": 0,
+                      "surveyor": "淮阳区测绘队", "document_ref": "HYCL-2026-099"},
+                headers=auth,
+                timeout=60,
+            )  # fmt: skip
+            assert rec.status_code == 201, rec.text
             r = httpx.post(
                 base + "/api/v1/readiness/run",
                 params={"as_of": DEMO_AS_OF.isoformat()},
-                headers={"Authorization": f"Bearer {bureau}"},
+                headers=auth,
                 timeout=120,
             )
             assert r.status_code == 200, r.text
