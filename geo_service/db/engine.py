@@ -29,13 +29,17 @@ def database_url(settings: Settings) -> str:
 
 
 def make_engine(settings: Settings, url: str | None = None) -> Engine:
-    """An engine with short connect timeouts so a dead database answers 503 quickly."""
+    """An engine with short connect timeouts so a dead database answers 503 quickly.
+
+    Waiting for a *pooled* connection is a different matter: under load a request queues for up to
+    ``db_pool_wait_s`` (the pool hands connections out in turn) and only then is refused as busy.
+    """
     engine = create_engine(
         url or database_url(settings),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
-        pool_timeout=settings.db_connect_timeout_s,
+        pool_timeout=settings.db_pool_wait_s,
         connect_args={
             "connect_timeout": settings.db_connect_timeout_s,
             "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
