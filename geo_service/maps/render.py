@@ -36,6 +36,7 @@ from geo_service.maps.layers import (
     html_block,
     js_literal,
 )
+from geo_service.readiness.rules import map_category
 from geo_service.settings import CONDITIONS, Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -373,11 +374,7 @@ def indicator_text(defn: MapDefinition, ind: Mapping[str, Any]) -> str:
 
 def category(props: Mapping[str, Any]) -> str:
     met, unmet = int(props.get("met") or 0), int(props.get("unmet") or 0)
-    if met == len(CONDITIONS):
-        return "net_land"
-    if met == 0 and unmet == 0:
-        return "unknown"
-    return f"met_{met}"
+    return map_category(met, unmet, len(CONDITIONS) - met - unmet)
 
 
 def evidence_text(ev: Any) -> str:

@@ -118,6 +118,30 @@ def is_net_land(statuses: Mapping[str, str]) -> bool:
     return all(statuses.get(c) == "met" for c in CONDITIONS)
 
 
+def map_category(met: int, unmet: int, unknown: int) -> str:
+    """The readiness map's category of a parcel from its condition counts (colours, legend).
+
+    The ONE rule: :func:`map_category_sql` is the same rule in SQL (tiles, overviews), read from
+    the stored summary ``parcel_readiness``; ``unknown`` is stored for rules that use it.
+    """
+    del unknown  # not used by today's rule: net land, nothing known, else how many are met
+    if met == len(CONDITIONS):
+        return "net_land"
+    if met == 0 and unmet == 0:
+        return "unknown"
+    return f"met_{met}"
+
+
+def map_category_sql(met: str = "c.met", unmet: str = "c.unmet", unknown: str = "c.unknown") -> str:
+    """:func:`map_category` as a SQL expression over the given count columns (NULL = 0)."""
+    m, u = f"coalesce({met}, 0)", f"coalesce({unmet}, 0)"
+    del unknown
+    return (
+        f"CASE WHEN {m} = {len(CONDITIONS)} THEN 'net_land' "
+        f"WHEN {m} = 0 AND {u} = 0 THEN 'unknown' ELSE 'met_' || {m} END"
+    )
+
+
 def age_days(verified_at: datetime | None, now: datetime) -> int | None:
     """Whole days since the evidence was verified (None when never)."""
     if verified_at is None:

@@ -1,0 +1,91 @@
+"""The SQL of parcel tiles over the stored readiness summary and tile-ready geometry.
+
+``parcel_tiles`` holds each parcel's geometry already in Web Mercator (and the public simplified
+shape), ``parcel_readiness`` its condition counts (both kept by the database, migration
+``0005_scale``), so a tile is one GiST-indexed scan and two primary-key joins: no per-row
+transform, no per-parcel aggregate. The filters (``where``) are those of ``geo_service.maps.data``
+over ``p`` (parcels), ``z`` (zones) and ``c`` (the summary, columns met / unmet / fails).
+
+At low zooms (``overview``) a tile carries a grid of cells (64 × 64 per tile) instead of every
+polygon: each cell a square with the number of parcels whose point-on-surface lies in it (each
+parcel is counted in exactly one cell of one tile), their area, how many are net land and, for
+staff, the most frequent map category and the count of each.
+"""
+
+# ruff: noqa: S608  -- only fixed SQL fragments (this module, maps.data, readiness.rules)
+
+from __future__ import annotations
+
+from geo_service.readiness.rules import map_category_sql
+
+MU = "(10000.0 / 15)"
+#: cells per tile side in overview tiles
+GRID = 64
+#: half the Web Mercator world width, metres
+HALF_WORLD = 20037508.342789244
+
+FROM = """FROM parcel_tiles t JOIN parcels p ON p.id = t.parcel_id
+  LEFT JOIN zones z ON z.id = p.zone_id
+  LEFT JOIN parcel_readiness c ON c.parcel_id = p.id"""
+
+PUBLIC_PROPS = f"""p.code, p.name, z.code AS zone,
+  round((p.area_m2 / {MU})::numeric, 2) AS area_mu, p.land_use, p.industry, p.supply_stage,
+  coalesce(c.met, 0) AS met"""
+
+STAFF_PROPS = f"""p.code, p.name, z.code AS zone,
+  round((p.area_m2 / {MU})::numeric, 2) AS area_mu, p.supply_stage, p.land_use, p.industry,
+  coalesce(c.met, 0) AS met, coalesce(c.unmet, 0) AS unmet, coalesce(c.met, 0) || '/5' AS met_text,
+  {map_category_sql()} AS cat"""
+
+
+def parcel_tile_sql(where: str, *, public: bool) -> str:
+    """One MVT (layer ``parcels``) of every parcel in tile :z/:x/:y that passes ``where``."""
+    geom = "t.geom_public" if public else "t.geom"
+    props = PUBLIC_PROPS if public else STAFF_PROPS
+    return f"""WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e,
+                      ST_TileEnvelope(:z, :x, :y, margin => 64.0 / 4096) AS m),
+      q AS (SELECT ST_AsMVTGeom({geom}, env.e, 4096, 64, true) AS geom, {props}
+            {FROM}, env
+            WHERE {geom} && env.m AND {where})
+      SELECT ST_AsMVT(q, 'parcels', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""
+
+
+def cell_size(z: int) -> float:
+    return 2 * HALF_WORLD / 2**z / GRID
+
+
+def overview_tile_sql(where: str, *, public: bool) -> str:
+    """One MVT (layer ``parcels``) of grid cells for tile :z/:x/:y (parameter :cell, metres)."""
+    staff = (
+        ""
+        if public
+        else """,
+            (array_agg(cat ORDER BY k DESC, cat))[1] AS cat,
+            string_agg(cat || ': ' || k, ', ' ORDER BY k DESC, cat) AS categories"""
+    )
+    return f"""WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e),
+      b AS (SELECT ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1,
+                   e FROM env),
+      per AS (
+        SELECT floor((ST_X(t.pt) - b.x0) / :cell)::int AS cx,
+               floor((ST_Y(t.pt) - b.y0) / :cell)::int AS cy,
+               {map_category_sql()} AS cat, count(*) AS k, sum(p.area_m2) AS m2,
+               count(*) FILTER (WHERE coalesce(c.met, 0) = 5) AS nl,
+               coalesce(sum(p.area_m2) FILTER (WHERE coalesce(c.met, 0) = 5), 0) AS nl_m2
+        {FROM}, b
+        WHERE t.pt && b.e AND ST_X(t.pt) >= b.x0 AND ST_X(t.pt) < b.x1
+          AND ST_Y(t.pt) >= b.y0 AND ST_Y(t.pt) < b.y1 AND {where}
+        GROUP BY 1, 2, 3),
+      cells AS (
+        SELECT cx, cy, sum(k)::int AS parcels, sum(nl)::int AS net_land,
+               round((sum(m2) / {MU})::numeric, 2) AS area_mu,
+               round((sum(nl_m2) / {MU})::numeric, 2) AS net_land_mu{staff}
+        FROM per GROUP BY cx, cy),
+      q AS (
+        SELECT ST_AsMVTGeom(ST_MakeEnvelope(b.x0 + cx * :cell, b.y0 + cy * :cell,
+                 b.x0 + (cx + 1) * :cell, b.y0 + (cy + 1) * :cell, 3857), b.e, 4096, 0, true)
+                 AS geom,
+               format('cell:%s/%s/%s/%s/%s', :z, :x, :y, cx, cy) AS code, true AS overview,
+               cells.*
+        FROM cells, b)
+      SELECT ST_AsMVT(q, 'parcels', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""
