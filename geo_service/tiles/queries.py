@@ -78,8 +78,8 @@ def overview_tile_sql(where: str, *, public: bool) -> str:
         GROUP BY 1, 2, 3),
       cells AS (
         SELECT cx, cy, sum(k)::int AS parcels, sum(nl)::int AS net_land,
-               round((sum(m2) / {MU})::numeric, 2) AS area_mu,
-               round((sum(nl_m2) / {MU})::numeric, 2) AS net_land_mu{staff}
+               round((sum(m2) / {MU})::numeric, 2)::float8 AS area_mu,
+               round((sum(nl_m2) / {MU})::numeric, 2)::float8 AS net_land_mu{staff}
         FROM per GROUP BY cx, cy),
       q AS (
         SELECT ST_AsMVTGeom(ST_MakeEnvelope(b.x0 + cx * :cell, b.y0 + cy * :cell,
