@@ -30,16 +30,21 @@ WITH computed AS (
          coalesce(array_agg(pc.condition::text ORDER BY pc.condition)
                   FILTER (WHERE pc.status = 'unmet'), '{}'::text[]) AS fails
   FROM parcels p LEFT JOIN parcel_conditions pc ON pc.parcel_id = p.id GROUP BY p.id)
-SELECT p.code, c.met, c.unmet, c.fails, r.met AS s_met, r.unmet AS s_unmet, r.fails AS s_fails
-FROM computed c JOIN parcels p ON p.id = c.id LEFT JOIN parcel_readiness r ON r.parcel_id = c.id
+SELECT p.code, 'readiness' AS what
+FROM computed c JOIN parcels p ON p.id = c.id LEFT JOIN parcel_summary s ON s.parcel_id = c.id
 WHERE (c.met, c.unmet, c.fails, 5 - c.met - c.unmet, c.met = 5) IS DISTINCT FROM
-      (coalesce(r.met, 0), coalesce(r.unmet, 0), coalesce(r.fails, '{}'::text[]),
-       coalesce(r.unknown, 5), coalesce(r.net_land, false))
+      (s.met, s.unmet, s.fails, s.unknown, s.net_land)
 UNION ALL
-SELECT p.code, NULL, NULL, NULL, NULL, NULL, NULL
-FROM parcels p LEFT JOIN parcel_tiles t ON t.parcel_id = p.id
-WHERE t.parcel_id IS NULL OR NOT ST_Equals(t.geom, ST_Transform(p.geom, 3857))
-   OR NOT ST_Intersects(t.pt, t.geom)
+SELECT p.code, 'attributes or geometry'
+FROM parcels p LEFT JOIN parcel_summary s ON s.parcel_id = p.id
+WHERE s.parcel_id IS NULL
+   OR (p.code, p.name, p.zone_id, p.area_m2, p.supply_stage, p.land_use, p.industry, p.published)
+      IS DISTINCT FROM
+      (s.code, s.name, s.zone_id, s.area_m2, s.supply_stage, s.land_use, s.industry, s.published)
+   OR NOT ST_Equals(s.geom, ST_Transform(p.geom, 3857)) OR NOT ST_Intersects(s.pt, s.geom)
+UNION ALL
+SELECT 'orphan', 'summary without parcel' FROM parcel_summary s
+WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = s.parcel_id)
 """
 
 
@@ -110,7 +115,7 @@ def test_the_stored_summary_equals_the_computed_one_after_every_kind_of_write(
     run_readiness(clean_engine, settings=settings, actor="test")  # the readiness run
     assert _drift(clean_engine) == []
     with clean_engine.connect() as c:
-        counted = c.execute(text("SELECT count(*), sum(checked) FROM parcel_readiness")).one()
+        counted = c.execute(text("SELECT count(*), sum(checked) FROM parcel_summary")).one()
     assert counted == (3, 15)  # every parcel, all five conditions decided
 
     client = make_client(_url(clean_engine))
@@ -127,12 +132,20 @@ def test_the_stored_summary_equals_the_computed_one_after_every_kind_of_write(
     assert r.status_code == 200, r.text
     assert _drift(clean_engine) == []
 
-    # a parcel edit that moves it, and a new parcel through the API
+    # parcel edits: one that moves it, one that changes what tiles show
     etag = client.get("/api/v1/parcels/T-2", headers=bureau).headers["etag"]
     moved = to_lonlat(rect_m(150, 300, 80, 80))
     r = client.patch(
         "/api/v1/parcels/T-2",
         json={"geometry": moved.__geo_interface__},
+        headers={**bureau, "If-Match": etag},
+    )
+    assert r.status_code == 200, r.text
+    assert _drift(clean_engine) == []
+    etag = r.headers["etag"]
+    r = client.patch(
+        "/api/v1/parcels/T-2",
+        json={"name": "改名", "published": False, "supply_stage": "sale"},
         headers={**bureau, "If-Match": etag},
     )
     assert r.status_code == 200, r.text
@@ -219,7 +232,7 @@ def test_overview_tiles_count_the_right_parcels(
     add_parcels(clean_engine, *parcels)
     run_readiness(clean_engine, settings=Settings(database_url=_url(clean_engine)), actor="test")
     with clean_engine.connect() as c:
-        net = c.execute(text("SELECT count(*) FROM parcel_readiness WHERE net_land")).scalar()
+        net = c.execute(text("SELECT count(*) FROM parcel_summary WHERE net_land")).scalar()
     client = make_client(_url(clean_engine), tile_overview_max_zoom=11)
     bureau = token(clean_engine, "bureau")
 

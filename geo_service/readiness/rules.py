@@ -122,7 +122,7 @@ def map_category(met: int, unmet: int, unknown: int) -> str:
     """The readiness map's category of a parcel from its condition counts (colours, legend).
 
     The ONE rule: :func:`map_category_sql` is the same rule in SQL (tiles, overviews), read from
-    the stored summary ``parcel_readiness``; ``unknown`` is stored for rules that use it.
+    the stored summary ``parcel_summary``; ``unknown`` is stored for rules that use it.
     """
     del unknown  # not used by today's rule: net land, nothing known, else how many are met
     if met == len(CONDITIONS):

@@ -1,10 +1,11 @@
 """The SQL of parcel tiles over the stored readiness summary and tile-ready geometry.
 
-``parcel_tiles`` holds each parcel's geometry already in Web Mercator (and the public simplified
-shape), ``parcel_readiness`` its condition counts (both kept by the database, migration
-``0005_scale``), so a tile is one GiST-indexed scan and two primary-key joins: no per-row
-transform, no per-parcel aggregate. The filters (``where``) are those of ``geo_service.maps.data``
-over ``p`` (parcels), ``z`` (zones) and ``c`` (the summary, columns met / unmet / fails).
+``parcel_summary`` holds each parcel's geometry already in Web Mercator (and the public
+simplified shape), its condition counts and the attributes tiles show (kept by the database,
+migration ``0005_scale``), so a tile is one GiST-indexed scan of one table: no per-row
+transform, no per-parcel aggregate, no join to the wide parcels table. The filters (``where``)
+are those of ``geo_service.maps.data`` over ``p`` (here the summary row, which carries the parcel
+columns they read), ``z`` (zones) and ``c`` (the counts: met / unmet / fails).
 
 At low zooms (``overview``) a tile carries a grid of cells (64 × 64 per tile) instead of every
 polygon: each cell a square with the number of parcels whose point-on-surface lies in it (each
@@ -24,9 +25,16 @@ GRID = 64
 #: half the Web Mercator world width, metres
 HALF_WORLD = 20037508.342789244
 
-FROM = """FROM parcel_tiles t JOIN parcels p ON p.id = t.parcel_id
-  LEFT JOIN zones z ON z.id = p.zone_id
-  LEFT JOIN parcel_readiness c ON c.parcel_id = p.id"""
+#: the tile rows: one table (``parcel_summary``, see migration 0005_scale) with every column the
+#: filters of ``maps.data`` read from ``p`` and ``c``; ``c`` is the same row under the name
+#: the readiness filters use
+FROM = """FROM parcel_summary p
+  CROSS JOIN LATERAL (SELECT p.met, p.unmet, p.unknown, p.fails) c
+  LEFT JOIN zones z ON z.id = p.zone_id"""
+
+#: session settings of a tile build: a tile is one short index-driven query among many
+#: concurrent ones; parallel workers and JIT only add start-up cost to it
+TUNE = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off"
 
 PUBLIC_PROPS = f"""p.code, p.name, z.code AS zone,
   round((p.area_m2 / {MU})::numeric, 2) AS area_mu, p.land_use, p.industry, p.supply_stage,
@@ -40,7 +48,7 @@ STAFF_PROPS = f"""p.code, p.name, z.code AS zone,
 
 def parcel_tile_sql(where: str, *, public: bool) -> str:
     """One MVT (layer ``parcels``) of every parcel in tile :z/:x/:y that passes ``where``."""
-    geom = "t.geom_public" if public else "t.geom"
+    geom = "p.geom_public" if public else "p.geom"
     props = PUBLIC_PROPS if public else STAFF_PROPS
     return f"""WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e,
                       ST_TileEnvelope(:z, :x, :y, margin => 64.0 / 4096) AS m),
@@ -67,14 +75,14 @@ def overview_tile_sql(where: str, *, public: bool) -> str:
       b AS (SELECT ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1,
                    e FROM env),
       per AS (
-        SELECT floor((ST_X(t.pt) - b.x0) / :cell)::int AS cx,
-               floor((ST_Y(t.pt) - b.y0) / :cell)::int AS cy,
+        SELECT floor((ST_X(p.pt) - b.x0) / :cell)::int AS cx,
+               floor((ST_Y(p.pt) - b.y0) / :cell)::int AS cy,
                {map_category_sql()} AS cat, count(*) AS k, sum(p.area_m2) AS m2,
                count(*) FILTER (WHERE coalesce(c.met, 0) = 5) AS nl,
                coalesce(sum(p.area_m2) FILTER (WHERE coalesce(c.met, 0) = 5), 0) AS nl_m2
         {FROM}, b
-        WHERE t.pt && b.e AND ST_X(t.pt) >= b.x0 AND ST_X(t.pt) < b.x1
-          AND ST_Y(t.pt) >= b.y0 AND ST_Y(t.pt) < b.y1 AND {where}
+        WHERE p.pt && b.e AND ST_X(p.pt) >= b.x0 AND ST_X(p.pt) < b.x1
+          AND ST_Y(p.pt) >= b.y0 AND ST_Y(p.pt) < b.y1 AND {where}
         GROUP BY 1, 2, 3),
       cells AS (
         SELECT cx, cy, sum(k)::int AS parcels, sum(nl)::int AS net_land,

@@ -162,6 +162,7 @@ def parcel_tile(
         sql = queries.parcel_tile_sql(where, public=public)
 
     def build() -> bytes:
+        session.execute(text(queries.TUNE))
         return bytes(session.execute(text(sql), params).scalar() or b"")
 
     return _cached_tile(request, session, principal, build)
