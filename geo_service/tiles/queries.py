@@ -36,6 +36,9 @@ FROM = """FROM parcel_summary p
 #: concurrent ones; parallel workers and JIT only add start-up cost to it
 TUNE = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off"
 
+#: the staff tile of an empty corner of the world: run once per process at start (warm-up)
+WARM = (12, 0, 0)
+
 PUBLIC_PROPS = f"""p.code, p.name, z.code AS zone,
   round((p.area_m2 / {MU})::numeric, 2) AS area_mu, p.land_use, p.industry, p.supply_stage,
   coalesce(c.met, 0) AS met"""
@@ -54,7 +57,7 @@ def parcel_tile_sql(where: str, *, public: bool) -> str:
                       ST_TileEnvelope(:z, :x, :y, margin => 64.0 / 4096) AS m),
       q AS (SELECT ST_AsMVTGeom({geom}, env.e, 4096, 64, true) AS geom, {props}
             {FROM}, env
-            WHERE {geom} && env.m AND {where})
+            WHERE p.geom && env.m AND {where})
       SELECT ST_AsMVT(q, 'parcels', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""
 
 
