@@ -42,6 +42,7 @@ WHERE s.parcel_id IS NULL
       IS DISTINCT FROM
       (s.code, s.name, s.zone_id, s.area_m2, s.supply_stage, s.land_use, s.industry, s.published)
    OR NOT ST_Equals(s.geom, ST_Transform(p.geom, 3857)) OR NOT ST_Intersects(s.pt, s.geom)
+   OR ST_HausdorffDistance(s.geom_public, s.geom) > 2
 UNION ALL
 SELECT 'orphan', 'summary without parcel' FROM parcel_summary s
 WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = s.parcel_id)

@@ -86,7 +86,7 @@ def overview_tile_sql(where: str, *, public: bool) -> str:
                count(*) FILTER (WHERE coalesce(c.met, 0) = 5) AS nl,
                coalesce(sum(p.area_m2) FILTER (WHERE coalesce(c.met, 0) = 5), 0) AS nl_m2
         {FROM}, b
-        WHERE p.pt && b.e AND ST_X(p.pt) >= b.x0 AND ST_X(p.pt) < b.x1
+        WHERE p.geom && b.e AND ST_X(p.pt) >= b.x0 AND ST_X(p.pt) < b.x1
           AND ST_Y(p.pt) >= b.y0 AND ST_Y(p.pt) < b.y1 AND {where}
         GROUP BY 1, 2, 3),
       cells AS (
