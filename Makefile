@@ -9,7 +9,7 @@ GS := $(BIN)/geo-service
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test setup os-deps venv db lint format typecheck demo-data bench bench-readiness \
-        bench-import bench-maps clean-db
+        bench-import bench-maps bench-tiles clean-db
 
 run: setup ## serve the demo district on http://127.0.0.1:8000
 	$(GS) demo load
@@ -49,7 +49,7 @@ format: venv
 demo-data: venv ## regenerate data/demo/ (deterministic)
 	$(BIN)/python -m geo_service.demo.generate --out data/demo
 
-bench: bench-readiness bench-import bench-maps
+bench: bench-readiness bench-import bench-maps bench-tiles
 
 bench-readiness: setup
 	$(BIN)/python benchmarks/readiness.py
@@ -60,6 +60,10 @@ bench-import: setup
 
 bench-maps: setup
 	$(BIN)/python benchmarks/maps.py
+
+bench-tiles: setup ## tiles under wrk beside tipg (its own .bench-venv, never a service dependency)
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python benchmarks/tiles.py
 
 clean-db: venv ## stop the local cluster (its data is kept)
 	$(GS) db down

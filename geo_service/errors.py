@@ -85,6 +85,13 @@ class DatabaseUnavailable(GeoServiceError):
     title = "Database unavailable"
 
 
+class ServiceBusy(GeoServiceError):
+    """Every pooled connection stayed in use for the configured wait: busy, not down."""
+
+    status = 503
+    title = "Service busy"
+
+
 class SchemaOutdated(GeoServiceError):
     status = 503
     title = "Schema out of date"

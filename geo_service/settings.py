@@ -132,7 +132,14 @@ class Settings(BaseSettings):
     db_port: int = Field(default=55432, ge=1024, le=65535)
     """Port of the project-local cluster."""
     db_pool_size: int = Field(default=5, ge=1, le=100)
+    """Pooled connections per worker process (plus as many again as overflow)."""
     db_connect_timeout_s: int = Field(default=3, ge=1, le=60)
+    db_pool_wait_s: float = Field(default=10.0, gt=0, le=300)
+    """How long a request waits for a pooled connection before the answer is 503 "busy"."""
+    tile_cache_mb: int = Field(default=64, ge=0, le=4096)
+    """Per-process tile cache (0 turns it off); keyed by the database's data version."""
+    tile_overview_max_zoom: int = Field(default=11, ge=-1, le=24)
+    """At this zoom and below parcel tiles carry grid aggregates, not every polygon (-1: never)."""
     db_statement_timeout_ms: int = Field(default=60_000, ge=100)
     read_replica_url: str | None = None
     """Optional read replica for GET requests."""

@@ -33,6 +33,7 @@ from geo_service.db.migrate import ensure_current
 from geo_service.errors import ConfigurationError
 from geo_service.readiness.rules import validate_rules
 from geo_service.settings import Settings, get_settings
+from geo_service.tiles.warm import warm_up
 
 log = logging.getLogger("geo_service")
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_sessionmaker = (
             make_sessionmaker(replica) if replica else app.state.sessionmaker
         )
+        warm_up(app.state.read_sessionmaker)  # the first tile costs what the others do
         try:
             yield
         finally:

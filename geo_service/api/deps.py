@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geo_service.auth import policy
-from geo_service.auth.tokens import PUBLIC, ROLES, Principal, resolve, touch
+from geo_service.auth.tokens import PUBLIC, ROLES, Principal, TouchThrottle, resolve, touch
 from geo_service.errors import (
     ConfigurationError,
     Forbidden,
@@ -68,9 +69,18 @@ def get_principal(
     if token is None:
         return PUBLIC
     principal = resolve(session, token)
-    # last use goes to the primary in its own short transaction (reads may be on a replica)
-    with request.app.state.sessionmaker() as primary, primary.begin():
-        touch(primary, token)
+    state = request.app.state
+    throttle: TouchThrottle | None = getattr(state, "touch_throttle", None)
+    if throttle is None:
+        throttle = state.touch_throttle = TouchThrottle()
+    if throttle.due(token, time.monotonic()):
+        if request.method not in ("GET", "HEAD") or state.read_sessionmaker is state.sessionmaker:
+            # the request's own connection and transaction: no second pooled connection
+            touch(session, token)
+        else:
+            # reads are on a replica: last use goes to the primary, at most once a minute
+            with state.sessionmaker() as primary, primary.begin():
+                touch(primary, token)
     return principal
 
 

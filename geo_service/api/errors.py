@@ -23,7 +23,7 @@ from starlette.routing import Match
 from geo_service.api.deps import BodySizeLimit
 from geo_service.api.html_pages import login_page, map_error_page, validation_text
 from geo_service.api.params import EmptyQueryIsAbsent
-from geo_service.errors import DatabaseUnavailable, GeoServiceError
+from geo_service.errors import DatabaseUnavailable, GeoServiceError, ServiceBusy
 
 log = logging.getLogger("geo_service.api")
 
@@ -65,6 +65,14 @@ def _db_down() -> JSONResponse:
         "the database is not answering; the service retries by itself, try again shortly"
     )
     return problem(err.status, err.title, err.public, headers={"Retry-After": "5"})
+
+
+def _busy() -> JSONResponse:
+    err = ServiceBusy(
+        "the service is busy: every database connection stayed in use for the configured wait "
+        "(GEO_SERVICE_DB_POOL_WAIT_S); the database is up, retry after the Retry-After seconds"
+    )
+    return problem(err.status, err.title, err.public, headers={"Retry-After": "2"})
 
 
 #: sqlstate class → (status, title, safe detail) for database refusals caused by the input
@@ -215,9 +223,15 @@ def install(app: FastAPI) -> None:
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return problem(e.status_code, "HTTP error", detail, headers=headers)
 
+    @app.exception_handler(sa_exc.TimeoutError)
+    async def _pool_busy(_: Request, e: Exception) -> JSONResponse:
+        # raised only by the pool: no connection came free within db_pool_wait_s (load, not an
+        # outage: a dead database fails the connect itself, an OperationalError)
+        log.warning("pool exhausted: answered busy")
+        return _busy()
+
     @app.exception_handler(sa_exc.OperationalError)
     @app.exception_handler(sa_exc.InterfaceError)
-    @app.exception_handler(sa_exc.TimeoutError)
     async def _db(_: Request, e: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", type(e).__name__)
         return _db_down()

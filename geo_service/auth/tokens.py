@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from geo_service.audit import ApiToken, record
@@ -106,13 +106,41 @@ LAST_USED_RESOLUTION = "10 minutes"
 
 
 def touch(session: Session, secret: str) -> None:
-    """Record that a token was used (at most once per LAST_USED_RESOLUTION; a no-op otherwise)."""
+    """Record that a token was used (at most once per LAST_USED_RESOLUTION; a no-op otherwise).
+
+    ``SKIP LOCKED``: when another request holds the token's row (it is touching it in its own,
+    perhaps long, transaction) this one neither waits nor writes; the other one records the use.
+    """
     session.execute(
-        update(ApiToken)
-        .where(
-            ApiToken.token_hash == _hash(secret),
-            (ApiToken.last_used_at.is_(None))
-            | (ApiToken.last_used_at < func.now() - text(f"interval '{LAST_USED_RESOLUTION}'")),
-        )
-        .values(last_used_at=func.now())
+        text(
+            f"""UPDATE api_tokens SET last_used_at = now() WHERE id IN (
+                SELECT id FROM api_tokens WHERE token_hash = :h
+                  AND (last_used_at IS NULL
+                       OR last_used_at < now() - interval '{LAST_USED_RESOLUTION}')
+                FOR UPDATE SKIP LOCKED)"""  # noqa: S608 -- a constant, not input
+        ),
+        {"h": _hash(secret)},
     )
+
+
+class TouchThrottle:
+    """Per process: which tokens were touched lately, so most requests skip the write entirely.
+
+    Bounded (forgets everything past ``max_tokens``); losing it only costs one no-op UPDATE.
+    """
+
+    def __init__(self, interval_s: float = 60.0, max_tokens: int = 10_000) -> None:
+        self.interval_s = interval_s
+        self.max_tokens = max_tokens
+        self._last: dict[str, float] = {}
+
+    def due(self, secret: str, now: float) -> bool:
+        """True (and remembered) when this process has not touched the token in the interval."""
+        key = _hash(secret)
+        last = self._last.get(key)
+        if last is not None and now - last < self.interval_s:
+            return False
+        if len(self._last) >= self.max_tokens:
+            self._last.clear()
+        self._last[key] = now
+        return True

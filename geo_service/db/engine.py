@@ -29,13 +29,17 @@ def database_url(settings: Settings) -> str:
 
 
 def make_engine(settings: Settings, url: str | None = None) -> Engine:
-    """An engine with short connect timeouts so a dead database answers 503 quickly."""
+    """An engine with short connect timeouts so a dead database answers 503 quickly.
+
+    Waiting for a *pooled* connection is a different matter: under load a request queues for up to
+    ``db_pool_wait_s`` (the pool hands connections out in turn) and only then is refused as busy.
+    """
     engine = create_engine(
         url or database_url(settings),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
-        pool_timeout=settings.db_connect_timeout_s,
+        pool_timeout=settings.db_pool_wait_s,
         connect_args={
             "connect_timeout": settings.db_connect_timeout_s,
             "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
@@ -52,6 +56,16 @@ def _warm_transforms(dbapi_conn: Any, _record: Any) -> None:
         cur.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")
         if cur.fetchone():
             cur.execute("SELECT ST_Transform(ST_SetSRID(ST_MakePoint(114.9, 33.7), 4490), 3857)")
+            # and the MVT encoder and the tile table's catalogue entries, so that the first
+            # tile a fresh worker serves costs what every other one does (an empty tile)
+            cur.execute("SELECT to_regclass('parcel_summary') IS NOT NULL")
+            row = cur.fetchone()
+            if row and row[0]:
+                cur.execute(
+                    "SELECT ST_AsMVT(q, 'parcels', 4096, 'geom') FROM (SELECT ST_AsMVTGeom("
+                    "s.geom, ST_TileEnvelope(24, 0, 0), 4096, 64, true) AS geom, s.code "
+                    "FROM parcel_summary s WHERE s.geom && ST_TileEnvelope(24, 0, 0)) q"
+                )
     dbapi_conn.commit()
 
 

@@ -150,6 +150,23 @@ def is_net_land(statuses: Mapping[str, str]) -> bool:
     return all(statuses.get(c) == "met" for c in CONDITIONS)
 
 
+def map_category(met: int, unmet: int, checked: int) -> str:
+    """:func:`category_sql` in Python, over the counts of met, unmet and checked conditions (a
+    test compares the two for every combination)."""
+    if checked == 0:
+        return "not_checked"
+    if met == len(CONDITIONS):
+        return "net_land"
+    if unmet == 0:
+        return "needs_record"
+    return f"met_{met}"
+
+
+def map_category_sql(met: str = "c.met", unmet: str = "c.unmet", checked: str = "c.checked") -> str:
+    """:func:`category_sql` over the stored counts of the tiles' ``parcel_summary``."""
+    return category_sql(met, unmet, checked)
+
+
 def age_days(verified_at: datetime | None, now: datetime) -> int | None:
     """Whole days since the evidence was verified (None when never)."""
     if verified_at is None:

@@ -707,9 +707,14 @@ def tile(
             f"/ogc/collections/{coll.id}/tiles/{ogc_tiles.WEB_MERCATOR}"
         )
     if coll.id == "parcels":
-        r = mvt.parcel_tile(z=z, x=col, y=row, session=session, principal=principal)
+        r = mvt.parcel_tile(
+            request=request, z=z, x=col, y=row, session=session, settings=settings,
+            principal=principal,
+        )  # fmt: skip
     else:
-        r = mvt.project_tile(z=z, x=col, y=row, session=session)
+        r = mvt.project_tile(
+            request=request, z=z, x=col, y=row, session=session, principal=principal
+        )
     if not r.body:
         return Response(status_code=204, headers={"Cache-Control": r.headers["cache-control"]})
     return r

@@ -10,21 +10,30 @@ need an official or bureau token.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
-from geo_service.api.deps import PrincipalDep, SessionDep, require
+from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, require
 from geo_service.api.params import ConditionKey, ordered
+from geo_service.auth.tokens import Principal
 from geo_service.errors import NotFound
 from geo_service.maps import data
+from geo_service.tiles import cache as cache_mod
+from geo_service.tiles import queries
+from geo_service.tiles.cache import TileCache
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
 MVT = "application/vnd.mapbox-vector-tile"
-TILE: dict[int | str, dict[str, Any]] = {200: {"content": {MVT: {}}}}
+TILE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {MVT: {}}},
+    304: {"description": "unchanged"},
+}
 Z = Annotated[int, Path(ge=0, le=24)]
 XY = Annotated[int, Path(ge=0)]
 
@@ -57,12 +66,54 @@ def _envelope_sql(inner: str, layer: str) -> str:
       SELECT ST_AsMVT(q, '{layer}', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""
 
 
-def _tile(body: bytes | None, *, public: bool) -> Response:
-    return Response(
-        bytes(body or b""),
-        media_type=MVT,
-        headers={"Cache-Control": "public, max-age=60" if public else "private, max-age=30"},
-    )
+def _cache(request: Request) -> TileCache | None:
+    settings = request.app.state.settings
+    if settings.tile_cache_mb <= 0:
+        return None
+    cache: TileCache | None = getattr(request.app.state, "tile_cache", None)
+    if cache is None:
+        cache = request.app.state.tile_cache = TileCache(settings.tile_cache_mb * 1024 * 1024)
+    return cache
+
+
+def _scope(principal: Principal) -> str:
+    """Who the tile is for, as far as its content goes (role, and a county when tokens have one)."""
+    if principal.is_public:
+        return "public"
+    return f"{principal.role}:{getattr(principal, 'county', None) or '*'}"
+
+
+def _cached_tile(
+    request: Request, session: Session, principal: Principal, build_body: Callable[[], bytes]
+) -> Response:
+    """Serve the tile from the cache when the data version still matches, else build it.
+
+    ETag = data version + what was asked by whom: If-None-Match answers 304 without building.
+    """
+    public = principal.is_public
+    version = cache_mod.data_version(session)
+    q = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.multi_items()))
+    key = f"{_scope(principal)}|{request.url.path}|{q}"
+    headers = {
+        # always revalidate: a write shows on the next request, a 304 costs one tiny query
+        "Cache-Control": "public, no-cache" if public else "private, no-cache",
+        "Vary": "Authorization, Cookie, Accept-Encoding",
+    }
+    etag = cache_mod.make_etag(version, key)
+    inm = request.headers.get("if-none-match")
+    if inm and etag in [t.strip().removeprefix("W/") for t in inm.split(",")]:
+        return Response(status_code=304, headers={**headers, "ETag": etag})
+    cache = _cache(request)
+    tile = cache.get(version, key) if cache is not None else None
+    if tile is None:
+        tile = cache_mod.build(version, key, build_body())
+        if cache is not None:
+            cache.put(version, key, tile)
+    headers["ETag"] = tile.etag
+    if "gzip" in request.headers.get("accept-encoding", "") and tile.body:
+        headers["Content-Encoding"] = "gzip"
+        return Response(tile.gzipped, media_type=MVT, headers=headers)
+    return Response(tile.body, media_type=MVT, headers=headers)
 
 
 @router.get(
@@ -72,10 +123,12 @@ def _tile(body: bytes | None, *, public: bool) -> Response:
     dependencies=[require("parcels.read")],
 )
 def parcel_tile(
+    request: Request,
     z: Z,
     x: XY,
     y: XY,
     session: SessionDep,
+    settings: SettingsDep,
     principal: PrincipalDep,
     available: Annotated[bool, Query(description="only plots on offer (the investor map)")] = False,
     zone: Annotated[str | None, Query(max_length=64)] = None,
@@ -89,44 +142,41 @@ def parcel_tile(
 ) -> Response:
     """Parcels in one XYZ tile (layer ``parcels``), filtered by role and the map's filters.
 
-    A tile outside the zoom level's matrix (x or y ≥ 2^z) is 404; an area range given the
-    wrong way round is read as the range between the two values.
+    At ``GEO_SERVICE_TILE_OVERVIEW_MAX_ZOOM`` and below: grid cells with parcel counts instead of
+    every polygon (``overview`` = true on each feature). A tile outside the zoom level's matrix
+    (x or y ≥ 2^z) is 404; an area range given the wrong way round is read as the range between
+    the two values.
     """
     min_area_mu, max_area_mu = ordered(min_area_mu, max_area_mu)
-    params: dict[str, object] = {"z": z, "x": x, "y": y, **_check(z, x, y)}
+    _check(z, x, y)
+    params: dict[str, object] = {"z": z, "x": x, "y": y}
     investor = data.InvestorFilter(
         zone=zone, industry=industry, min_area_mu=min_area_mu, max_area_mu=max_area_mu
     )
-    if principal.is_public:
-        if available:
-            where, p = data.investor_where(investor)
-        else:
-            where, p = "p.published", {}
-            if zone is not None:
-                where += " AND z.code = :zone"
-                p["zone"] = zone
-        geom = data.PUBLIC_GEOM
-        props = f"""p.code, p.name, z.code AS zone, {data.AREA_MU} AS area_mu, p.land_use,
-            p.industry, p.supply_stage, coalesce(c.met, 0) AS met"""
+    public = principal.is_public
+    if available:
+        where, p = data.investor_where(investor)
+    elif public:
+        where, p = "p.published", {}
+        if zone is not None:
+            where += " AND z.code = :zone"
+            p["zone"] = zone
     else:
-        if available:
-            where, p = data.investor_where(investor)
-        else:
-            where, p = data.readiness_where(
-                data.ReadinessFilter(zone=zone, status=status, fails=fails).validate()
-            )
-        geom = "p.geom"
-        props = f"""p.code, p.name, z.code AS zone, {data.AREA_MU} AS area_mu, p.supply_stage,
-            p.land_use, p.industry, coalesce(c.met, 0) AS met,
-            coalesce(c.unmet, 0) AS unmet, coalesce(c.met, 0) || '/5' AS met_text,
-            {data.CATEGORY} AS cat"""
+        where, p = data.readiness_where(
+            data.ReadinessFilter(zone=zone, status=status, fails=fails).validate()
+        )
     params.update(p)
-    inner = f"""SELECT ST_AsMVTGeom(ST_Transform({geom}, 3857), env.e, 4096, 64, true) AS geom,
-            {props}
-        FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {data.CONDS}, env
-        WHERE p.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4490) AND {where}"""
-    body = session.execute(text(_envelope_sql(inner, "parcels")), params).scalar()
-    return _tile(body, public=principal.is_public)
+    if z <= settings.tile_overview_max_zoom:
+        sql = queries.overview_tile_sql(where, public=public)
+        params["cell"] = queries.cell_size(z)
+    else:
+        sql = queries.parcel_tile_sql(where, public=public)
+
+    def build() -> bytes:
+        session.execute(text(queries.TUNE))
+        return bytes(session.execute(text(sql), params).scalar() or b"")
+
+    return _cached_tile(request, session, principal, build)
 
 
 @router.get(
@@ -135,7 +185,9 @@ def parcel_tile(
     responses=TILE,
     dependencies=[require("maps.projects")],
 )
-def project_tile(z: Z, x: XY, y: XY, session: SessionDep) -> Response:
+def project_tile(
+    request: Request, z: Z, x: XY, y: XY, session: SessionDep, principal: PrincipalDep
+) -> Response:
     """Located projects in one XYZ tile (layer ``projects``), for officials and the bureau."""
     bbox = _check(z, x, y)
     inner = """SELECT ST_AsMVTGeom(ST_Transform(ST_PointOnSurface(pr.geom), 3857), env.e,
@@ -144,7 +196,9 @@ def project_tile(z: Z, x: XY, y: XY, session: SessionDep) -> Response:
                pr.total_investment_wan::float8 AS total_investment_wan
         FROM projects pr, env
         WHERE pr.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4490)"""
-    body = session.execute(
-        text(_envelope_sql(inner, "projects")), {"z": z, "x": x, "y": y, **bbox}
-    ).scalar()
-    return _tile(body, public=False)
+
+    def build() -> bytes:
+        sql = text(_envelope_sql(inner, "projects"))
+        return bytes(session.execute(sql, {"z": z, "x": x, "y": y, **bbox}).scalar() or b"")
+
+    return _cached_tile(request, session, principal, build)
