@@ -213,11 +213,23 @@ def test_investor_prints_the_plot_sheet_on_one_a4_page(demo_site, browser, tmp_p
     # the expired flood assessment is shown as expired, not dropped
     assert "已过期" in body
     assert page.locator(".gs-sheet-map .folium-map").count() == 1  # the map sits on the sheet
+    assert page.evaluate("() => GS.map.getBounds().contains(GS.index['HY-2026-008'].getBounds())")
     assert page.locator("path.gs-parcel").count() == 1
     assert errors == []
 
 
 # ------------------------------------------------------------------ the official
+
+
+def test_investor_reads_the_dates_of_a_plot_on_sale(demo_site, browser, tmp_path) -> None:
+    page, errors, _ = open_page(browser, demo_site["base"] + "/maps/investors/parcels/HY-2026-045")
+    pages, _, body = _pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
+    assert pages == 1
+    supply = _api(demo_site, "/api/v1/parcels/HY-2026-045/supply")
+    assert "供应信息" in body and "出让公告发布" in body
+    for e in supply["events"]:  # the dates the public answer gives, on the sheet
+        assert e["on"] in body
+    assert errors == []
 
 
 def test_official_filters_red_and_the_map_agrees_with_the_stats(demo_site, browser) -> None:

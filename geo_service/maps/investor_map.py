@@ -306,8 +306,20 @@ def render_plot_sheet(
         (defn.label("readiness"), p["readiness"]),
         (defn.label("contact"), p["contact"] or ""),
     ]
+    sup = sheet.get("supply") or {}
+    ev_names, rule_names = defn.data.get("supply_events", {}), defn.data.get("supply_rules", {})
+    supply_rows = [
+        (defn.text(ev_names.get(e.get("event")), str(e.get("event"))), e.get("on") or "")
+        for e in sup.get("events") or []
+    ] + [
+        (defn.text(rule_names.get(d.get("rule"))), d.get("due") or "")
+        for d in sup.get("deadlines") or []
+        if d.get("rule") in rule_names and d.get("status") == "open"
+    ]
+    labels["supply"], labels["no_supply"] = defn.text(s["supply"]), defn.text(s["no_supply"])
     body = panel(
         "plot_sheet",
+        supply_rows=supply_rows,
         p=p,
         facts=facts,
         labels=labels,

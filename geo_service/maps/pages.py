@@ -14,6 +14,7 @@ from geo_service.maps.definitions import MapDefinition, load_definition
 from geo_service.projects import repository as project_repo
 from geo_service.projects.stats import figures_for
 from geo_service.settings import Settings
+from geo_service.supply import service as supply
 
 #: at most this many records are listed beside a map (every one is on it)
 LIST_MAX = 500
@@ -161,6 +162,9 @@ def plot_sheet_page(
     sheet = data.plot_sheet(session, code)
     if sheet is None:
         return None
+    # the public dates of its supply: the notice, the sale, its clocks (land supply, SUPPLY.md)
+    public = supply.parcel_supply(session, code=code, settings=settings, as_of=None, public=True)
+    sheet = {**sheet, "supply": public}
     return render.render_plot_sheet(defn, settings, sheet=sheet, issued=date.today().isoformat())
 
 

@@ -99,6 +99,7 @@
       };
     }
     var gj = L.geoJSON(data, opts);
+    gj.on('add', function () { GS.map = GS.map || gj._map; });  // pages without controls too
     if (labels) {
       // permanent labels of their own (the hover tooltip stays): shown in print and on the wall
       // layout, hidden on screen otherwise (CSS .gs-label)
