@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from geo_service.errors import InvalidInput, NotFound
 from geo_service.readiness import queries
 from geo_service.readiness.engine import check_parcels
 from geo_service.settings import Settings
+from geo_service.wire import JsonBody
 
 #: the local time of the land bureau: "today" for record dates, and the end of a plain-date expiry
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -64,7 +65,7 @@ def _text(v: Any) -> Any:
     return v
 
 
-class SurveyIn(BaseModel):
+class SurveyIn(JsonBody):
     """A site survey (场地平整) of one parcel."""
 
     model_config = ConfigDict(
@@ -102,7 +103,7 @@ class SurveyIn(BaseModel):
         return _not_future(v, "surveyed_on", "a survey")
 
 
-class TitleIn(BaseModel):
+class TitleIn(JsonBody):
     """The title situation (权属) of one parcel as recorded."""
 
     model_config = ConfigDict(
