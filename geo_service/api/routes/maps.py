@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 
 from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, open_route, require
 from geo_service.api.html_pages import login_page, safe_next
-from geo_service.api.params import ConditionKey, ProjectDomain, ProjectStatus, ordered
+from geo_service.api.params import ConditionKey, IsoDate, ProjectDomain, ProjectStatus, ordered
 from geo_service.auth.tokens import resolve
 from geo_service.errors import NotFound
 from geo_service.maps import data, pages
@@ -179,7 +179,9 @@ def projects_map(
     ] = None,
     rag: Annotated[Literal["red", "yellow", "green"] | None, Query()] = None,
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
-    as_of: Annotated[date | None, Query(description="judge RAG and figures as of this day")] = None,
+    as_of: Annotated[
+        IsoDate | None, Query(description="judge RAG and figures as of this day")
+    ] = None,
     layout: Annotated[Literal["wall"] | None, Query(description="wall print layout")] = None,
     paper: Annotated[Literal["A2", "A1", "A0"] | None, Query(description="wall paper")] = None,
     lang: Lang = "zh",
