@@ -18,8 +18,10 @@ staff, the most frequent map category and the count of each.
 from __future__ import annotations
 
 from geo_service.readiness.rules import map_category_sql, net_land_sql
+from geo_service.spatial import SQM_PER_MU
 
-MU = "(10000.0 / 15)"
+#: 亩 in SQL, from the one constant (the same fragment as maps.data.common.MU)
+MU = f"CAST({SQM_PER_MU!r} AS float8)"
 #: cells per tile side in overview tiles
 GRID = 64
 #: half the Web Mercator world width, metres
