@@ -263,7 +263,6 @@ def render_readiness(
             columns=[
                 defn.label("code"),
                 defn.label("name"),
-                defn.label("zone"),
                 defn.label("area_mu"),
                 defn.label("category"),
                 defn.text(layers["fails"]),
