@@ -236,7 +236,11 @@ def render_investors(
     for r in results:
         row = [r["code"], r["name"], r["zone"] or "", mu(r["area_mu"])]
         if fit is not None:
-            row.append("；".join(fit_lines(defn, r.get("misfit") or [], fit)[:3]))
+            row.append(
+                ("；" if defn.lang == "zh" else "; ").join(
+                    fit_lines(defn, r.get("misfit") or [], fit)[:3]
+                )
+            )
         rows.append(row)
     leg = defn.section("legend")
     keys = ("fits", "no_fit") if fit is not None else ("available",)

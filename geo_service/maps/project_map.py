@@ -228,7 +228,8 @@ def render_projects(
     rows = [
         [r["code"], r["name"], r.get("leader") or "", defn.vocab("statuses", r.get("status")),
          defn.vocab("rag", r.get("rag")),
-         "" if wall else "；".join(reason_lines(defn, r.get("reasons"))[:2])]
+         "" if wall else ("；" if defn.lang == "zh" else "; ").join(
+             reason_lines(defn, r.get("reasons"))[:2])]
         for r in results
     ]  # fmt: skip
     columns = [defn.label("code"), defn.label("name"), defn.text(lb["leader"]),
