@@ -3,6 +3,7 @@ and a hostile parcel name shows as text and runs nothing (the CSP and the escapi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -128,6 +129,9 @@ def test_readiness_map_draws_every_parcel_and_network(served, browser) -> None:
     page.get_by_text("未满足（含未知）：通水").click()
     assert page.locator("path.gs-fail.leaflet-interactive").count() == 1
     assert page.locator(".leaflet-control-scale").count() == 1
+    # one scale line, in metres or kilometres: no imperial line in feet or miles
+    scale = page.locator(".leaflet-control-scale-line").all_inner_texts()
+    assert len(scale) == 1 and re.fullmatch(r"\d+ k?m", scale[0].strip()), scale
     assert page.locator(".gs-measure").count() == 1
     assert page.locator(".leaflet-control-fullscreen, .fullscreen-icon").count() >= 1
     assert not dialogs

@@ -101,6 +101,16 @@ class GsCall(MacroElement):
         self.arg = js_literal(escape_tree(arg))
 
 
+class MetricScale(MacroElement):
+    """The scale bar in metres and kilometres only (Leaflet's default adds a line in feet)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+
 class VectorPopups(MacroElement):
     """Popups for a VectorGridProtobuf layer (its properties come raw and are escaped in JS)."""
 

@@ -26,6 +26,7 @@ from geo_service.maps.layers import (
     STATIC,
     Assets,
     GsCall,
+    MetricScale,
     VectorPopups,
     esc,
     escape_tree,
@@ -122,7 +123,7 @@ def tile_hosts(settings: Settings) -> list[str]:
 
 def new_map(defn: MapDefinition, settings: Settings, bounds: list[list[float]] | None) -> Any:
     # max_zoom on the map itself: without a tile layer Leaflet has none, and clustering needs one
-    m = folium.Map(tiles=None, control_scale=True, location=None)
+    m = folium.Map(tiles=None, control_scale=False, location=None)
     m.options["max_zoom"] = 20
     m.default_js = [("leaflet", LOCAL_ASSETS["leaflet.js"])]
     m.default_css = [("leaflet_css", LOCAL_ASSETS["leaflet.css"])]
@@ -141,6 +142,7 @@ def new_map(defn: MapDefinition, settings: Settings, bounds: list[list[float]] |
             control=False,
         ).add_to(m)
     Assets().add_to(m)
+    MetricScale().add_to(m)
     bounds = bounds or district_bounds(settings.district_boundary)
     if bounds:
         m.fit_bounds(bounds, max_zoom=17)
