@@ -290,3 +290,16 @@ def test_english_popup_states_the_limit(demo_site, browser) -> None:
     popup.wait_for()
     assert "is 234 m away: beyond the 200 m limit" in popup.inner_text()
     assert errors == []
+
+
+def test_english_investor_picks_an_industry_by_its_english_name(demo_site, browser) -> None:
+    page, errors, _ = open_page(browser, demo_site["base"] + "/maps/investors?lang=en")
+    page.select_option("select[name=industry]", label="food processing")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_selector(".leaflet-container")
+    assert _query(page)["industry"] == ["食品加工"]  # the stored value is sent
+    page.locator("[data-gs-results] tr[data-gs-code]").first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "food processing" in popup.inner_text() and "食品加工" not in popup.inner_text()
+    assert errors == []
