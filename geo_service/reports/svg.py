@@ -109,12 +109,12 @@ def line_chart(
     note: str = "",
 ) -> str:
     """Lines over categories. ``series``: ``{"key", "name", "color", "values": [float|None]}``;
-    ``refs``: horizontal target lines ``{"value", "label", "color"}``; ``note``: a line under
-    the plot saying what the figures are built from."""
+    ``refs``: horizontal target lines ``{"value", "label", "color"}``; ``note``: lines (split
+    on newlines) under the plot saying what the figures are built from."""
     left, top, right, bottom = 56.0, 46.0, 20.0, 40.0
-    if note:
-        h += 18
-        bottom += 18
+    notes = note.split("\n") if note else []
+    h += 4 + 14 * len(notes) if notes else 0
+    bottom += 4 + 14 * len(notes) if notes else 0
     pw, ph = w - left - right, h - top - bottom
     values = [v for s in series for v in s["values"] if v is not None]
     top_v = max(values + [r["value"] for r in refs] + [0.0])
@@ -179,8 +179,9 @@ def line_chart(
                 }
             )
     legend(items, [(s["name"], s["color"]) for s in series], x=left, y=38)
-    if note:
-        items.append({"k": "text", "x": left, "y": h - 6, "size": 10, "color": GREY, "text": note})
+    for i, line in enumerate(notes):
+        y = h - 6 - 14 * (len(notes) - 1 - i)
+        items.append({"k": "text", "x": left, "y": y, "size": 10, "color": GREY, "text": line})
     return svg(name, title, w, h, items)
 
 
