@@ -22,7 +22,7 @@ from geo_service.parcels.stats import land_stats
 from geo_service.projects import edits, problems, visits
 from geo_service.projects.stats import project_stats
 from geo_service.reports import labels as L
-from geo_service.reports.land import summary_zh, supply_figures
+from geo_service.reports import land as LD
 from geo_service.reports.lists import (
     ALL,
     changes,
@@ -162,6 +162,7 @@ def headline_rows(stats: dict[str, Any]) -> list[dict[str, Any]]:
 def weekly(session: Session, settings: Settings, opts: ReportOptions) -> dict[str, Any]:
     """Everything the weekly 督查专报 shows, as of ``opts.as_of``."""
     stats = headline(session, settings, opts)
+    supply = _supply(session, settings, opts, stats)
     year = stats.get("year")
     projects = projects_as_of(session, settings, as_of=opts.as_of, year=year) if year else []
     flagged = flagged_by_leader(projects)
@@ -174,7 +175,7 @@ def weekly(session: Session, settings: Settings, opts: ReportOptions) -> dict[st
         "district": district_name(settings),
         "year": year,
         "stats": stats,
-        "headline": headline_rows(stats),
+        "headline": headline_rows(stats) + LD.headline_rows(supply),
         "flagged": flagged,
         "flagged_codes": [r["code"] for g in flagged for r in g["projects"]],
         "flagged_points": [
@@ -189,15 +190,15 @@ def weekly(session: Session, settings: Settings, opts: ReportOptions) -> dict[st
         )
         if year
         else None,
-        "supply": _supply(session, settings, opts, stats),
+        "supply": supply,
     }
 
 
 def _supply(
     session: Session, settings: Settings, opts: ReportOptions, stats: dict[str, Any]
 ) -> dict[str, Any]:
-    figs = supply_figures(session, settings, as_of=opts.as_of)
-    return figs | {"text_zh": summary_zh(figs, stats.get("land"))}
+    figs = LD.supply_figures(session, settings, as_of=opts.as_of)
+    return figs | {"text_zh": LD.summary_zh(figs, stats.get("land"))}
 
 
 def stuck_projects(
@@ -217,6 +218,7 @@ def stuck_projects(
 def monthly(session: Session, settings: Settings, opts: ReportOptions) -> dict[str, Any]:
     """The monthly meeting pack: headline figures and each stuck project with its history."""
     stats = headline(session, settings, opts)
+    supply = _supply(session, settings, opts, stats)
     year = stats.get("year")
     stuck = stuck_projects(session, settings, opts, year=year) if year else []
     pages = []
@@ -267,8 +269,8 @@ def monthly(session: Session, settings: Settings, opts: ReportOptions) -> dict[s
         "year": year,
         "stuck_weeks": opts.stuck_weeks,
         "stats": stats,
-        "headline": headline_rows(stats),
+        "headline": headline_rows(stats) + LD.headline_rows(supply),
         "stuck": pages,
         "stuck_codes": [p["code"] for p in pages],
-        "supply": _supply(session, settings, opts, stats),
+        "supply": supply,
     }

@@ -197,3 +197,26 @@ def summary_zh(figs: dict[str, Any], land: dict[str, Any] | None) -> str:
             f"{land['net_land_reserve_target_mu']:.0f}亩，{met}。"
         )
     return text_
+
+
+def headline_rows(figs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The supply figures as rows of the headline table (指标, 目标, 实际, 说明, 是否达标); no
+    target is set for them (none is given in the rules), so no 达标 is said."""
+    sm = figs["summary"]
+    return [
+        {
+            "label": "供地期限（逾期未履行）",
+            "target": "",
+            "actual": f"{len(figs['missed'])}项",
+            "note": f"涉及{sm['parcels_with_missed']}宗地块",
+            "met": None,
+        },
+        {
+            "label": "闲置土地（满一年/满两年）",
+            "target": "",
+            "actual": f"{sm['idle']['idle_1y']}/{sm['idle']['idle_2y']}宗",
+            "note": f"临近认定{len(figs['warnings'])}宗；拟征闲置费"
+            f"{float(sm['proposed_fees_wan']):.2f}万元",
+            "met": None,
+        },
+    ]
