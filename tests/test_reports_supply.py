@@ -119,6 +119,13 @@ def test_the_pack_warns_30_days_before_a_parcel_becomes_idle(
     assert "没有闲置满一年的土地" in flat  # not idle yet
     assert f"闲置满一年2026年6月30日{left}30天预警" in flat
     _assert_says(flat, check)
+    # the reserve of that day is replayed from the supply events (HY-2026-016 was sold later)
+    svg = _get(demo_client, f"/api/v1/charts/reserve.svg?as_of={NEAR_1Y}", official).text
+    then = float(_points(svg, "reserve")[-1][1])
+    today = _get(demo_client, "/api/v1/stats", official).json()["land"]["net_land_reserve_mu"]
+    assert then > today
+    assert f"净地储备{then:.2f}亩" in flat
+    assert f"净地储备≥500亩{then:.2f}亩按供地事件回溯" in _flat("".join(pages[:start]))
     d = _get(demo_client, f"/api/v1/reports/monthly?as_of={NEAR_1Y}&format=docx", official)
     text, _ = _docx_text(d.content)
     _assert_says(_flat(text), check)

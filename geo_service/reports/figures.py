@@ -56,11 +56,25 @@ def district_name(settings: Settings) -> str:
 
 
 def headline(session: Session, settings: Settings, opts: ReportOptions) -> dict[str, Any]:
-    """The figures of ``GET /api/v1/stats?as_of=`` (the same call), with the land reserve."""
+    """The figures of ``GET /api/v1/stats?as_of=`` (the same call), with the land reserve.
+
+    ``land_stats`` knows only today's reserve; for a report about an earlier day the reserve is
+    the one replayed from the supply events as of that day (``land.reserve_history``, the
+    reserve chart's last point), marked ``replayed``."""
     stats = project_stats(
         session, year=opts.year or settings.ledger_year, as_of=opts.as_of, rules=settings.projects
     )
-    stats["land"] = land_stats(session, reserve_target_mu=settings.net_land_reserve_target_mu)
+    land = land_stats(session, reserve_target_mu=settings.net_land_reserve_target_mu)
+    if opts.as_of < date.today():
+        then = LD.reserve_history(session, settings, as_of=opts.as_of, months=0)["points"][-1]
+        if then["reserve_mu"] != land["net_land_reserve_mu"]:
+            mu = then["reserve_mu"]
+            land = land | {
+                "net_land_reserve_mu": mu,
+                "net_land_reserve_met": mu >= land["net_land_reserve_target_mu"],
+                "replayed": True,
+            }
+    stats["land"] = land
     return stats
 
 
@@ -152,7 +166,7 @@ def headline_rows(stats: dict[str, Any]) -> list[dict[str, Any]]:
                 "label": "净地储备",
                 "target": f"≥{land['net_land_reserve_target_mu']:.0f}亩",
                 "actual": f"{land['net_land_reserve_mu']:.2f}亩",
-                "note": "",
+                "note": "按供地事件回溯" if land.get("replayed") else "",
                 "met": land["net_land_reserve_met"],
             }
         )

@@ -32,6 +32,7 @@ RESERVE_STAGES = ("plan", "notice", "sale")
 IDLE_ZH = {"idle_1y": "闲置满一年", "idle_2y": "闲置满两年", "warning": "临近闲置认定"}
 ACTION_ZH = {"fee": "征收土地闲置费", "recovery": "无偿收回土地使用权"}
 MARK_ZH = {"idle_1y": "满一年", "idle_2y": "满两年"}
+IDLE_EN = {"idle_1y": "idle ≥ 1 year", "idle_2y": "idle ≥ 2 years", "warning": "near idle"}
 
 
 def rule_name(label: str, lang: str = "zh") -> str:
@@ -76,6 +77,8 @@ def supply_figures(session: Session, settings: Settings, *, as_of: date) -> dict
                     "clock_from_zh": L.zh_date(i["clock_from"]),
                     "action": prop.get("action"),
                     "proposal_zh": _proposal_zh(prop),
+                    "status_en": IDLE_EN[i["status"]],
+                    "proposal_en": _proposal_en(prop),
                     "fee_wan": prop.get("fee_wan"),
                     "price_wan": prop.get("price_wan"),
                     "decision": i.get("decision"),
@@ -116,6 +119,15 @@ def _proposal_zh(prop: dict[str, Any]) -> str:
         share = float(prop.get("fee_share") or 0) * 100
         return f"{what}{prop['fee_wan']:.2f}万元（出让价款{prop['price_wan']:g}万元的{share:g}%）"
     return what
+
+
+def _proposal_en(prop: dict[str, Any]) -> str:
+    if not prop:
+        return ""
+    if prop.get("fee_wan") is not None:
+        share = float(prop.get("fee_share") or 0) * 100
+        return f"idle fee, {share:g} % of the price ({prop['price_wan']:g} 万元)"
+    return "recovery without compensation" if prop["action"] == "recovery" else prop["action"]
 
 
 def _month_ends(as_of: date, months: int) -> list[date]:

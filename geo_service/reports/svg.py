@@ -43,6 +43,11 @@ def nice_max(v: float) -> float:
     return float(10 * exp)
 
 
+def text_width(text: str, size: float = 11) -> float:
+    """About how wide ``text`` is set at ``size`` px: a CJK character is one em, Latin ~0.55."""
+    return sum(size if ord(ch) >= 0x2E80 else size * 0.55 for ch in text)
+
+
 def fmt(v: float) -> str:
     return f"{v:.0f}" if abs(v - round(v)) < 1e-9 else f"{v:.1f}"
 
@@ -92,7 +97,7 @@ def legend(
             }
         )
         items.append({"k": "text", "x": x + 22, "y": y, "text": name})
-        x += 30 + 13 * len(name)
+        x += 30 + text_width(name, 12)
 
 
 def line_chart(
@@ -241,7 +246,7 @@ def stacked_hbar_chart(
 ) -> str:
     """One horizontal bar per row (``{"label", key: value…}``), stacked by ``segments``
     (key, name, colour)."""
-    label_w = 16 + 12 * max([len(str(r["label"])) for r in rows] + [4])
+    label_w = 16 + max([text_width(str(r["label"])) for r in rows] + [48.0])
     left, top, right, row_h = min(float(label_w), 300.0), 50.0, 40.0, 22.0
     h = int(top + row_h * max(1, len(rows)) + 20)
     pw = w - left - right
