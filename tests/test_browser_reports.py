@@ -78,3 +78,42 @@ def _look(
     page.screenshot(path=str(tmp_path / f"dashboard-{lang}.png"), full_page=True)
     assert errors == []
     ctx.close()
+
+
+def test_the_projects_map_panel_shows_every_chart(
+    demo_url: str, demo_engine: Engine, browser: Any, tmp_path: Any
+) -> None:
+    """The official's projects map folds the same charts (the supply one too) and a link to the
+    dashboard; opened, every chart image loads with the sign-in cookie, in zh and en."""
+    h = token(demo_engine, "official")
+    with _serve(demo_url) as base:
+        for lang in ("zh", "en"):
+            ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+            secret = h["Authorization"].split()[1]
+            host = base.split("//", 1)[1].split(":")[0]
+            ctx.add_cookies([{"name": "gs_token", "value": secret, "domain": host, "path": "/"}])
+            page = ctx.new_page()
+            bad: list[str] = []
+            page.on("response", lambda r, bad=bad: bad.append(r.url) if r.status >= 400 else None)
+            page.goto(f"{base}/maps/projects?as_of=2026-11-27&lang={lang}", wait_until="load")
+            page.locator("details.gs-charts-panel summary").click()
+            imgs = page.locator("details.gs-charts-panel img")
+            assert imgs.count() == 8
+            loaded = "Array.from(document.querySelectorAll('details.gs-charts-panel img'))"
+            loaded += ".filter(i => i.complete && i.naturalWidth > 0).length"
+            for _ in range(120):  # the map page's CSP forbids eval: poll from here
+                if page.evaluate(loaded) == 8:
+                    break
+                page.wait_for_timeout(500)
+            assert page.evaluate(loaded) == 8
+            supply = page.locator('details.gs-charts-panel img[src*="/charts/supply.svg"]')
+            assert (supply.bounding_box() or {}).get("width", 0) > 0
+            link = page.locator('details.gs-charts-panel a[href^="/maps/dashboard"]')
+            assert link.count() == 1 and (lang == "zh") == (
+                "lang=en" not in link.get_attribute("href")
+            )
+            page.locator("details.gs-charts-panel").screenshot(
+                path=str(tmp_path / f"panel-{lang}.png")
+            )
+            assert [u for u in bad if "/api/v1/charts/" in u] == []
+            ctx.close()

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.helpers import run_cli, token
-from tests.test_reports import _docx_text, _flat, _get, _pdf_text, _points
+from tests.test_reports import _cjk_cmap, _docx_text, _flat, _fonts, _get, _pdf_text, _points
 
 AS_OF = date(2026, 11, 27)  # the demo's own date: HY-2026-059 idle ≥1 year, HY-2026-024 late
 NEAR_1Y = date(2026, 6, 10)  # 20 days before HY-2026-059's one-year mark: the 30-day warning
@@ -113,7 +113,12 @@ def test_the_pack_warns_30_days_before_a_parcel_becomes_idle(
     assert left == (date(2026, 6, 30) - NEAR_1Y).days
 
     r = _get(demo_client, f"/api/v1/reports/monthly?as_of={NEAR_1Y}&format=pdf", official)
-    pages, _ = _pdf_text(r.content)
+    pages, reader = _pdf_text(r.content)
+    # the pack too is set in Noto CJK only, every character with a glyph (no tofu)
+    assert all("Noto" in f for f in _fonts(reader))
+    cmap = _cjk_cmap()
+    text = "".join(pages)
+    assert not sorted({c for c in text if ord(c) > 0x2000 and ord(c) not in cmap})
     start = next(i for i, p in enumerate(pages) if "三、土地供应与闲置土地" in _flat(p))
     flat = _flat("".join(pages[start:]))
     assert "没有闲置满一年的土地" in flat  # not idle yet

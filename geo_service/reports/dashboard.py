@@ -69,6 +69,7 @@ _WORDS = {
         "weekly": "督查专报：",
         "monthly": "月度调度会材料：",
         "other": "English",
+        "dashboard": "全部图表与土地供应督办",
     },
     "en": {
         "title": "{d} key projects: charts",
@@ -76,6 +77,7 @@ _WORDS = {
         "weekly": "Weekly supervision report: ",
         "monthly": "Monthly meeting pack: ",
         "other": "中文",
+        "dashboard": "All charts and land supply",
     },
 }
 
