@@ -19,7 +19,10 @@ from geo_service.errors import InvalidInput
 from geo_service.reports import charts as C
 from geo_service.reports import figures as F
 from geo_service.reports import labels as L
+from geo_service.reports import land as LD
+from geo_service.reports import mapfig as M
 from geo_service.reports import series as S
+from geo_service.reports.svg import env
 from geo_service.settings import Settings
 
 FORMATS = ("pdf", "docx", "html")
@@ -53,6 +56,7 @@ def weekly_report(session: Session, settings: Settings, opts: F.ReportOptions) -
     """Gather the weekly report and draw its charts."""
     data = F.weekly(session, settings, opts)
     charts: dict[str, list[str]] = {"top": [], "problems": [], "splits": [], "map": []}
+    charts["land"] = _land_charts(session, settings, opts, data)
     if data["stats"]["projects"].get("count"):
         m = S.monthly_figures(
             session, settings, as_of=opts.as_of, year=data["year"], stats=data["stats"]
@@ -61,12 +65,12 @@ def weekly_report(session: Session, settings: Settings, opts: F.ReportOptions) -
         weeks = S.problem_weeks(session, as_of=opts.as_of, year=data["year"])
         charts["problems"] = [C.problems_chart(weeks)]
         charts["splits"] = [C.split_chart(data["stats"], "domain")]
-        rings = C.boundary_rings(settings.district_boundary)
+        rings = M.boundary_rings(settings.district_boundary)
         pts = data["flagged_points"]
-        charts["map"] = [C.map_figure(rings, pts, title="红灯、黄灯项目分布图")]
-        if dense := C.dense_area(pts):
+        charts["map"] = [M.map_figure(rings, pts, title="红灯、黄灯项目分布图")]
+        if dense := M.dense_area(pts):
             charts["map"].append(
-                C.map_figure([], dense, title="红灯、黄灯项目分布图（项目密集区放大）", h=460)
+                M.map_figure([], dense, title="红灯、黄灯项目分布图（项目密集区放大）", h=460)
             )
     return Report("weekly", _title(settings, "weekly"), data, charts)
 
@@ -75,12 +79,21 @@ def monthly_report(session: Session, settings: Settings, opts: F.ReportOptions) 
     """Gather the monthly meeting pack and draw its charts."""
     data = F.monthly(session, settings, opts)
     charts: dict[str, list[str]] = {"top": []}
+    charts["land"] = _land_charts(session, settings, opts, data)
     if data["stats"]["projects"].get("count"):
         m = S.monthly_figures(
             session, settings, as_of=opts.as_of, year=data["year"], stats=data["stats"]
         )
         charts["top"] = [C.start_rate_chart(m), C.investment_chart(m)]
     return Report("monthly", _title(settings, "monthly"), data, charts)
+
+
+def _land_charts(
+    session: Session, settings: Settings, opts: F.ReportOptions, data: dict[str, Any]
+) -> list[str]:
+    """The supply section's charts: missed deadlines (when any) and the reserve over time."""
+    out = [C.supply_chart(data["supply"])] if data["supply"]["missed"] else []
+    return out + [C.reserve_chart(LD.reserve_history(session, settings, as_of=opts.as_of))]
 
 
 def _data_uri(svg: str) -> str:
@@ -94,7 +107,7 @@ def to_html(report: Report) -> str:
         resources.files("geo_service.reports").joinpath("templates/report.css").read_text("utf-8")
     )
     charts = {k: [_data_uri(s) for s in v] for k, v in report.charts.items()}
-    tpl = C.env().get_template(f"{report.kind}.html.j2")
+    tpl = env().get_template(f"{report.kind}.html.j2")
     return tpl.render(
         r=report.data,
         title=report.title,

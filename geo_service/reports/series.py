@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo_service.parcels.stats import land_stats
 from geo_service.projects.stats import project_stats
 from geo_service.reports import labels as L
 from geo_service.settings import Settings
@@ -119,32 +118,6 @@ def splits(stats: dict[str, Any], dim: str) -> list[dict[str, Any]]:
     out = []
     for key, g in groups.items():
         label = L.DOMAINS.get(key, key) if dim == "domain" else L.leader_name(key)
-        out.append({"label": label, "count": g["count"], **g["rag"]})
+        out.append({"key": key, "label": label, "count": g["count"], **g["rag"]})
     out.sort(key=lambda r: (-r["red"], -r["count"], r["label"]))
     return out
-
-
-def reserve_history(session: Session, settings: Settings) -> dict[str, Any]:
-    """Net land found by each readiness run (its ``as_of``), and the reserve today.
-
-    The reserve (net land not yet transferred) of an earlier day is not reconstructed: supply
-    stages carry no dates here, so the history shows the net land each run found.
-    """
-    rows = session.execute(
-        text(
-            """SELECT as_of::date AS d, (summary->>'net_land_mu')::float AS mu
-               FROM readiness_runs WHERE status = 'done' OR summary ? 'net_land_mu'
-               ORDER BY as_of, id"""
-        )
-    ).all()
-    by_day: dict[str, float] = {}
-    for r in rows:
-        if r.mu is not None:
-            by_day[r.d.isoformat()] = float(r.mu)
-    land = land_stats(session, reserve_target_mu=settings.net_land_reserve_target_mu)
-    return {
-        "runs": [{"date": d, "label": L.md(d), "net_land_mu": mu} for d, mu in by_day.items()],
-        "reserve_mu": land["net_land_reserve_mu"],
-        "target_mu": land["net_land_reserve_target_mu"],
-        "by_zone": land["by_zone"],
-    }

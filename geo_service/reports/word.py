@@ -152,6 +152,8 @@ def _save(doc: DocumentType) -> bytes:
 
 
 def weekly_docx(report: Report) -> bytes:
+    from geo_service.reports.word_supply import supply_section
+
     r = report.data
     s = r["stats"]
     doc = Document()
@@ -159,6 +161,7 @@ def weekly_docx(report: Report) -> bytes:
     _masthead(doc, report.title, r["issue"], r["as_of_zh"])
     if not s["projects"].get("count"):
         doc.add_paragraph(f"截至{r['as_of_zh']}，台账中没有重点项目。")
+        supply_section(doc, r, report.charts.get("land", []), "一")
         return _save(doc)
     p, inv, pr = s["projects"], s["investment"], s["problems"]
     doc.add_paragraph(
@@ -281,6 +284,7 @@ def weekly_docx(report: Report) -> bytes:
     if nv["by_leader"]:
         doc.add_heading("按分包领导统计", level=3)
         _table(doc, ["分包领导", "未走访项目数"], [[k, n] for k, n in nv["by_leader"]])
+    supply_section(doc, r, report.charts.get("land", []), "六")
     if report.charts.get("splits"):
         doc.add_heading("附：项目分布", level=2)
         for svg in report.charts["splits"]:
@@ -290,6 +294,8 @@ def weekly_docx(report: Report) -> bytes:
 
 
 def monthly_docx(report: Report) -> bytes:
+    from geo_service.reports.word_supply import supply_section
+
     r = report.data
     doc = Document()
     _setup(doc, f"{report.title} · {r['as_of_zh']}")
@@ -377,6 +383,8 @@ def monthly_docx(report: Report) -> bytes:
             )
         else:
             doc.add_paragraph(f"{r['as_of_zh']}前无走访记录。")
+    doc.add_page_break()
+    supply_section(doc, r, report.charts.get("land", []), "三")
     return _save(doc)
 
 

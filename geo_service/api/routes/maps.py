@@ -213,7 +213,7 @@ def _charts(as_of: date | None, lang: str) -> str:
     summary = "图表与督查专报" if lang != "en" else "Charts and reports"
     return (
         f'<details class="gs-panel gs-charts-panel gs-noprint"><summary><b>{summary}</b></summary>'
-        f"{charts_panel(as_of=as_of)}</details>"
+        f"{charts_panel(as_of=as_of, lang=lang)}</details>"
     )
 
 

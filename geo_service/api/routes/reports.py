@@ -23,6 +23,7 @@ AsOf = Annotated[
     date | None, Query(description="the report's day (default today): figures as of it")
 ]
 Year = Annotated[int | None, Query(ge=1990, le=2100, description="ledger year")]
+Lang = Annotated[Literal["zh", "en"], Query(description="label language")]
 Format = Annotated[Literal["pdf", "docx", "html"], Query(description="pdf, docx or html")]
 FILES: dict[int | str, dict[str, Any]] = {
     200: {"content": {t: {} for t in documents.MEDIA_TYPES.values()}}
@@ -97,15 +98,23 @@ def chart(
     settings: SettingsDep,
     name: Annotated[
         Literal[
-            "start-rate", "investment", "problems", "by-domain", "by-leader", "by-unit", "reserve"
+            "start-rate",
+            "investment",
+            "problems",
+            "by-domain",
+            "by-leader",
+            "by-unit",
+            "reserve",
+            "supply",
         ],
         FPath(description="which chart"),
     ],  # fmt: skip
     as_of: AsOf = None,
     year: Year = None,
+    lang: Lang = "zh",
 ) -> Response:
     """One chart as SVG (no script; every label escaped)."""
-    svg = charts.render_chart(name, session, settings, as_of=_day(as_of), year=year)
+    svg = charts.render_chart(name, session, settings, as_of=_day(as_of), year=year, lang=lang)
     return Response(
         svg,
         media_type="image/svg+xml",
@@ -124,10 +133,15 @@ def chart(
     responses={200: {"content": {"text/html": {}}}},
 )
 def dashboard_page(
-    session: SessionDep, settings: SettingsDep, as_of: AsOf = None, year: Year = None
+    session: SessionDep,
+    settings: SettingsDep,
+    as_of: AsOf = None,
+    year: Year = None,
+    lang: Lang = "zh",
 ) -> HTMLResponse:
-    """Every chart on one page (inline SVG, no script) with the report downloads."""
-    html = dashboard.dashboard_page(session, settings, as_of=_day(as_of), year=year)
+    """Every chart on one page (inline SVG, no script), the land-supply clocks and idle land,
+    and the report downloads."""
+    html = dashboard.dashboard_page(session, settings, as_of=_day(as_of), year=year, lang=lang)
     return HTMLResponse(
         html,
         headers={
