@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.conftest import ClientFactory
-from tests.helpers import add_parcels, rect_m, token
+from tests.helpers import add_parcels, rect_m, run_cli, token
 from tests.replica_fixtures import Standby
 
 
@@ -168,3 +168,16 @@ def test_reads_fall_back_to_the_primary_while_the_standby_is_away_and_use_it_aga
         assert _replica(c)["in_use"] is True
     finally:
         standby.resume()
+
+
+def test_the_standby_commands_report_it(clean_engine: Engine, standby: Standby) -> None:
+    port = str(standby.cfg.port)
+    up = run_cli(clean_engine, "db", "standby", "up", "--port", port)  # already up: idempotent
+    assert up.returncode == 0, up.stderr
+    assert f"127.0.0.1:{port}/" in up.stdout
+    st = run_cli(clean_engine, "db", "standby", "status", "--port", port)
+    assert st.returncode == 0, st.stderr
+    assert "running" in st.stdout and "in recovery:   True" in st.stdout
+    assert "bytes of WAL" in st.stdout
+    stopped = run_cli(clean_engine, "db", "standby", "status", "--port", "55999")
+    assert stopped.returncode == 3 and "stopped" in stopped.stdout

@@ -174,8 +174,10 @@ def _base_backup(primary: ClusterConfig, standby: ClusterConfig) -> None:
         raise ClusterError(
             f"pg_basebackup into {data} failed:\n{cluster._tail(result.stderr or result.stdout)}"
         )
-    # the copy carries the primary's socket options only on its command line (pg_ctl -o), so
-    # nothing else needs changing; hot_standby is on by default
+    # the port and socket options are on the command line (pg_ctl -o); hot_standby is on by
+    # default; feedback keeps the primary's vacuum from cancelling the standby's running reads
+    with (data / "postgresql.auto.conf").open("a", encoding="utf-8") as conf:
+        conf.write("hot_standby_feedback = on\n")
     shutil.copy2(primary.password_file, standby.password_file)
     (standby.state_dir / "setup-done").write_text("standby\n", encoding="utf-8")
 
