@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,7 +50,11 @@ def get_session(request: Request) -> Iterator[Session]:
     router: ReadRouter | None = getattr(state, "read_router", None)
     if request.method in ("GET", "HEAD") and router is not None:
         with router.read_session(read_your_writes.client_lsn(request)) as session:
-            yield session
+            try:
+                yield session
+            except DBAPIError as exc:
+                router.failed(session, exc)  # a replica lost mid-read: the next read skips it
+                raise
             session.commit()
         return
     with state.sessionmaker() as session:

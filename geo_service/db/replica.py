@@ -73,6 +73,12 @@ class ReadRouter:
                 self._mark_down(exc)
         return Session(self.primary, expire_on_commit=False)
 
+    def failed(self, session: Session, exc: DBAPIError) -> None:
+        """A read failed: when it lost its replica connection, skip the replica for a while."""
+        replica = self.replica
+        if exc.connection_invalidated and replica is not None and session.get_bind() is replica:
+            self._mark_down(exc)
+
     def write_lsn(self, session: Session) -> str | None:
         """The primary's WAL position now (after a commit), or None without a replica."""
         if self.replica is None:
