@@ -142,7 +142,9 @@ class Settings(BaseSettings):
     """At this zoom and below parcel tiles carry grid aggregates, not every polygon (-1: never)."""
     db_statement_timeout_ms: int = Field(default=60_000, ge=100)
     read_replica_url: str | None = None
-    """Optional read replica for GET requests."""
+    """Optional read replica for GET requests (docs/replica.md)."""
+    read_replica_retry_s: float = Field(default=5.0, gt=0, le=3600)
+    """After the replica fails to answer, reads go to the primary this long before trying it."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

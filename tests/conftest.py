@@ -21,6 +21,7 @@ from geo_service.db import cluster, migrate
 from geo_service.demo.load import DEMO_DATE
 from geo_service.settings import PROJECT_DIR, Settings
 from tests import browser as browser_args
+from tests.replica_fixtures import standby  # noqa: F401  (a real streaming hot standby)
 
 #: the demo district's reference date; readiness evidence ages against it, not the wall clock
 DEMO_AS_OF = DEMO_DATE

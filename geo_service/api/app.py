@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from geo_service.api import errors, openapi
+from geo_service.api.read_your_writes import ReadYourWrites
 from geo_service.api.routes import (
     audit,
     docs,
@@ -30,6 +31,7 @@ from geo_service.api.routes import (
 )
 from geo_service.db.engine import make_engine, make_sessionmaker
 from geo_service.db.migrate import ensure_current
+from geo_service.db.replica import ReadRouter
 from geo_service.errors import ConfigurationError
 from geo_service.readiness.rules import validate_rules
 from geo_service.settings import Settings, get_settings
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_sessionmaker = (
             make_sessionmaker(replica) if replica else app.state.sessionmaker
         )
+        # which of the two a read uses (fresh enough for the caller, answering): db/replica.py
+        app.state.read_router = ReadRouter(engine, replica, settings.read_replica_retry_s)
         warm_up(app.state.read_sessionmaker)  # the first tile costs what the others do
         try:
             yield
@@ -76,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    app.add_middleware(ReadYourWrites)  # the write's WAL position for the client's next read
     for module in (
         health,
         docs,

@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from geo_service.api import read_your_writes
 from geo_service.auth import policy
 from geo_service.auth.tokens import PUBLIC, ROLES, Principal, TouchThrottle, resolve, touch
+from geo_service.db.replica import ReadRouter
 from geo_service.errors import (
     ConfigurationError,
     Forbidden,
@@ -39,17 +42,30 @@ def get_settings(request: Request) -> Settings:
 def get_session(request: Request) -> Iterator[Session]:
     """A session whose transaction commits when the route returns without error.
 
-    Reads (GET/HEAD) use the read replica when GEO_SERVICE_READ_REPLICA_URL is set.
+    Reads (GET/HEAD) use the read replica when GEO_SERVICE_READ_REPLICA_URL is set (see
+    db/replica.py and api/read_your_writes.py). Scope "function": the commit is done before the
+    answer is sent, so a client that got its 2xx reads its write.
     """
     state = request.app.state
-    read = request.method in ("GET", "HEAD")
-    factory = state.read_sessionmaker if read else state.sessionmaker
-    with factory() as session, session.begin():
-        yield session
+    router: ReadRouter | None = getattr(state, "read_router", None)
+    if request.method in ("GET", "HEAD") and router is not None:
+        with router.read_session(read_your_writes.client_lsn(request)) as session:
+            try:
+                yield session
+            except DBAPIError as exc:
+                router.failed(session, exc)  # a replica lost mid-read: the next read skips it
+                raise
+            session.commit()
+        return
+    with state.sessionmaker() as session:
+        with session.begin():
+            yield session
+        if router is not None and (lsn := router.write_lsn(session)):
+            setattr(request.state, read_your_writes.STATE_ATTR, lsn)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_principal(
@@ -74,7 +90,7 @@ def get_principal(
     if throttle is None:
         throttle = state.touch_throttle = TouchThrottle()
     if throttle.due(token, time.monotonic()):
-        if request.method not in ("GET", "HEAD") or state.read_sessionmaker is state.sessionmaker:
+        if request.method not in ("GET", "HEAD") or session.get_bind() is state.engine:
             # the request's own connection and transaction: no second pooled connection
             touch(session, token)
         else:

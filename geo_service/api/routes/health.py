@@ -27,7 +27,7 @@ def healthz() -> dict[str, str]:
 )
 @router.head("/readyz", include_in_schema=False, dependencies=[open_route()])
 def readyz(request: Request) -> JSONResponse:
-    """200 when the database answers and the schema is current."""
+    """200 when the database answers and the schema is current; the read replica's state."""
     engine = request.app.state.engine
     try:
         with engine.connect() as conn:
@@ -48,4 +48,8 @@ def readyz(request: Request) -> JSONResponse:
             f"schema is at {current}, the code needs {head}: run `geo-service db migrate`",
             headers={"Retry-After": "30"},
         )
-    return JSONResponse({"status": "ready", "schema": current})
+    body: dict[str, object] = {"status": "ready", "schema": current}
+    router = getattr(request.app.state, "read_router", None)
+    if router is not None and (replica := router.report()) is not None:
+        body["replica"] = replica  # in use or not, lag; a replica down is not "not ready"
+    return JSONResponse(body)
