@@ -261,7 +261,7 @@ def test_official_reads_why_a_project_is_red(demo_site, browser) -> None:
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     t = popup.inner_text()
-    assert "预警原因" in t and "滞后/逾期：" in t
+    assert "预警原因" in t and "严重滞后：" in t
     assert "万元" in t and "亿元" not in t  # one unit in the popup
     assert errors == []
 
@@ -302,4 +302,36 @@ def test_english_investor_picks_an_industry_by_its_english_name(demo_site, brows
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "food processing" in popup.inner_text() and "食品加工" not in popup.inner_text()
+    assert errors == []
+
+
+def test_official_a2_wall_lists_every_project(demo_site, browser, tmp_path) -> None:
+    """A smaller poster shrinks its list to fit: no project is cut off the bottom."""
+    page, errors, _ = open_page(
+        browser, demo_site["base"] + "/maps/projects?layout=wall&paper=A2", demo_site["official"]
+    )
+    assert page.locator("[data-gs-fits]").get_attribute("data-gs-fits") == "yes"
+    page.emulate_media(media="print")
+    pages, _, body = _pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
+    total = _api(demo_site, "/api/v1/projects?limit=1", "official")["numberMatched"]
+    assert pages == 1 and len(set(re.findall(r"XM\d{4}-\d{3}", body))) == total
+    assert errors == []
+
+
+def test_official_keeps_the_report_date_when_filtering(demo_site, browser) -> None:
+    day = DEMO_AS_OF.date().isoformat()
+    url = demo_site["base"] + f"/maps/projects?as_of={day}"
+    page, errors, _ = open_page(browser, url, demo_site["official"])
+    page.select_option("select[name=rag]", "red")
+    page.get_by_role("button", name="应用").click()
+    page.wait_for_selector(".leaflet-container")
+    assert _query(page) == {"as_of": [day], "rag": ["red"]}
+    api = _api(demo_site, f"/api/v1/projects?rag=red&as_of={day}&limit=500", "official")
+    assert _results_count(page) == api["numberMatched"]
+    # the list gives every reason the API gives, not the first two
+    most = max(api["features"], key=lambda f: len(f["properties"]["reasons"]))
+    n = len(most["properties"]["reasons"])
+    assert n >= 3
+    row = page.locator(f"[data-gs-results] tr[data-gs-code='{most['properties']['code']}']")
+    assert row.inner_text().count("；") == n - 1
     assert errors == []

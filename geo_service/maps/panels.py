@@ -80,8 +80,12 @@ def filters_panel(
     *,
     filtered: bool,
     cls: str = "gs-filters",
+    keep: Mapping[str, Any] | None = None,
 ) -> str:
+    """The filter form; ``keep`` holds query values that are not fields but must survive
+    pressing 应用 (the projects map's ``as_of``), sent as hidden inputs when set."""
     hidden = [("lang", "en")] if defn.lang == "en" else []
+    hidden += [(k, str(v)) for k, v in (keep or {}).items() if v not in (None, "")]
     reset = path + ("?lang=en" if defn.lang == "en" else "")
     return panel(
         "filters",

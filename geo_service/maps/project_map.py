@@ -229,7 +229,7 @@ def render_projects(
         [r["code"], r["name"], r.get("leader") or "", defn.vocab("statuses", r.get("status")),
          defn.vocab("rag", r.get("rag")),
          "" if wall else ("；" if defn.lang == "zh" else "; ").join(
-             reason_lines(defn, r.get("reasons"))[:2])]
+             reason_lines(defn, r.get("reasons")))]
         for r in results
     ]  # fmt: skip
     columns = [defn.label("code"), defn.label("name"), defn.text(lb["leader"]),
@@ -245,7 +245,11 @@ def render_projects(
             note=filters_note(defn, fields, date.today().isoformat()),
         ),  # fmt: skip
         panel("figures", caption=caption, cells=headline_cells(defn, figures)),
-        "" if wall else filters_panel(defn, path, fields, filtered=filtered),
+        ""
+        if wall
+        else filters_panel(
+            defn, path, fields, filtered=filtered, keep={"as_of": query.get("as_of")}
+        ),
         results_panel(
             defn,
             columns=columns,

@@ -386,12 +386,29 @@
     }
   }
 
+  // the wall's project list must show every project: more columns and a smaller type until the
+  // list fits its box (nothing is cut off silently; below 5 px it says so in the page)
+  function fitWallList() {
+    var box = document.querySelector('body.gs-wall .gs-results');
+    var list = box && box.querySelector('.gs-compact');
+    if (!list) return;
+    var size = 9, cols = 4;
+    var fits = function () { return box.scrollHeight <= box.clientHeight + 1; };
+    while (!fits() && size > 5) {
+      if (cols < 6) { cols += 1; } else { size -= 0.5; }
+      list.style.columnCount = String(cols);
+      box.style.fontSize = size + 'px';
+    }
+    box.setAttribute('data-gs-fits', fits() ? 'yes' : 'no');
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     var wall = document.querySelector('[data-gs-wall]');
     if (wall) {
       document.documentElement.classList.add('gs-wall-page');
       document.body.classList.add('gs-wall', 'gs-paper-' + wall.getAttribute('data-gs-wall'));
       fitAll();
+      fitWallList();
     }
     // a print from the browser is laid out on its paper: fit the records to it first
     window.addEventListener('beforeprint', function () {
