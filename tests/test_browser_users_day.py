@@ -109,6 +109,12 @@ def test_clerk_finds_parcels_by_part_of_a_name(demo_site, browser) -> None:
     page.wait_for_selector(".gs-search-hits a")
     hits = page.locator(".gs-search-hits a")
     assert hits.count() >= 2
+    # each hit in its own box, one under the other: a code is never split, texts never overlap
+    boxes = [hits.nth(i).bounding_box() for i in range(hits.count())]
+    assert all(b is not None for b in boxes)
+    assert all(a["y"] + a["height"] <= b["y"] + 0.5 for a, b in zip(boxes, boxes[1:], strict=False))
+    code_box = page.locator(".gs-search-hits a b").first.bounding_box()
+    assert code_box is not None and code_box["height"] < 24  # one line
     first = hits.first.inner_text()
     assert "纬一路北" in first
     hits.first.click()
@@ -334,4 +340,29 @@ def test_official_keeps_the_report_date_when_filtering(demo_site, browser) -> No
     assert n >= 3
     row = page.locator(f"[data-gs-results] tr[data-gs-code='{most['properties']['code']}']")
     assert row.inner_text().count("；") == n - 1
+    assert errors == []
+
+
+def test_official_sees_every_filtered_project_beside_the_list(demo_site, browser) -> None:
+    page, errors, _ = open_page(
+        browser, demo_site["base"] + "/maps/projects", demo_site["official"]
+    )
+    leader = page.locator("select[name=leader] option").nth(1).get_attribute("value")
+    page.select_option("select[name=leader]", leader)
+    page.get_by_role("button", name="应用").click()
+    page.wait_for_selector(".leaflet-container")
+    marks = page.locator("path.gs-project.leaflet-interactive")
+    assert 0 < marks.count() <= 30
+    panel = page.locator(".gs-results").bounding_box()
+    view = page.locator(".leaflet-container").bounding_box()
+    assert panel is not None and view is not None
+    for i in range(marks.count()):
+        b = marks.nth(i).bounding_box()
+        assert b is not None
+        cx, cy = b["x"] + b["width"] / 2, b["y"] + b["height"] / 2
+        assert view["x"] <= cx <= view["x"] + view["width"]
+        assert view["y"] <= cy <= view["y"] + view["height"]
+        under = (panel["x"] <= cx <= panel["x"] + panel["width"]
+                 and panel["y"] <= cy <= panel["y"] + panel["height"])  # fmt: skip
+        assert not under, f"project {i} hides under the result list"
     assert errors == []

@@ -228,7 +228,7 @@
                 var li = L.DomUtil.create('li', '', list);
                 var a = L.DomUtil.create('a', '', li);
                 a.href = '#';
-                a.innerHTML = h.code + ' ' + (h.name || '') + (h.problem ? ' · ' + h.problem : '');
+                a.innerHTML = '<b style="white-space:nowrap">' + h.code + '</b> ' + (h.name || '') + (h.problem ? ' · ' + h.problem : '');
                 L.DomEvent.on(a, 'click', function (ev) { L.DomEvent.stop(ev); choose(h); });
               });
             })
@@ -379,9 +379,13 @@
       b = b ? b.extend(lb) : lb;
     });
     // on the wall the list takes the right 45 % of the poster: fit the map beside it
-    var right = document.body.classList.contains('gs-wall') ? GS.map.getSize().x * 0.45 : 40;
+    var wall = document.body.classList.contains('gs-wall');
+    var right = wall ? GS.map.getSize().x * 0.45 : 40;
+    // on screen the result list covers the bottom left: keep the records above it
+    var list = wall ? null : document.querySelector('.gs-results');
+    var bottom = list && list.offsetHeight ? Math.min(list.offsetHeight + 56, GS.map.getSize().y * 0.45) : 40;
     if (b && b.isValid()) {
-      GS.map.fitBounds(b, { maxZoom: 17, paddingTopLeft: [40, 120], paddingBottomRight: [right, 40],
+      GS.map.fitBounds(b, { maxZoom: 17, paddingTopLeft: [40, 120], paddingBottomRight: [right, bottom],
         animate: false });
     }
   }
@@ -409,6 +413,8 @@
       document.body.classList.add('gs-wall', 'gs-paper-' + wall.getAttribute('data-gs-wall'));
       fitAll();
       fitWallList();
+    } else if (!document.querySelector('[data-gs-map-slot]') && document.querySelector('.gs-results')) {
+      fitAll();
     }
     // a print from the browser is laid out on its paper: fit the records to it first
     window.addEventListener('beforeprint', function () {
