@@ -26,6 +26,7 @@ from geo_service.api.routes import (
     reports,
     stats,
     supply,
+    supply_maps,
     tiles,
 )
 from geo_service.db.engine import make_engine, make_sessionmaker
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exports,
         audit,
         maps,
+        supply_maps,
         tiles,
         reports,
         ogc,
