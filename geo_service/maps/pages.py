@@ -139,12 +139,9 @@ def investors_page(
         "notice": notice,
     }
     if embed_all or n <= settings.map_max_embedded_features:
-        return render.render_investors(
-            defn,
-            settings,
-            parcels=data.investor_parcels(session, filters, fit, fit_def),
-            **common,
-        )
+        plots = data.investor_parcels(session, filters, fit, fit_def)
+        supply_pages.add_notice_dates(session, settings, plots["features"], lang=lang)
+        return render.render_investors(defn, settings, parcels=plots, **common)
     tiles = "/tiles/parcels/{z}/{x}/{y}.pbf" + _query_string(
         {
             "available": "true",
@@ -186,6 +183,7 @@ def plot_location(
     found = data.locate_plot(session, code)
     if found is None:
         return None
+    supply_pages.add_notice_dates(session, settings, [found], lang=lang)
     return {
         "bbox": found["bbox"],
         "point": found["point"],

@@ -100,3 +100,29 @@ def popup_supply(session: Session, settings: Settings, *, code: str, lang: str) 
     """One parcel's supply popup fields (tile mode; raw, the caller escapes them)."""
     extra = readiness_supply(session, settings, lang=lang)
     return dict(extra["fields"].get(code, extra["default"]))
+
+
+def notice_lines(sd: MapDefinition, dates: dict[str, Any]) -> list[str]:
+    """A plot's public notice dates as popup lines (published, listing start, listing end)."""
+    out = []
+    if dates.get("notice_on"):
+        out.append(f"{sd.label('notice_on')} {dates['notice_on']}")
+    if dates.get("listing_from"):
+        out.append(f"{sd.label('listing_from')} {dates['listing_from']}")
+    if dates.get("listing_to"):
+        key = "listing_closed_on" if dates.get("listing_closed") else "listing_to"
+        out.append(f"{sd.label(key)} {dates['listing_to']}")
+    return out
+
+
+def add_notice_dates(
+    session: Session, settings: Settings, features: list[dict[str, Any]], *, lang: str
+) -> None:
+    """Give each plot on offer its notice's public dates (``notice_dates``: lines). Only the
+    public events (notice, listing, result) are read: nothing internal reaches the plot."""
+    sd = words(settings, lang)
+    codes = [str(f["properties"]["code"]) for f in features]
+    found = supply_data.public_dates(session, settings, codes, as_of=supply.today())
+    for f in features:
+        dates = found.get(str(f["properties"]["code"]))
+        f["properties"]["notice_dates"] = notice_lines(sd, dates) if dates else []

@@ -58,7 +58,8 @@ def idle_lines(sd: MapDefinition, idle: Mapping[str, Any] | None) -> list[str]:
     p = idle.get("proposal")
     if p:
         action = sd.label(str(p.get("action")))
-        out.append(_fmt(sd, "proposal", action=action, fee=p.get("fee_wan")))
+        fee = "" if p.get("fee_wan") is None else f"{float(p['fee_wan']):.2f}"
+        out.append(_fmt(sd, "proposal", action=action, fee=fee))
     for s in idle.get("suspensions") or []:
         if s.get("to") is None:
             out.append(_fmt(sd, "paused_since", d=s.get("from"), reason=s.get("reason") or ""))

@@ -22,7 +22,7 @@ from geo_service.supply import service as supply
 from geo_service.supply.events import FROM_COARSE, PUBLIC_EVENTS
 
 #: the risk classes of the supply map, worst first (from ``check_all``'s idle and missed)
-RISKS = ("idle_2y", "idle_1y", "overdue", "warning", "paused", "on_track", "no_events")
+RISKS = ("idle_2y", "idle_1y", "warning", "overdue", "paused", "on_track", "no_events")
 
 
 def risk_of(row: dict[str, Any] | None) -> str:
@@ -33,10 +33,10 @@ def risk_of(row: dict[str, Any] | None) -> str:
     status = idle.get("status")
     if status in ("idle_2y", "idle_1y"):
         return str(status)
+    if status == "warning" or idle.get("warning"):
+        return "warning"  # an idle mark within 90/30 days: worse than a missed clock alone
     if row.get("missed"):
         return "overdue"
-    if status == "warning" or idle.get("warning"):
-        return "warning"
     if any(s.get("to") is None for s in idle.get("suspensions") or []):
         return "paused"
     return "on_track"
