@@ -200,7 +200,7 @@ def render_supply(
     )  # fmt: skip
     rows = [
         [p["code"], p["name"], p["stage_text"], p["risk_text"], p["next_text"],
-         "；".join(p["missed"]), p["grade_text"]]
+         ("；" if sd.lang == "zh" else "; ").join(p["missed"]), p["grade_text"]]
         for p in (f["properties"] for f in feats[:list_max])
     ]  # fmt: skip
     columns = [sd.label(k) for k in ("code", "name", "stage", "risk", "next", "missed", "grade")]
@@ -224,7 +224,9 @@ def _event_rows(sd: MapDefinition, events: list[Mapping[str, Any]]) -> list[dict
     skip = set(EVENT_COLUMNS)
     out = []
     for e in events:
-        extra = "；".join(f"{k}: {v}" for k, v in e.items() if k not in skip and v is not None)
+        extra = ("；" if sd.lang == "zh" else "; ").join(
+            f"{k}: {v}" for k, v in e.items() if k not in skip and v is not None
+        )
         out.append(
             {
                 "on": e.get("on"),
@@ -252,9 +254,11 @@ def _clock_rows(sd: MapDefinition, deadlines: list[Mapping[str, Any]]) -> list[d
         if d.get("suspended_days"):
             why.append(sd.label("paused_days").format(n=d["suspended_days"]))
         if d.get("provisional"):
-            why.append(f"{sd.label('provisional')}：{d.get('why_provisional') or ''}")
+            why.append(
+                f"{sd.label('provisional')}{sd.label('colon')}{d.get('why_provisional') or ''}"
+            )
         source = f"{d.get('source') or ''} {d.get('article') or ''}".strip()
-        if not d.get("verified"):
+        if not d.get("verified") and "unverified" not in source:
             source += " " + sd.label("not_verified")
         out.append(
             {
@@ -263,7 +267,7 @@ def _clock_rows(sd: MapDefinition, deadlines: list[Mapping[str, Any]]) -> list[d
                 "status": d.get("status"),
                 "status_text": sd.vocab("deadline_status", d.get("status")),
                 "provisional": bool(d.get("provisional")),
-                "why": "；".join(str(x) for x in why),
+                "why": ("；" if sd.lang == "zh" else "; ").join(str(x) for x in why),
                 "source": source,
             }
         )
@@ -306,6 +310,7 @@ def timeline_html(
     return panel(
         "timeline",
         lang=sd.lang,
+        colon=sd.label("colon"),
         title=sd.text(sd.section("timeline_title")),
         a=answer,
         stage=stage_text(sd, answer.get("stage")),

@@ -85,9 +85,10 @@ def popup_fields(sd: MapDefinition, row: Mapping[str, Any] | None) -> dict[str, 
     clocks, idle, and the timeline link's key (the URL-quoted code)."""
     if row is None:
         return {"supply_risk": risk_text(sd, "no_events"), "supply_clocks": []}
-    lines = [f"{sd.label('missed')}：{clock_text(sd, d)}" for d in row.get("missed") or []]
+    colon = sd.label("colon")
+    lines = [f"{sd.label('missed')}{colon}{clock_text(sd, d)}" for d in row.get("missed") or []]
     if row.get("next"):
-        lines.append(f"{sd.label('next')}：{clock_text(sd, row['next'])}")
+        lines.append(f"{sd.label('next')}{colon}{clock_text(sd, row['next'])}")
     lines += idle_lines(sd, row.get("idle"))
     return {
         "supply_detail": stage_text(sd, row.get("stage")),
@@ -101,7 +102,7 @@ def popup_fields(sd: MapDefinition, row: Mapping[str, Any] | None) -> dict[str, 
 def popup_rows(sd: MapDefinition) -> list[list[str]]:
     """Rows for a popup spec (``GS.popupHtml``) showing :func:`popup_fields`."""
     return [
-        ["supply_detail", sd.label("stage")],
+        ["supply_detail", sd.label("stage_detail")],
         ["supply_risk", sd.label("risk")],
         ["supply_clocks", sd.label("clocks"), "list"],
     ]
