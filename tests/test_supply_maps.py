@@ -217,3 +217,39 @@ def test_public_supply_json_hides_price_documents_and_idle(
     for word in ("price_wan", "document_ref", "recorded_by", "file_ref", "commitments",
                  "projects", "suspension"):  # fmt: skip
         assert word not in text, word
+
+
+# ------------------------------------------------------------------ escaping
+
+XSS = '<img src=x onerror="alert(1)">'
+
+
+def test_hostile_names_documents_and_reasons_are_escaped_everywhere(
+    client: TestClient, clean_engine: Engine
+) -> None:
+    from tests.helpers import add_parcels, rect_m
+
+    add_parcels(clean_engine, {"code": "X<1>", "name": XSS, "geom_m": rect_m(0, 0, 200, 100),
+                               "published": True})  # fmt: skip
+    h = token(clean_engine, "bureau")
+
+    def post(event: str, on: str, **kw: Any) -> None:
+        body = {"event": event, "on": on, "document_ref": XSS, "file_ref": XSS, **kw}
+        r = client.post("/api/v1/parcels/X%3C1%3E/supply/events", json=body, headers=h)
+        assert r.status_code == 201, r.text
+
+    post("notice_published", "2026-03-02")
+    post("sale_started", "2026-03-23")
+    post("sale_closed", "2026-04-07")
+    post("contract_signed", "2026-04-17", start_by="2026-10-31", complete_by="2028-04-30",
+         price_wan=100)  # fmt: skip
+    post("suspension_started", "2026-05-04", reason=XSS)
+    for url in ("/maps/supply", "/maps/parcels/X%3C1%3E/timeline", "/maps/readiness",
+                "/maps/readiness/parcels/X%3C1%3E"):  # fmt: skip
+        r = client.get(url, headers=h)
+        assert r.status_code == 200, (url, r.text)
+        assert XSS not in r.text and "<img" not in r.text, url
+    page = text_of(client.get("/maps/parcels/X%3C1%3E/timeline", headers=h).text)
+    assert XSS in page  # shown to the reader as text
+    # the popup links to /maps/parcels/<the code, URL-quoted>/timeline
+    assert '"timeline":"X%3C1%3E"' in client.get("/maps/supply", headers=h).text

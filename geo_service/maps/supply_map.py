@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 import folium
 
@@ -87,7 +88,7 @@ def supply_props(sd: MapDefinition, p: Mapping[str, Any]) -> dict[str, Any]:
         "idle": idle_lines(sd, p.get("idle")),
         "grade": p.get("grade") or "none",
         "grade_text": grade_text(sd, p.get("grade")),
-        "timeline": p.get("code"),
+        "timeline": quote(str(p.get("code")), safe=""),  # the link's key, URL-quoted
     }
 
 
