@@ -168,7 +168,10 @@ def render_supply(
         }
         spec = {"style": style, "popup": popup, "tooltip": "code", "searchable": key == "risk"}
         GsGeoJson(dv, spec, name=sd.text(layers[key]), show=show).add_to(m)
-    controls(m, sd, {"popup": popup})
+    # an exact code opens its popup; part of a code or name asks the parcels' search (same roles)
+    search = {"url": "/maps/readiness/search?q=", "popup": popup,
+              "suffix": "&lang=en" if sd.lang == "en" else ""}  # fmt: skip
+    controls(m, sd, search)
 
     zone_opts = sorted(zones.items())
     fields = _fields(sd, query, zone_opts)
