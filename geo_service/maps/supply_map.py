@@ -208,7 +208,12 @@ def render_supply(
         for p in (f["properties"] for f in feats[:list_max])
     ]  # fmt: skip
     columns = [sd.label(k) for k in ("code", "name", "stage", "risk", "next", "missed", "grade")]
-    legend = [(v["color"], sd.text(v)) for v in sd.section("risks").values()]
+    # the risk layer (shown), then the 亩均 grades of the grade layer
+    legend = [(v["color"], sd.text(v)) for v in sd.section("risks").values()] + [
+        (v["color"], f"{sd.label('grade')} {sd.text(v)}")
+        for k, v in sd.section("grades").items()
+        if k in ("A", "B", "C", "D")
+    ]
     add_html(
         m,
         title_panel(sd, PATH, query, subtitle=subtitle,
