@@ -27,6 +27,7 @@ from geo_service.api.routes import (
     reports,
     stats,
     supply,
+    supply_maps,
     tiles,
 )
 from geo_service.db.engine import make_engine, make_sessionmaker
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exports,
         audit,
         maps,
+        supply_maps,
         tiles,
         reports,
         ogc,

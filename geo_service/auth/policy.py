@@ -66,6 +66,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "stats.internal": frozenset({"bureau", "official"}),
     "maps.readiness": frozenset({"bureau", "official"}),
     "maps.projects": frozenset({"bureau", "official"}),
+    # the supply map and the parcel supply timelines (internal dates, idle land, prices)
+    "maps.supply": frozenset({"bureau", "official"}),
     "exports.internal": frozenset({"bureau", "official"}),
     # the weekly 督查专报, the monthly pack, charts and the dashboard page
     "reports.read": frozenset({"bureau", "official"}),

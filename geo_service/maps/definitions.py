@@ -13,7 +13,7 @@ from typing import Any
 
 from geo_service.errors import ConfigurationError
 
-MAP_NAMES: tuple[str, ...] = ("readiness", "investors", "projects")
+MAP_NAMES: tuple[str, ...] = ("readiness", "investors", "projects", "supply")
 LANGS: tuple[str, ...] = ("zh", "en")
 
 

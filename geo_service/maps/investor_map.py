@@ -84,6 +84,7 @@ def investor_props(
         "land_use": defn.vocab("land_uses", p.get("land_use")),
         "industry": defn.vocab("industries", p.get("industry")),
         "supply_stage": defn.vocab("supply_stages", p.get("supply_stage")),
+        "notice_dates": list(p.get("notice_dates") or []),  # public dates only (supply_pages)
         "readiness": readiness_summary(defn, int(p.get("met") or 0)),
         "indicators": [indicator_text(defn, i) for i in p.get("indicators") or []],
         "contact": p.get("contact"),
@@ -99,6 +100,8 @@ def investor_props(
 def popup_spec(defn: MapDefinition, *, fit: bool) -> dict[str, Any]:
     rows = [[k, defn.label(k), "text"] for k in defn.section("popup")]
     rows.insert(len(rows) - 1, ["indicators", defn.label("indicators"), "list"])
+    at = next((i + 1 for i, r in enumerate(rows) if r[0] == "supply_stage"), len(rows))
+    rows.insert(at, ["notice_dates", defn.label("notice_dates"), "list"])
     if fit:
         rows.insert(0, ["fit_text", defn.text(defn.section("fit")["popup"]), "list"])
     suffix = "?lang=en" if defn.lang == "en" else ""

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo_service.maps import data, render
+from geo_service.maps import data, render, supply_pages
 from geo_service.maps.definitions import MapDefinition, load_definition
 from geo_service.projects import repository as project_repo
 from geo_service.projects.stats import figures_for
@@ -52,10 +53,16 @@ def readiness_page(
     filters: data.ReadinessFilter,
     lang: str = "zh",
     embed_all: bool = False,
+    supply_filter: str | None = None,
 ) -> render.Page:
     defn = load_definition(settings.maps_dir, "readiness", lang)
+    # stage and clocks from geo_service.supply; the supply filter keeps the parcels it names
+    extra = supply_pages.readiness_supply(session, settings, lang=lang, current=supply_filter)
+    if supply_filter:
+        filters = dataclasses.replace(filters, codes=tuple(extra["codes"][supply_filter]))
     n = data.count_readiness_parcels(session, filters)
-    query = {"zone": filters.zone, "status": filters.status, "fails": filters.fails, "lang": lang}
+    query = {"zone": filters.zone, "status": filters.status, "fails": filters.fails, "lang": lang,
+             "supply": supply_filter}  # fmt: skip
     context = data.context_layers(session)
     common: dict[str, Any] = {
         "context": context,
@@ -63,6 +70,7 @@ def readiness_page(
         "results": data.readiness_list(session, filters, limit=LIST_MAX),
         "count": n,
         "as_of": _last_check(session),
+        "supply": extra,
     }
     if embed_all or n <= settings.map_max_embedded_features:
         return render.render_readiness(
@@ -87,6 +95,8 @@ def readiness_popup(
     props = render.readiness_props(
         defn, f["properties"], max_age_days=settings.readiness.max_evidence_age_days
     )
+    props |= supply_pages.popup_supply(session, settings, code=code, lang=lang)
+    props["timeline"] = quote(code, safe="")
     return {"properties": render.escape_tree(props)}
 
 
@@ -129,12 +139,9 @@ def investors_page(
         "notice": notice,
     }
     if embed_all or n <= settings.map_max_embedded_features:
-        return render.render_investors(
-            defn,
-            settings,
-            parcels=data.investor_parcels(session, filters, fit, fit_def),
-            **common,
-        )
+        plots = data.investor_parcels(session, filters, fit, fit_def)
+        supply_pages.add_notice_dates(session, settings, plots["features"], lang=lang)
+        return render.render_investors(defn, settings, parcels=plots, **common)
     tiles = "/tiles/parcels/{z}/{x}/{y}.pbf" + _query_string(
         {
             "available": "true",
@@ -176,6 +183,7 @@ def plot_location(
     found = data.locate_plot(session, code)
     if found is None:
         return None
+    supply_pages.add_notice_dates(session, settings, [found], lang=lang)
     return {
         "bbox": found["bbox"],
         "point": found["point"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import folium
 from folium import plugins
@@ -87,6 +87,9 @@ def project_props(defn: MapDefinition, p: Mapping[str, Any]) -> dict[str, Any]:
         "next_milestone": f"{milestone}（{p.get('next_milestone_due')}）" if milestone else None,
         "open_problems": problems,
         "overdue": bool(p.get("overdue")),
+        "parcel": p.get("parcel"),
+        # the linked parcel's supply timeline (maps/supply_map.py); the key is URL-quoted
+        "timeline": quote(str(p["parcel"]), safe="") if p.get("parcel") else None,
     }
 
 
@@ -102,7 +105,11 @@ def _popup(defn: MapDefinition) -> dict[str, Any]:
     ):  # fmt: skip
         label_key = {"rag_text": "rag", "status_text": "status"}.get(key, key)
         rows.append([key, defn.text(lb[label_key]), kind])
-    return {"title": "name", "rows": rows}
+    rows.append(["parcel", defn.text(lb["parcel"])])
+    suffix = "/timeline" + ("?lang=en" if defn.lang == "en" else "")
+    link = {"key": "timeline", "base": "/maps/parcels/", "suffix": suffix,
+            "label": defn.text(lb["parcel_timeline"])}  # fmt: skip
+    return {"title": "name", "rows": rows, "link": link}
 
 
 def headline_cells(defn: MapDefinition, fig: Mapping[str, Any]) -> list[tuple[Any, str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 import folium
 
@@ -77,12 +78,21 @@ def readiness_props(
     }
 
 
+def _supply_fields(supply: Mapping[str, Any] | None, code: Any) -> dict[str, Any]:
+    """A parcel's supply popup lines (``maps/supply_pages.py``), with its timeline link key."""
+    if not supply:
+        return {}
+    return {**supply["fields"].get(code, supply["default"]), "timeline": quote(str(code), safe="")}
+
+
 def _fails_name(defn: MapDefinition, cond: str) -> str:
     fails = defn.text(defn.section("layers")["fails"])
     return f"{fails}{defn.text(defn.section('fail_separator'))}{defn.vocab('conditions', cond)}"
 
 
-def popup_spec(defn: MapDefinition, *, detail_url: str | None = None) -> dict[str, Any]:
+def popup_spec(
+    defn: MapDefinition, *, detail_url: str | None = None, supply: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "title": "name",
         "rows": [
@@ -94,6 +104,9 @@ def popup_spec(defn: MapDefinition, *, detail_url: str | None = None) -> dict[st
             ["conditions", defn.label("conditions_head"), "conditions"],
         ],
     }
+    if supply:  # the supply lines and the timeline link (maps/supply_pages.py)
+        spec["rows"][4:4] = supply["rows"]
+        spec["link"] = supply["link"]
     if detail_url:
         spec["detail"] = {"url": detail_url, "suffix": "?lang=en" if defn.lang == "en" else ""}
     return spec
@@ -144,6 +157,7 @@ def render_readiness(
     tiles_url: str | None = None,
     extent: list[list[float]] | None = None,
     path: str = "/maps/readiness",
+    supply: Mapping[str, Any] | None = None,
 ) -> Page:
     """The land bureau's map. ``parcels`` embedded, or None with ``tiles_url`` (vector tiles);
     ``results``: the first parcels the filters select, listed beside the map (``count`` in all)."""
@@ -164,14 +178,15 @@ def render_readiness(
 
     fail_style = {"base": defn.data.get("failure_style", {}), "className": "gs-fail"}
     if parcels is not None:
-        popup = popup_spec(defn)
+        popup = popup_spec(defn, supply=supply)
         fc = {
             "type": "FeatureCollection",
             "features": [
                 {
                     "type": "Feature",
                     "geometry": f["geometry"],
-                    "properties": readiness_props(defn, f["properties"], max_age_days=max_age),
+                    "properties": readiness_props(defn, f["properties"], max_age_days=max_age)
+                    | _supply_fields(supply, f["properties"].get("code")),
                 }
                 for f in parcels.get("features", [])
             ],
@@ -180,6 +195,13 @@ def render_readiness(
         spec = {"style": style, "popup": popup, "tooltip": "code", "searchable": True,
                 "labels": "code"}  # fmt: skip
         GsGeoJson(dv, spec, name=defn.text(layers["parcels"])).add_to(m)
+        if supply:  # parcels with a missed supply clock (idle ones too), outlined
+            overdue = {
+                "filter": {"prop": "overdue", "value": True},
+                "popup": popup,
+                "style": {"base": supply["overdue_style"], "className": "gs-overdue"},
+            }
+            GsGeoJson(dv, overdue, name=supply["layer"]).add_to(m)
         for cond in CONDITIONS:
             GsGeoJson(
                 dv,
@@ -188,7 +210,7 @@ def render_readiness(
                 show=False,
             ).add_to(m)
     elif tiles_url is not None:
-        popup = popup_spec(defn, detail_url="/maps/readiness/parcels/")
+        popup = popup_spec(defn, detail_url="/maps/readiness/parcels/", supply=supply)
         name = defn.text(layers["parcels"])
         vector_layer(m, tiles_url, {"style": style, "popup": popup}, name, "parcels")
         sep = "&" if "?" in tiles_url else "?"
@@ -202,7 +224,7 @@ def render_readiness(
                 show=False,
             )
     else:
-        popup = popup_spec(defn)
+        popup = popup_spec(defn, supply=supply)
     controls(
         m,
         defn,
@@ -229,7 +251,9 @@ def render_readiness(
          "options": [(c, defn.vocab("conditions", c)) for c in CONDITIONS],
          "current": query.get("fails")},
     ]  # fmt: skip
-    filtered = any(query.get(k) for k in ("zone", "status", "fails"))
+    if supply:
+        fields.append(supply["field"])
+    filtered = any(query.get(k) for k in ("zone", "status", "fails", "supply"))
     rows = [
         [r["code"], r["name"], mu(r["area_mu"]), defn.text(cats.get(r["cat"]), r["cat"]),
          "、".join(defn.vocab("conditions", c) for c in r["fails"])]
@@ -237,6 +261,7 @@ def render_readiness(
     ]  # fmt: skip
     legend_rows = (
         [(v["color"], defn.text(v)) for v in cats.values()]
+        + list((supply or {}).get("legend", []))
         + [(v["color"], defn.text(v)) for v in defn.section("network_kinds").values()]
         + [(v["color"], defn.text(v)) for v in defn.section("context_legend").values()]
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -129,6 +130,13 @@ def _feature(row: Any) -> dict[str, Any]:
         "leader": p.leader,
         "responsible_unit": p.responsible_unit,
         "parcel": row.parcel_code,
+        # the parcel's supply answer and its printable timeline (land supply lineage)
+        "parcel_supply": f"/api/v1/parcels/{quote(row.parcel_code, safe='')}/supply"
+        if row.parcel_code
+        else None,
+        "parcel_timeline": f"/maps/parcels/{quote(row.parcel_code, safe='')}/timeline"
+        if row.parcel_code
+        else None,
         "planned_start": p.planned_start,
         "actual_start": p.actual_start,
         "planned_completion": p.planned_completion,

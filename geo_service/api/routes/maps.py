@@ -60,11 +60,17 @@ def readiness_map(
     fails: Annotated[
         ConditionKey | None, Query(description="only parcels failing this condition")
     ] = None,
+    supply: Annotated[
+        Literal["overdue", "idle", "warning", "paused"] | None,
+        Query(description="only parcels with a missed supply clock, idle, warned or paused"),
+    ] = None,
     lang: Lang = "zh",
 ) -> HTMLResponse:
-    """The land bureau's readiness review map (bureau/official)."""
+    """The land bureau's readiness review map (bureau/official), with each parcel's supply stage
+    and clocks (``geo_service.supply``) in its popup and a supply filter."""
     f = data.ReadinessFilter(zone=zone or None, status=status, fails=fails)
-    return _html(pages.readiness_page(session, settings, filters=f, lang=lang))
+    page = pages.readiness_page(session, settings, filters=f, lang=lang, supply_filter=supply)
+    return _html(page)
 
 
 @router.get(

@@ -25,6 +25,7 @@ def projects(
           'geometry', ST_AsGeoJSON(ST_PointOnSurface(pr.geom), 6, 0)::json,
           'properties', json_build_object(
             'code', pr.code, 'name', pr.name, 'status', pr.status, 'domain', pr.domain,
+            'parcel', pa.code,
             'leader', pr.leader, 'unit', pr.responsible_unit,
             'total_investment_wan', pr.total_investment_wan,
             'planned_investment_wan', pr.planned_investment_wan,
@@ -35,7 +36,7 @@ def projects(
             'next_milestone', m.name, 'next_milestone_due', m.due_on,
             'open_problems', coalesce(pb.n, 0), 'problems', coalesce(pb.items, '[]'::json),
             'rounds', coalesce(rd.items, '[]'::json))) AS f
-        FROM projects pr
+        FROM projects pr LEFT JOIN parcels pa ON pa.id = pr.parcel_id
         JOIN ({rag.SQL}) rg ON rg.project_id = pr.id
         LEFT JOIN LATERAL (SELECT name, due_on FROM milestones ms
             WHERE ms.project_id = pr.id AND ms.done_on IS NULL

@@ -31,6 +31,8 @@ class ReadinessFilter:
     zone: str | None = None
     status: str | None = None
     fails: str | None = None
+    #: only these parcels (the supply filter: codes from ``geo_service.supply``)
+    codes: tuple[str, ...] | None = None
 
     def validate(self) -> ReadinessFilter:
         if self.status is not None and self.status not in READINESS_STATUSES:
@@ -55,6 +57,9 @@ def readiness_where(f: ReadinessFilter) -> tuple[str, dict[str, Any]]:
         conds.append(f"NOT {NET_LAND}")
     elif f.status in ("needs_record", "unknown"):
         conds.append(f"{CATEGORY} IN ('needs_record', 'not_checked')")
+    if f.codes is not None:
+        conds.append("p.code = ANY(:codes)")
+        params["codes"] = list(f.codes)
     if f.fails is not None:
         conds.append(":fails = ANY(c.fails)")
         params["fails"] = f.fails
