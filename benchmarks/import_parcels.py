@@ -42,22 +42,26 @@ BIN = Path(sys.executable).parent
 
 
 def make_gpkg(path: Path, n: int, boundary_file: Path) -> None:
-    """N 40 m × 40 m parcels (12 vertices each) on a 60 m grid inside the district."""
+    """N 40 m × 40 m parcels (12 vertices each) on a 60 m grid inside the district (a denser
+    grid of smaller parcels when N does not fit, e.g. 1 000 000)."""
     district = shapely.union_all(gpd.read_file(boundary_file).to_crs(4547).geometry.to_numpy())
     inner = district.buffer(-200)
     shapely.prepare(inner)
     cx, cy = district.centroid.x, district.centroid.y
-    side = int(np.ceil(np.sqrt(n * 1.6)))
-    xs, ys = np.meshgrid(np.arange(side) * 60.0, np.arange(side) * 60.0)
-    x0 = cx + xs.ravel() - side * 30
-    y0 = cy + ys.ravel() - side * 30
-    ok = shapely.contains_xy(inner, x0 + 20, y0 + 20)
+    # a 60 m grid (40 m parcels) while it fits; denser for 1 000 000 parcels (same shapes, smaller)
+    step = min(60.0, float(np.floor(np.sqrt(inner.area / (n * 1.15)))))
+    size = step * 2 / 3
+    side = int(np.ceil(np.sqrt(n * 1.6 * (60.0 / step) ** 2 if step < 60 else n * 1.6)))
+    xs, ys = np.meshgrid(np.arange(side) * step, np.arange(side) * step)
+    x0 = cx + xs.ravel() - side * step / 2
+    y0 = cy + ys.ravel() - side * step / 2
+    ok = shapely.contains_xy(inner, x0 + size / 2, y0 + size / 2)
     x0, y0 = x0[ok][:n], y0[ok][:n]
     if len(x0) < n:
         raise SystemExit(f"only {len(x0)} grid cells fit in the district; lower --n")
     # a 12-vertex ring: a square with two extra points on each side (like surveyed parcels)
-    t = np.array([0, 15, 30, 40, 40, 40, 40, 25, 10, 0, 0, 0, 0], dtype=float)
-    u = np.array([0, 0, 0, 0, 15, 30, 40, 40, 40, 40, 25, 10, 0], dtype=float)
+    t = np.array([0, 15, 30, 40, 40, 40, 40, 25, 10, 0, 0, 0, 0], dtype=float) * size / 40
+    u = np.array([0, 0, 0, 0, 15, 30, 40, 40, 40, 40, 25, 10, 0], dtype=float) * size / 40
     coords = np.stack([x0[:, None] + t, y0[:, None] + u], axis=-1)
     geoms = shapely.polygons(coords)
     gdf = gpd.GeoDataFrame(

@@ -113,9 +113,7 @@ def generate(engine: Engine, n: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument(
-        "--parcels", type=int, default=int(os.environ.get("BENCH_PARCELS", "100000"))
-    )
+    ap.add_argument("--parcels", type=int, default=int(os.environ.get("BENCH_PARCELS", "100000")))
     ap.add_argument("--reuse", help="a database URL kept by an earlier --keep (skips generating)")
     ap.add_argument("--keep", action="store_true", help="keep the database (prints its URL)")
     args = ap.parse_args()

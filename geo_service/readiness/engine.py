@@ -160,6 +160,9 @@ def check_parcels(
     step(4)
     session.execute(text(st.LEVELING), {"as_of": as_of, "max_age": max_age})
     step(5)
+    tol = {"tol_protected": r.protected_overlap_tolerance_m2}
+    for stmt in st.PROTECTED_OVERLAPS.split(";\n"):
+        session.execute(text(stmt), tol)
     session.execute(
         text(st.TITLE),
         {
