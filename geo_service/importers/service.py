@@ -24,7 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy import exc as sa_exc
 
 from geo_service import audit
@@ -182,6 +182,9 @@ def run_import(
     factory = make_sessionmaker(engine)
     with factory() as session:
         session.begin()
+        # a bulk load may take longer than a request's statement limit: 2 ms per feature
+        limit = max(settings.db_statement_timeout_ms, 2 * len(geoms))
+        session.execute(text(f"SET LOCAL statement_timeout = {int(limit)}"))
         before = len(chk.problems)
         if kind == "parcels" and "zone_code" in values:
             zone_checks(session, values["zone_code"], chk, codes)

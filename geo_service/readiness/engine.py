@@ -150,6 +150,9 @@ def check_parcels(
     checked = _select_targets(
         session, only_marked=only_marked, parcel_ids=parcel_ids, as_of=as_of, max_age=max_age
     )
+    # a run over many parcels may take longer than a request's statement limit: 1 ms per parcel
+    limit = max(settings.db_statement_timeout_ms, checked)
+    session.execute(text(f"SET LOCAL statement_timeout = {int(limit)}"))
     for stmt in st.TEMP.split(";"):
         if stmt.strip():
             session.execute(text(stmt))
