@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import resource
 import statistics
 import time
@@ -119,7 +120,11 @@ def bench(n: int, target: Any) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument(
+        "--sizes",
+        default=os.environ.get("BENCH_SIZES", "1000,10000,100000"),
+        help="parcel counts (or BENCH_SIZES), e.g. 1000,100000,1000000",
+    )
     args = ap.parse_args()
     target = cluster.default_config(PROJECT_DIR, port=Settings().db_port)
     cluster.up(target)

@@ -262,7 +262,7 @@ def run_wrk(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--parcels", type=int, default=100_000)
+    ap.add_argument("--parcels", type=int, default=int(os.environ.get("BENCH_PARCELS", "100000")))
     ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     ap.add_argument("--conns", default="16,64")
     ap.add_argument("--workers", type=int, default=2)

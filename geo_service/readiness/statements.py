@@ -1,0 +1,203 @@
+"""The readiness run's SQL beside the network checks: the record conditions (leveling, title with
+its overlaps), overrides laid over the results, history, the save and the run's summary.
+
+Every statement works on the run's temporary tables (``_rd_t``: the target parcels, ``_rd_res``:
+one result row per parcel and condition); values are bound, only constants are interpolated.
+"""
+
+# ruff: noqa: S608  -- only module constants are interpolated; values are bound
+
+from __future__ import annotations
+
+TEMP = """
+DROP TABLE IF EXISTS _rd_res;
+CREATE TEMP TABLE _rd_res (
+  parcel_id bigint NOT NULL, condition text NOT NULL, status text NOT NULL, method text NOT NULL,
+  evidence jsonb NOT NULL, verified_at timestamptz, reason text,
+  PRIMARY KEY (parcel_id, condition)) ON COMMIT DROP
+"""
+
+AS_OF = "CAST(:as_of AS timestamptz)"
+AS_OF_DATE = "CAST(CAST(:as_of AS timestamptz) AS date)"
+
+
+LEVELING = f"""
+INSERT INTO _rd_res (parcel_id, condition, status, method, evidence, verified_at, reason)
+SELECT t.id, 'leveling', x.status, 'record',
+  CASE WHEN s.id IS NULL THEN jsonb_build_object('reason', x.reason)
+       ELSE jsonb_build_object('survey', jsonb_build_object(
+              'surveyed_on', s.surveyed_on, 'leveled', s.leveled,
+              'earthwork_outstanding_m3', s.earthwork_outstanding_m3,
+              'surveyor', s.surveyor, 'document_ref', s.document_ref))
+            || CASE WHEN x.status = 'met' THEN '{{}}'::jsonb
+                    ELSE jsonb_build_object('reason', x.reason) END END,
+  CAST(s.surveyed_on AS timestamptz), x.reason
+FROM _rd_t t
+LEFT JOIN LATERAL (
+  SELECT * FROM leveling_surveys l
+  WHERE l.parcel_id = t.id AND l.surveyed_on <= {AS_OF_DATE}
+  ORDER BY l.surveyed_on DESC, l.id DESC LIMIT 1) s ON true
+CROSS JOIN LATERAL (SELECT
+  CASE WHEN s.id IS NULL THEN 'unknown'
+       WHEN {AS_OF_DATE} - s.surveyed_on > :max_age THEN 'unknown'
+       WHEN s.leveled AND s.earthwork_outstanding_m3 = 0 THEN 'met'
+       ELSE 'unmet' END AS status,
+  CASE WHEN s.id IS NULL THEN 'no site survey on record'
+       WHEN {AS_OF_DATE} - s.surveyed_on > :max_age THEN 'stale'
+       WHEN s.leveled AND s.earthwork_outstanding_m3 = 0 THEN 'leveled, no earthwork outstanding'
+       WHEN NOT s.leveled THEN 'not leveled'
+       ELSE format('%s m³ earthwork outstanding', s.earthwork_outstanding_m3) END AS reason) x
+"""
+
+OVERLAP = """
+  SELECT coalesce(sum(z.a), 0) AS area,
+         coalesce(jsonb_agg(jsonb_build_object({obj}, 'overlap_m2', round(CAST(z.a AS numeric), 1))
+                  ORDER BY z.a DESC) FILTER (WHERE z.a > {tol}), '[]'::jsonb) AS items,
+         coalesce(sum(z.a) FILTER (WHERE z.a > {tol}), 0) AS counted
+  FROM (SELECT {cols}, ST_Area(ST_CollectionExtract(ST_Intersection(o.geom, p.geom), 3)::geography,
+                        true) AS a
+        FROM {table} o
+        WHERE ST_Intersects(o.geom, p.geom) AND ST_Relate(o.geom, p.geom, 'T********') {extra}) z
+"""
+
+#: overlaps with protected land, per target parcel, asked from the protected side: a few hundred
+#: index probes into the parcels instead of one per parcel (the title statement joins the result)
+PROTECTED_OVERLAPS = """
+CREATE TEMP TABLE _rd_pa ON COMMIT DROP AS
+SELECT z.parcel_id, sum(z.a) AS area,
+  coalesce(jsonb_agg(jsonb_build_object('code', z.code, 'kind', z.kind,
+                     'overlap_m2', round(CAST(z.a AS numeric), 1))
+           ORDER BY z.a DESC) FILTER (WHERE z.a > CAST(:tol_protected AS float8)), '[]'::jsonb)
+    AS items,
+  coalesce(sum(z.a) FILTER (WHERE z.a > CAST(:tol_protected AS float8)), 0) AS counted
+FROM (SELECT p.id AS parcel_id, o.code, o.kind,
+        ST_Area(ST_CollectionExtract(ST_Intersection(o.geom, p.geom), 3)::geography, true) AS a
+      FROM protected_areas o JOIN parcels p ON ST_Intersects(o.geom, p.geom)
+      WHERE p.id IN (SELECT id FROM _rd_t) AND ST_Relate(o.geom, p.geom, 'T********')) z
+GROUP BY z.parcel_id;
+ALTER TABLE _rd_pa ADD PRIMARY KEY (parcel_id);
+ANALYZE _rd_pa
+"""
+PARCEL_OVERLAP = OVERLAP.format(
+    obj="'code', z.code",
+    tol="CAST(:tol_parcel AS float8)",
+    cols="o.code, o.kind",
+    table="(SELECT id, code, 'parcel' AS kind, geom FROM parcels)",
+    extra="AND o.id <> p.id",
+)
+
+TITLE = f"""
+INSERT INTO _rd_res (parcel_id, condition, status, method, evidence, verified_at, reason)
+SELECT t.id, 'title', x.status, 'record',
+  jsonb_build_object(
+    'record', CASE WHEN r.id IS NULL THEN NULL ELSE jsonb_build_object(
+        'recorded_on', r.recorded_on, 'ownership', r.ownership,
+        'requisition_done', r.requisition_done, 'compensation_settled', r.compensation_settled,
+        'open_disputes', r.open_disputes, 'document_ref', r.document_ref) END,
+    'protected_overlap_m2', round(CAST(pa.counted AS numeric), 1),
+    'protected_overlaps', pa.items,
+    'parcel_overlap_m2', round(CAST(po.counted AS numeric), 1),
+    'parcel_overlaps', po.items)
+  || CASE WHEN x.status = 'met' THEN '{{}}'::jsonb ELSE jsonb_build_object('reason', x.reason) END,
+  CASE WHEN r.id IS NULL THEN {AS_OF} ELSE CAST(r.recorded_on AS timestamptz) END,
+  x.reason
+FROM _rd_t t
+JOIN parcels p ON p.id = t.id
+LEFT JOIN LATERAL (
+  SELECT * FROM title_records tr
+  WHERE tr.parcel_id = t.id AND tr.recorded_on <= {AS_OF_DATE}
+  ORDER BY tr.recorded_on DESC, tr.id DESC LIMIT 1) r ON true
+LEFT JOIN LATERAL (SELECT coalesce(a.counted, 0) AS counted,
+                          coalesce(a.items, '[]'::jsonb) AS items
+                   FROM (SELECT 1) one LEFT JOIN _rd_pa a ON a.parcel_id = t.id) pa ON true
+CROSS JOIN LATERAL ({PARCEL_OVERLAP}) po
+CROSS JOIN LATERAL (SELECT
+  concat_ws('; ',
+    CASE WHEN pa.counted > 0 THEN format('overlaps protected land by %s m²',
+         round(CAST(pa.counted AS numeric), 1)) END,
+    CASE WHEN po.counted > 0 THEN format('overlaps other parcels by %s m²',
+         round(CAST(po.counted AS numeric), 1)) END,
+    CASE WHEN r.id IS NOT NULL AND {AS_OF_DATE} - r.recorded_on <= :max_age THEN concat_ws('; ',
+      CASE WHEN r.ownership <> 'state' THEN format('ownership %s, not state', r.ownership) END,
+      CASE WHEN NOT r.requisition_done THEN 'requisition not done' END,
+      CASE WHEN NOT r.compensation_settled THEN 'compensation not settled' END,
+      CASE WHEN r.open_disputes > 0 THEN format('%s open dispute(s)', r.open_disputes) END)
+    END) AS failures) f
+CROSS JOIN LATERAL (SELECT
+  CASE WHEN pa.counted > 0 OR po.counted > 0 THEN 'unmet'
+       WHEN r.id IS NULL THEN 'unknown'
+       WHEN {AS_OF_DATE} - r.recorded_on > :max_age THEN 'unknown'
+       WHEN f.failures = '' THEN 'met'
+       ELSE 'unmet' END AS status,
+  CASE WHEN pa.counted > 0 OR po.counted > 0 THEN f.failures
+       WHEN r.id IS NULL THEN 'no title record'
+       WHEN {AS_OF_DATE} - r.recorded_on > :max_age THEN 'stale'
+       WHEN f.failures = '' THEN 'state-owned, requisitioned, compensated, no dispute, no overlap'
+       ELSE f.failures END AS reason) x
+"""
+
+#: the latest live override per parcel and condition; one without expiry lasts max_age days
+ACTIVE_OVERRIDES = f"""
+SELECT DISTINCT ON (o.parcel_id, o.condition) o.*
+FROM condition_overrides o
+WHERE o.parcel_id IN (SELECT id FROM _rd_t) AND o.revoked_at IS NULL
+  AND o.verified_at <= {AS_OF}
+  AND (o.expires_at > {AS_OF}
+       OR (o.expires_at IS NULL AND {AS_OF} - o.verified_at <= make_interval(days => :max_age)))
+ORDER BY o.parcel_id, o.condition, o.verified_at DESC, o.id DESC
+"""
+
+OVERRIDES = f"""
+UPDATE _rd_res r SET status = o.status, method = 'override', verified_at = o.verified_at,
+  reason = 'override: ' || o.reason,
+  evidence = jsonb_build_object(
+    'override', jsonb_build_object('id', o.id, 'status', o.status, 'reason', o.reason,
+        'document_ref', o.document_ref, 'expires_at', o.expires_at, 'by', o.created_by,
+        'verified_at', o.verified_at, 'evidence', o.evidence),
+    'computed', jsonb_build_object('status', r.status, 'method', r.method,
+        'evidence', r.evidence, 'verified_at', r.verified_at))
+FROM ({ACTIVE_OVERRIDES}) o
+WHERE r.parcel_id = o.parcel_id AND r.condition = o.condition
+"""
+
+HISTORY = """
+INSERT INTO condition_history (parcel_id, condition, old_status, new_status, method, actor,
+                               reason, evidence, changed_at, run_id)
+SELECT r.parcel_id, r.condition, c.status, r.status, r.method, :actor,
+  CASE WHEN c.method = 'override' AND r.method <> 'override'
+       THEN 'override expired or revoked; ' || coalesce(r.reason, '') ELSE r.reason END,
+  r.evidence, now(), :run_id
+FROM _rd_res r
+LEFT JOIN parcel_conditions c ON c.parcel_id = r.parcel_id AND c.condition = r.condition
+WHERE c.status IS DISTINCT FROM r.status
+"""
+
+SAVE = """
+INSERT INTO parcel_conditions (parcel_id, condition, status, method, evidence, verified_at,
+                               checked_at, run_id)
+SELECT parcel_id, condition, status, method, evidence, verified_at, now(), :run_id FROM _rd_res
+ON CONFLICT (parcel_id, condition) DO UPDATE SET
+  status = EXCLUDED.status, method = EXCLUDED.method, evidence = EXCLUDED.evidence,
+  verified_at = EXCLUDED.verified_at, checked_at = EXCLUDED.checked_at, run_id = EXCLUDED.run_id
+"""
+
+SUMMARY = """
+SELECT count(*) AS total,
+  count(*) FILTER (WHERE x.met = 5) AS net_land,
+  coalesce(sum(x.area_m2) FILTER (WHERE x.met = 5), 0) AS net_land_m2,
+  count(*) FILTER (WHERE NOT x.water) AS water,
+  count(*) FILTER (WHERE NOT x.power) AS power,
+  count(*) FILTER (WHERE NOT x.road) AS road,
+  count(*) FILTER (WHERE NOT x.leveling) AS leveling,
+  count(*) FILTER (WHERE NOT x.title) AS title
+FROM (
+  SELECT p.id, p.area_m2,
+    count(c.parcel_id) FILTER (WHERE c.status = 'met') AS met,
+    coalesce(bool_or(c.condition = 'water' AND c.status = 'met'), false) AS water,
+    coalesce(bool_or(c.condition = 'power' AND c.status = 'met'), false) AS power,
+    coalesce(bool_or(c.condition = 'road' AND c.status = 'met'), false) AS road,
+    coalesce(bool_or(c.condition = 'leveling' AND c.status = 'met'), false) AS leveling,
+    coalesce(bool_or(c.condition = 'title' AND c.status = 'met'), false) AS title
+  FROM parcels p LEFT JOIN parcel_conditions c ON c.parcel_id = p.id
+  GROUP BY p.id, p.area_m2) x
+"""
