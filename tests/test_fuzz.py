@@ -31,7 +31,7 @@ from sqlalchemy import create_engine
 from geo_service.api.app import create_app
 from geo_service.db import migrate
 from geo_service.settings import Settings
-from tests.conftest import fresh_database
+from tests.databases import fresh_database
 from tests.helpers import token
 
 MAX_EXAMPLES = 2
