@@ -6,8 +6,6 @@ by openpyxl's write-only mode. Field names of GIS files are the English keys the
 back (an exported file imported again changes nothing); XLSX carries Chinese headers for people.
 """
 
-# ruff: noqa: S608  -- only the module's own column specs are interpolated; values are bound
-
 from __future__ import annotations
 
 import csv
@@ -123,7 +121,7 @@ _READINESS_COLS: tuple[tuple[str, str, str], ...] = (
     ("checked_at", "to_char(r.checked_at, 'YYYY-MM-DD HH24:MI')", "检查时间"),
 )
 _READINESS_JOIN = (
-    "LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE c.status = 'met') AS met, max(c.checked_at)"
+    "LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE c.status = 'met') AS met, max(c.checked_at)"  # noqa: S608 -- fixed fragments only; values bound
     " AS checked_at, "
     + ", ".join(f"max(c.status) FILTER (WHERE c.condition = '{k}') AS {k}" for k in _CONDITION_ZH)
     + " FROM parcel_conditions c WHERE c.parcel_id = p.id) r ON true"

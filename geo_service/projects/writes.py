@@ -1,7 +1,5 @@
 """Set-based writes of the project ledger: upsert by code in the caller's transaction."""
 
-# ruff: noqa: S608  -- only module constants are interpolated; values are always bound
-
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -63,7 +61,7 @@ def upsert_projects(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
                   parcel_id = EXCLUDED.parcel_id, updated_at = now(),
                   version = projects.version + 1
                 WHERE ({_OLD}, ST_AsBinary(projects.geom), projects.parcel_id)
-                  IS DISTINCT FROM ({_NEW}, ST_AsBinary(EXCLUDED.geom), EXCLUDED.parcel_id)"""
+                  IS DISTINCT FROM ({_NEW}, ST_AsBinary(EXCLUDED.geom), EXCLUDED.parcel_id)"""  # noqa: S608 -- fixed fragments only; values bound
             ),
             data,
         )
@@ -122,7 +120,7 @@ def upsert_problems(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
                 ON CONFLICT (code) DO UPDATE SET project_id = EXCLUDED.project_id,
                   visit_id = EXCLUDED.visit_id, {sets}, updated_at = now(),
                   version = problems.version + 1
-                WHERE ({old}, problems.project_id) IS DISTINCT FROM ({new}, EXCLUDED.project_id)"""
+                WHERE ({old}, problems.project_id) IS DISTINCT FROM ({new}, EXCLUDED.project_id)"""  # noqa: S608 -- fixed fragments only; values bound
             ),
             data,
         )
@@ -141,7 +139,7 @@ def replace_children(
     codes = sorted({d["project_code"] for d in data})
     session.execute(
         text(
-            f"DELETE FROM {table} t USING projects p "
+            f"DELETE FROM {table} t USING projects p "  # noqa: S608 -- fixed fragments only; values bound
             "WHERE t.project_id = p.id AND p.code = ANY(:codes)"
         ),
         {"codes": codes},
@@ -151,7 +149,7 @@ def replace_children(
             text(
                 f"""INSERT INTO {table} (project_id, {", ".join(columns)})
                 SELECT p.id, {", ".join(":" + c for c in columns)} FROM projects p
-                WHERE p.code = :project_code"""
+                WHERE p.code = :project_code"""  # noqa: S608 -- fixed fragments only; values bound
             ),
             data,
         )

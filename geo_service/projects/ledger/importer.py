@@ -1,7 +1,5 @@
 """The ledger import: check everything, then write projects and problems in one transaction."""
 
-# ruff: noqa: S608  -- only module constants are interpolated; values are always bound
-
 from __future__ import annotations
 
 import hashlib
@@ -167,7 +165,7 @@ WHERE ({", ".join("projects." + c for c in _COLS)}, projects.parcel_id)
        OR (CAST(:wkb AS text) IS NOT NULL AND NOT ST_Equals(projects.geom, EXCLUDED.geom))
        OR (CAST(:wkb AS text) IS NULL AND NOT ST_DWithin(
              ST_PointOnSurface(projects.geom)::geography, EXCLUDED.geom::geography, 1.0))))
-"""
+"""  # noqa: S608 -- fixed fragments only; values bound
 
 
 def _write(session: Session, rows: list[dict[str, Any]]) -> None:
