@@ -91,14 +91,14 @@ def _file(path: Path, kind: str | None, dry_run: bool) -> None:
     from geo_service.commands import err, friendly_errors, load_settings, open_engine, out
     from geo_service.db.engine import transaction
     from geo_service.errors import InvalidInput
-    from geo_service.readiness import records_sheet
+    from geo_service.readiness import records_upload
 
     settings = load_settings()
     with friendly_errors():
         if not path.exists():
             raise InvalidInput(f"{path}: no such file")
         with transaction(open_engine(settings)) as s:
-            result = records_sheet.import_file(
+            result = records_upload.import_file(
                 s,
                 path=path,
                 display=path.name,

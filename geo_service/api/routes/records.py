@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from geo_service.api.deps import SessionDep, SettingsDep, require_action
 from geo_service.api.routes.imports import save_upload
 from geo_service.auth.tokens import Principal
-from geo_service.readiness import records, records_sheet
+from geo_service.readiness import records, records_upload
 from geo_service.readiness.records import SurveyIn, TitleIn
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
@@ -86,7 +86,7 @@ def post_import(
     folder = Path(tempfile.mkdtemp(prefix="geo-records-"))
     try:
         path = save_upload(file, folder, settings.max_upload_bytes)
-        result = records_sheet.import_file(
+        result = records_upload.import_file(
             session,
             path=path,
             display=path.name,
