@@ -39,6 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 CALLERS = ("public", "investor", "bureau", "official")
 
+#: both callers' runs on one xdist worker (`make test` uses --dist loadgroup): one served demo,
+#: and never two schemathesis runs at once on two cores
+pytestmark = pytest.mark.xdist_group("fuzz")
+
 
 def _free_port() -> int:
     with socket.socket() as s:
