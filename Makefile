@@ -16,7 +16,7 @@ run: setup ## serve the demo district on http://127.0.0.1:8000
 	$(GS) serve
 
 test: setup ## the whole test suite against a real PostGIS
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup  # two workers: faster on two cores (README)
 
 setup: os-deps venv db
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from geo_service.errors import GeoServiceError
-from geo_service.settings import PROJECT_DIR, Settings, get_settings
+from geo_service.commands import err, friendly_errors, load_settings, open_engine, out
+from geo_service.settings import PROJECT_DIR, Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="The database: local cluster and schema.")
@@ -35,58 +32,10 @@ def _register_commands() -> None:
         module.register(app)
 
 
-out = Console()
-err = Console(stderr=True)
-
-
-@contextmanager
-def friendly_errors() -> Iterator[None]:
-    """Print what went wrong and how to fix it, exit non-zero; no stack traces."""
-    from pydantic import ValidationError
-    from sqlalchemy import exc as sa_exc
-
-    from geo_service.db.cluster import ClusterError
-
-    try:
-        yield
-    except GeoServiceError as e:
-        err.print(f"[red]error:[/red] {e.public}", highlight=False)
-        for p in e.extra.get("problems", [])[:200]:
-            err.print(f"  - {p}", highlight=False)
-        raise typer.Exit(1) from None
-    except ClusterError as e:
-        err.print(f"[red]error:[/red] {e}", highlight=False)
-        raise typer.Exit(1) from None
-    except ValidationError as e:
-        err.print(f"[red]configuration error:[/red] {e}", highlight=False)
-        raise typer.Exit(2) from None
-    except sa_exc.OperationalError as e:
-        err.print(
-            "[red]error:[/red] cannot reach the database "
-            f"({str(e.orig).splitlines()[0] if e.orig else type(e).__name__}); "
-            "start it with `geo-service db up` or check GEO_SERVICE_DATABASE_URL",
-            highlight=False,
-        )
-        raise typer.Exit(1) from None
-    except sa_exc.DBAPIError as e:
-        reason = str(e.orig).splitlines()[0] if e.orig else type(e).__name__
-        err.print(f"[red]error:[/red] the database refused the change: {reason}", highlight=False)
-        raise typer.Exit(1) from None
-
-
-def _settings() -> Settings:
-    with friendly_errors():
-        return get_settings()
-
-
-def _engine(settings: Settings) -> Any:
-    """The database of the command; its schema brought up to date first when the role may."""
-    from geo_service.db.engine import make_engine
-    from geo_service.db.migrate import ensure_current
-
-    engine = make_engine(settings)
-    ensure_current(engine)  # a failure shows up as the command's own clear error
-    return engine
+# the tools every command shares (console, friendly errors, settings, engine) live in commands/;
+# the old private names stay for command modules written against them
+_settings = load_settings
+_engine = open_engine
 
 
 def _cluster_cfg(settings: Settings) -> Any:

@@ -1,60 +1,58 @@
 """Test fixtures: throw-away databases in the project-local PostGIS (never mocks, never skips).
 
-`make test` starts the cluster; with GEO_SERVICE_TEST_ADMIN_URL set, databases are made through
-that role instead (any PostgreSQL with PostGIS where it may CREATE DATABASE).
+Every database is a copy of a per-session template (tests/databases.py), so the suite runs under
+``pytest -n 2`` (pytest-xdist): each worker has its own databases and nothing is shared.
+
+- ``db_url``/``engine``/``clean_engine``/``client``: the worker's empty migrated database, emptied
+  before each test that asks for ``clean_engine``.
+- ``new_database()``: a database of one's own (a copy of the empty or the demo template), for a
+  module-scoped fixture that loads its own data; never truncate a database others use.
+- ``demo_url``/``demo_engine``/``demo_client``: the demo district, read only (checked when the
+  session ends: no test may change its register; tokens may be made). A test that writes the
+  demo asks for ``demo_copy``/``demo_copy_url``, its own copy.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine
 
-from geo_service.api.app import create_app
-from geo_service.db import cluster, migrate
-from geo_service.demo.load import DEMO_DATE
-from geo_service.settings import PROJECT_DIR, Settings
 from tests import browser as browser_args
+from tests.databases import (  # noqa: F401  (names older tests import from here)
+    DEMO_AS_OF,
+    ClientFactory,
+    Databases,
+    fresh_database,
+    open_client,
+    register_fingerprint,
+    target_cluster,
+    truncate_all,
+)
 from tests.replica_fixtures import standby  # noqa: F401  (a real streaming hot standby)
-
-#: the demo district's reference date; readiness evidence ages against it, not the wall clock
-DEMO_AS_OF = DEMO_DATE
-
-
-def target_cluster() -> cluster.ClusterConfig | str:
-    admin = os.environ.get("GEO_SERVICE_TEST_ADMIN_URL")
-    if admin:
-        return admin
-    cfg = cluster.default_config(
-        PROJECT_DIR, port=int(os.environ.get("GEO_SERVICE_DB_PORT", 55432))
-    )
-    cluster.up(cfg)  # idempotent; fails loudly (never skips) when PostGIS cannot run
-    return cfg
-
-
-def fresh_database() -> Iterator[str]:
-    target = target_cluster()
-    url = cluster.create_database(target)
-    try:
-        yield url
-    finally:
-        cluster.drop_database(target, make_url(url).database or "")
 
 
 @pytest.fixture(scope="session")
-def db_url() -> Iterator[str]:
+def databases() -> Iterator[Databases]:
+    dbs = Databases()
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def new_database(databases: Databases) -> Callable[..., str]:
+    """``new_database(kind="empty"|"demo")``: the URL of a new database of the caller's own."""
+    return databases.copy
+
+
+@pytest.fixture(scope="session")
+def db_url(databases: Databases) -> str:
     """An empty, migrated database for tests that write their own small data."""
-    for url in fresh_database():
-        engine = create_engine(url)
-        migrate.upgrade(engine)
-        engine.dispose()
-        yield url
+    return databases.copy("empty")
 
 
 @pytest.fixture(scope="session")
@@ -64,14 +62,6 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
-def truncate_all(engine: Engine) -> None:
-    from geo_service.db.models import Base
-
-    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture
 def clean_engine(engine: Engine) -> Engine:
     """The empty database, emptied again before the test."""
@@ -79,21 +69,29 @@ def clean_engine(engine: Engine) -> Engine:
     return engine
 
 
-@pytest.fixture(scope="session")
-def demo_url() -> Iterator[str]:
-    """A database with the demo district loaded and checked as of DEMO_AS_OF. Read only."""
-    from geo_service.demo.load import load_demo
-    from geo_service.readiness.engine import run_readiness
+@pytest.fixture(scope="module")
+def module_engine(new_database: Callable[..., str]) -> Iterator[Engine]:
+    """An empty migrated database of this test module's own, for a module-scoped fixture that
+    loads (and serves) its own data."""
+    eng = create_engine(new_database("empty"))
+    yield eng
+    eng.dispose()
 
-    for url in fresh_database():
-        eng = create_engine(url)
-        migrate.upgrade(eng)
-        settings = Settings(database_url=url)
-        load_demo(eng, settings.demo_dir)
-        # the demo's evidence is dated up to 2026-11-20: judge it as of the demo's "today"
-        run_readiness(eng, settings=settings, actor="test", as_of=DEMO_AS_OF)
-        eng.dispose()
-        yield url
+
+@pytest.fixture(scope="session")
+def demo_url(databases: Databases) -> Iterator[str]:
+    """A database with the demo district loaded and checked as of DEMO_AS_OF. Read only: when the
+    session ends its register must be as it was (tokens aside); a test that writes the demo asks
+    for ``demo_copy`` instead."""
+    url = databases.copy("demo")
+    eng = create_engine(url)
+    before = register_fingerprint(eng)
+    eng.dispose()
+    yield url
+    eng = create_engine(url)
+    changed = sorted(k for k, v in register_fingerprint(eng).items() if before.get(k) != v)
+    eng.dispose()
+    assert not changed, f"a test wrote the read-only demo database: {', '.join(changed)}"
 
 
 @pytest.fixture(scope="session")
@@ -103,14 +101,17 @@ def demo_engine(demo_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
-ClientFactory = Callable[..., TestClient]
+@pytest.fixture
+def demo_copy_url(new_database: Callable[..., str]) -> str:
+    """A copy of the demo district of this test's own, to write."""
+    return new_database("demo")
 
 
-@contextmanager
-def open_client(url: str, **overrides: object) -> Iterator[TestClient]:
-    """A TestClient (lifespan started) for an app on ``url``; closed, with its pool, on exit."""
-    with TestClient(create_app(Settings(database_url=url, **overrides))) as client:
-        yield client
+@pytest.fixture
+def demo_copy(demo_copy_url: str) -> Iterator[Engine]:
+    eng = create_engine(demo_copy_url)
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture

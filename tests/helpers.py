@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from geo_service.auth.tokens import create_token
 from geo_service.db.engine import transaction
 from geo_service.parcels import writes
+from geo_service.settings import Settings
 
 ORIGIN = (114.90, 33.72)  # the demo development zone
 
@@ -118,3 +119,8 @@ def run_cli(
         timeout=120,
         check=False,
     )
+
+
+def settings_for(engine: Engine, **overrides: Any) -> Settings:
+    """The settings a command run against ``engine``'s database uses (plus ``overrides``)."""
+    return Settings(database_url=engine.url.render_as_string(hide_password=False), **overrides)

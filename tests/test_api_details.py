@@ -8,9 +8,9 @@ import sys
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from tests.conftest import ClientFactory
+from tests.databases import ClientFactory
 from tests.helpers import add_parcels, rect_m, token
-from tests.test_projects_lifecycle import project
+from tests.samples import project
 
 
 def test_geojson_geometries_carry_no_crs_member(client: TestClient, clean_engine: Engine) -> None:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from shapely.geometry import mapping
 from sqlalchemy import Engine, text
 
-from tests.conftest import ClientFactory
+from tests.databases import ClientFactory
 from tests.helpers import add_parcels, rect_m, to_lonlat, token
 
 

@@ -19,17 +19,14 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def served(engine: Engine) -> Iterator[dict[str, Any]]:
-    from tests.conftest import truncate_all
-
-    truncate_all(engine)
-    load_small_district(engine)
-    add_projects(engine, 3)
-    with _serve(engine.url.render_as_string(hide_password=False)) as base:
+def served(module_engine: Engine) -> Iterator[dict[str, Any]]:
+    load_small_district(module_engine)
+    add_projects(module_engine, 3)
+    with _serve(module_engine.url.render_as_string(hide_password=False)) as base:
         yield {
             "base": base,
-            "bureau": token(engine, "bureau")["Authorization"].split()[1],
-            "official": token(engine, "official")["Authorization"].split()[1],
+            "bureau": token(module_engine, "bureau")["Authorization"].split()[1],
+            "official": token(module_engine, "official")["Authorization"].split()[1],
         }
 
 
@@ -48,9 +45,11 @@ def test_investor_map_shows_the_plots_on_offer_and_runs_nothing(served, browser)
 
 
 @pytest.fixture(scope="module")
-def served_tiles(served: dict[str, Any], engine: Engine) -> Iterator[str]:
+def served_tiles(served: dict[str, Any], module_engine: Engine) -> Iterator[str]:
     """The same district served with every parcel drawn from vector tiles."""
-    with _serve(engine.url.render_as_string(hide_password=False), map_max_embedded_features=1) as b:
+    with _serve(
+        module_engine.url.render_as_string(hide_password=False), map_max_embedded_features=1
+    ) as b:
         yield b
 
 

@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
 from tests.browser import open_page, serve
-from tests.conftest import DEMO_AS_OF, fresh_database
+from tests.databases import DEMO_AS_OF
 from tests.helpers import token
 
 pytestmark = pytest.mark.browser
@@ -124,47 +124,39 @@ def test_clerk_finds_parcels_by_part_of_a_name(demo_site, browser) -> None:
     assert errors == []
 
 
-def test_clerk_records_a_survey_and_the_parcel_turns_net_land(browser, tmp_path: Path) -> None:
-    from geo_service.db import migrate
-    from geo_service.demo.load import load_demo
-    from geo_service.readiness.engine import run_readiness
-    from geo_service.settings import Settings
-
-    for url in fresh_database():
-        eng = create_engine(url)
-        migrate.upgrade(eng)
-        settings = Settings(database_url=url)
-        load_demo(eng, settings.demo_dir)
-        run_readiness(eng, settings=settings, actor="test", as_of=DEMO_AS_OF)
-        bureau = token(eng, "bureau")["Authorization"].split()[1]
-        with serve(url) as base:
-            page, errors, _ = open_page(browser, base + "/maps/readiness?fails=leveling", bureau)
-            row = page.locator("tr[data-gs-code='HY-2026-030']")
-            assert "待补记录" in row.inner_text()  # leveling unknown: no survey on record
-            # the clerk records the survey (leveled, nothing outstanding) and re-checks
-            auth = {"Authorization": f"Bearer {bureau}"}
-            rec = httpx.post(
-                base + "/api/v1/parcels/HY-2026-030/surveys",
-                json={"surveyed_on": "2026-11-25", "leveled": True, "earthwork_outstanding_m3": 0,
-                      "surveyor": "淮阳区测绘队", "document_ref": "HYCL-2026-099"},
-                headers=auth,
-                timeout=60,
-            )  # fmt: skip
-            assert rec.status_code == 201, rec.text
-            r = httpx.post(
-                base + "/api/v1/readiness/run",
-                params={"as_of": DEMO_AS_OF.isoformat()},
-                headers=auth,
-                timeout=120,
-            )
-            assert r.status_code == 200, r.text
-            page.reload(wait_until="networkidle")
-            page.wait_for_selector(".leaflet-container")
-            assert page.locator("tr[data-gs-code='HY-2026-030']").count() == 0  # no longer fails
-            page.goto(base + "/maps/readiness", wait_until="networkidle")
-            assert "净地" in page.locator("tr[data-gs-code='HY-2026-030']").inner_text()
-            assert errors == []
-        eng.dispose()
+def test_clerk_records_a_survey_and_the_parcel_turns_net_land(
+    browser, tmp_path: Path, demo_copy: Engine
+) -> None:
+    """On a copy of the demo of the test's own (the shared demo is read only)."""
+    url, eng = demo_copy.url.render_as_string(hide_password=False), demo_copy
+    bureau = token(eng, "bureau")["Authorization"].split()[1]
+    with serve(url) as base:
+        page, errors, _ = open_page(browser, base + "/maps/readiness?fails=leveling", bureau)
+        row = page.locator("tr[data-gs-code='HY-2026-030']")
+        assert "待补记录" in row.inner_text()  # leveling unknown: no survey on record
+        # the clerk records the survey (leveled, nothing outstanding) and re-checks
+        auth = {"Authorization": f"Bearer {bureau}"}
+        rec = httpx.post(
+            base + "/api/v1/parcels/HY-2026-030/surveys",
+            json={"surveyed_on": "2026-11-25", "leveled": True, "earthwork_outstanding_m3": 0,
+                  "surveyor": "淮阳区测绘队", "document_ref": "HYCL-2026-099"},
+            headers=auth,
+            timeout=60,
+        )  # fmt: skip
+        assert rec.status_code == 201, rec.text
+        r = httpx.post(
+            base + "/api/v1/readiness/run",
+            params={"as_of": DEMO_AS_OF.isoformat()},
+            headers=auth,
+            timeout=120,
+        )
+        assert r.status_code == 200, r.text
+        page.reload(wait_until="networkidle")
+        page.wait_for_selector(".leaflet-container")
+        assert page.locator("tr[data-gs-code='HY-2026-030']").count() == 0  # no longer fails
+        page.goto(base + "/maps/readiness", wait_until="networkidle")
+        assert "净地" in page.locator("tr[data-gs-code='HY-2026-030']").inner_text()
+        assert errors == []
 
 
 # ------------------------------------------------------------------ the investor

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from geo_service.db import cluster, migrate
-from tests.conftest import ClientFactory
+from tests.databases import ClientFactory
 from tests.helpers import add_parcels, rect_m, token
 
 

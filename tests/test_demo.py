@@ -12,9 +12,9 @@ from geo_service.settings import Settings
 from tests.helpers import token
 
 
-def test_demo_load_is_idempotent(demo_engine: Engine) -> None:
+def test_demo_load_is_idempotent(demo_copy: Engine) -> None:
     def snapshot() -> tuple[object, ...]:
-        with demo_engine.connect() as c:
+        with demo_copy.connect() as c:
             return tuple(
                 c.execute(text(q)).scalar()
                 for q in (
@@ -29,7 +29,7 @@ def test_demo_load_is_idempotent(demo_engine: Engine) -> None:
             )
 
     before = snapshot()
-    counts = load_demo(demo_engine, Settings().demo_dir)
+    counts = load_demo(demo_copy, Settings().demo_dir)
     assert counts["parcels"] == 60 and counts["projects"] == 247
     assert snapshot() == before  # nothing duplicated, no row rewritten
 

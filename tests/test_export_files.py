@@ -15,16 +15,13 @@ from geo_service.exports import FORMATS, export
 from geo_service.importers import run_import
 from geo_service.settings import Settings
 from tests.fixtures import land_files as lf
-
-
-def _settings(engine: Engine) -> Settings:
-    return Settings(database_url=engine.url.render_as_string(hide_password=False))
+from tests.helpers import settings_for
 
 
 @pytest.fixture
 def loaded(clean_engine: Engine, tmp_path: Path) -> Engine:
     """Six parcels from a GBK Shapefile, a boundary-point table and a GeoPackage; two published."""
-    s = _settings(clean_engine)
+    s = settings_for(clean_engine)
     for path in (
         lf.gbk_shapefile(tmp_path / "shp"),
         lf.boundary_points_xlsx(tmp_path / "pts.xlsx"),
@@ -53,7 +50,7 @@ def test_round_trip_changes_nothing(loaded: Engine, tmp_path: Path, fmt: str) ->
     out = tmp_path / f"parcels{FORMATS[fmt].suffix}"
     n = export(loaded, what="parcels", fmt=fmt, out=out)
     assert n == 4
-    report = run_import(loaded, kind="parcels", path=out, settings=_settings(loaded), actor="t")
+    report = run_import(loaded, kind="parcels", path=out, settings=settings_for(loaded), actor="t")
     assert (report.inserted, report.updated, report.unchanged) == (0, 0, 4), report
     assert _versions(loaded) == before
 
@@ -129,7 +126,7 @@ def test_demo_district_round_trip_is_unchanged(
         demo_engine,
         kind="parcels",
         path=out,
-        settings=_settings(demo_engine),
+        settings=settings_for(demo_engine),
         actor="t",
         dry_run=True,
     )

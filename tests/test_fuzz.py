@@ -31,13 +31,17 @@ from sqlalchemy import create_engine
 from geo_service.api.app import create_app
 from geo_service.db import migrate
 from geo_service.settings import Settings
-from tests.conftest import fresh_database
+from tests.databases import fresh_database
 from tests.helpers import token
 
 MAX_EXAMPLES = 2
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 CALLERS = ("public", "investor", "bureau", "official")
+
+#: both callers' runs on one xdist worker (`make test` uses --dist loadgroup): one served demo,
+#: and never two schemathesis runs at once on two cores
+pytestmark = pytest.mark.xdist_group("fuzz")
 
 
 def _free_port() -> int:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from geo_service.db import cluster, migrate
 from geo_service.db.models import Base
-from tests.conftest import ClientFactory, target_cluster
+from tests.databases import ClientFactory, target_cluster
 
 
 def test_healthz_and_readyz(client: TestClient) -> None:

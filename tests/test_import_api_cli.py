@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from tests.conftest import ClientFactory
+from tests.databases import ClientFactory
 from tests.fixtures import land_files as lf
 from tests.helpers import run_cli, token
 

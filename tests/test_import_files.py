@@ -10,17 +10,15 @@ from sqlalchemy import Engine, text
 
 from geo_service.errors import ImportRejected, InvalidInput
 from geo_service.importers import run_import
-from geo_service.settings import Settings
 from geo_service.spatial import SQM_PER_MU
 from tests.fixtures import land_files as lf
-
-
-def _settings(engine: Engine) -> Settings:
-    return Settings(database_url=engine.url.render_as_string(hide_password=False))
+from tests.helpers import settings_for
 
 
 def _import(engine: Engine, path: Path, kind: str = "parcels", **kw: object):  # type: ignore[no-untyped-def]
-    return run_import(engine, kind=kind, path=path, settings=_settings(engine), actor="test", **kw)
+    return run_import(
+        engine, kind=kind, path=path, settings=settings_for(engine), actor="test", **kw
+    )
 
 
 def _parcels(engine: Engine) -> dict[str, tuple[str, float, int]]:

@@ -14,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from tests.conftest import ClientFactory
+from tests.databases import ClientFactory
 from tests.helpers import add_parcels, rect_m, token
 
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from tests.databases import open_client
 from tests.helpers import ORIGIN, token
 from tests.maps_fixtures import XSS, add_projects, load_small_district
 
@@ -23,13 +24,10 @@ EXTERNAL = re.compile(r'<(?:script|link|img)[^>]*(?:src|href)="(?:https?:)?//', 
 
 
 @pytest.fixture(scope="module")
-def district(engine: Engine) -> Engine:
-    from tests.conftest import truncate_all
-
-    truncate_all(engine)
-    load_small_district(engine)
-    add_projects(engine, 3)
-    return engine
+def district(module_engine: Engine) -> Engine:
+    load_small_district(module_engine)
+    add_projects(module_engine, 3)
+    return module_engine
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +37,6 @@ def url(district: Engine) -> str:
 
 @pytest.fixture(scope="module")
 def offline(url):  # type: ignore[no-untyped-def]
-    from tests.conftest import open_client
-
     with open_client(url, tile_url="none") as c:
         yield c
 

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.helpers import token
-from tests.test_projects_lifecycle import project
+from tests.samples import project
 
 
 def _setup(client: TestClient, h: dict[str, str]) -> None:

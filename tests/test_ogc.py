@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 
 from geo_service.spatial import SQM_PER_MU
 from tests.helpers import rect_m, to_lonlat, token
-from tests.test_roles import seed
+from tests.route_matrix import seed
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/{}"

@@ -27,9 +27,8 @@ from pyproj import Geod
 from shapely import wkb
 from sqlalchemy import Engine, text
 
-from tests.conftest import truncate_all
 from tests.helpers import add_parcels, rect_m, token
-from tests.test_roles import seed
+from tests.route_matrix import seed
 
 GEOD = Geod(ellps="GRS80")  # CGCS2000's ellipsoid differs from GRS80 by micrometres
 _OWSLIB_HEADERS = dict(owslib.ogcapi.REQUEST_HEADERS)
@@ -55,17 +54,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def served(
+    module_engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
     """The app under uvicorn over the seeded test database; its access log kept for asserts."""
     assert shutil.which("ogr2ogr") and shutil.which("ogrinfo"), (
         "GDAL's ogr2ogr/ogrinfo are missing: `make test` installs gdal-bin "
         "(scripts/install-os-deps.sh --with-gdal)"
     )
-    truncate_all(engine)
-    codes = seed(engine)
+    codes = seed(module_engine)
     # more published parcels than one page, so the clients must page
     add_parcels(
-        engine,
+        module_engine,
         *(
             {
                 "code": f"PUB-X{i:02d}",
@@ -75,12 +75,15 @@ def served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             for i in range(12)
         ),
     )
-    headers = {"bureau": token(engine, "bureau"), "official": token(engine, "official")}
+    headers = {
+        "bureau": token(module_engine, "bureau"),
+        "official": token(module_engine, "official"),
+    }
     port = _free_port()
     log = tmp_path_factory.mktemp("ogc-server") / "access.log"
     env = {
         **os.environ,
-        "GEO_SERVICE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "GEO_SERVICE_DATABASE_URL": module_engine.url.render_as_string(hide_password=False),
     }
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -117,8 +120,8 @@ def served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         proc.wait(timeout=20)
 
 
-def _published(engine: Engine) -> dict[str, float]:
-    with engine.connect() as c:
+def _published(module_engine: Engine) -> dict[str, float]:
+    with module_engine.connect() as c:
         rows = c.execute(text("SELECT code, area_m2 FROM parcels WHERE published")).all()
     return {code: area for code, area in rows}
 
@@ -157,14 +160,14 @@ def test_ogrinfo_lists_the_layers_each_caller_may_read(served: dict[str, Any]) -
 
 
 def test_ogr2ogr_copies_every_published_parcel_page_by_page(
-    served: dict[str, Any], engine: Engine, tmp_path: Path
+    served: dict[str, Any], module_engine: Engine, tmp_path: Path
 ) -> None:
     out = tmp_path / "public.gpkg"
     _gdal(
         "ogr2ogr", "-f", "GPKG", str(out), f"OAPIF:{served['url']}", "parcels",
         "-oo", "PAGE_SIZE=5",
     )  # fmt: skip
-    want = _published(engine)
+    want = _published(module_engine)
     rows = _gpkg_rows(out, "code", "area_m2", "area_mu", "geom")
     assert sorted(r[0] for r in rows) == sorted(want), "the same parcels, none unpublished"
     for code, area_m2, area_mu, geom in rows:
@@ -180,7 +183,7 @@ def test_ogr2ogr_copies_every_published_parcel_page_by_page(
 
 
 def test_ogr2ogr_with_a_token_gets_every_parcel_and_internal_fields(
-    served: dict[str, Any], engine: Engine, tmp_path: Path
+    served: dict[str, Any], module_engine: Engine, tmp_path: Path
 ) -> None:
     out = tmp_path / "bureau.gpkg"
     _gdal(
@@ -188,7 +191,7 @@ def test_ogr2ogr_with_a_token_gets_every_parcel_and_internal_fields(
         "-oo", "PAGE_SIZE=1000", headers=served["headers"]["bureau"],
     )  # fmt: skip
     rows = dict(_gpkg_rows(out, "code", "notes"))
-    with engine.connect() as c:
+    with module_engine.connect() as c:
         total = c.execute(text("SELECT count(*) FROM parcels")).scalar_one()
     assert len(rows) == total
     assert rows["HID-1"] == "内部备注乙: 权属争议"
@@ -206,12 +209,12 @@ def test_gdal_pushes_where_down_as_a_property_parameter(
 
 
 def test_owslib_reads_collections_items_and_queryables(
-    served: dict[str, Any], engine: Engine
+    served: dict[str, Any], module_engine: Engine
 ) -> None:
     api = owslib_client(served["url"])
     ids = [c["id"] for c in api.collections()["collections"]]
     assert set(ids) == {"parcels", "zones"}
-    want = _published(engine)
+    want = _published(module_engine)
     got: list[str] = []
     offset = 0
     while True:

@@ -11,7 +11,7 @@ from shapely.geometry import mapping
 from sqlalchemy import Engine, text
 
 from tests.helpers import rect_m, to_lonlat, token
-from tests.test_roles import seed
+from tests.route_matrix import seed
 
 ITEMS = "/ogc/collections/parcels/items"
 MERGE = {"Content-Type": "application/merge-patch+json"}

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from geo_service.commands import projects as ledger_commands
 from tests.helpers import patch_current, token
-from tests.test_ledger_xlsx import add, cells, export, props, upload
+from tests.samples import add, cells, export, props, upload
 
 AS_OF = "2026-12-31"
 

@@ -9,23 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from tests.helpers import patch_current, token
-
-
-def project(code: str = "P-1", **over: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "code": code,
-        "name": f"项目 {code}",
-        "year": 2026,
-        "domain": "industrial_transformation",
-        "total_investment_wan": "50000.00",
-        "planned_investment_wan": "12000.00",
-        "leader": "张三",
-        "responsible_unit": "发改委",
-        "planned_start": "2026-03-01",
-        "geometry": {"type": "Point", "coordinates": [114.9, 33.72]},
-    }
-    body.update(over)
-    return body
+from tests.samples import project
 
 
 @pytest.fixture

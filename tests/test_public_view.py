@@ -20,9 +20,9 @@ from sqlalchemy import Engine, create_engine, text
 
 from geo_service.parcels.repository import INTERNAL_FIELDS
 from geo_service.settings import Settings
-from tests.conftest import ClientFactory
+from tests.databases import ClientFactory
 from tests.helpers import token
-from tests.test_roles import app_routes, public_routes, sample_path, seed, tile_of
+from tests.route_matrix import app_routes, public_routes, sample_path, seed, tile_of
 
 FORBIDDEN_KEYS = set(INTERNAL_FIELDS) | {"leader", "assignee_leader", "assignee_unit"}
 EXPORT_FORMATS = (None, "geojson", "csv", "xlsx", "gpkg", "shp")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
-from tests.conftest import ClientFactory
+from tests.databases import ClientFactory
 from tests.helpers import add_parcels, rect_m
 
 

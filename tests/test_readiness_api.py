@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from geo_service.db.engine import transaction
 from geo_service.parcels import writes
 from geo_service.settings import ReadinessRules
-from tests.conftest import ClientFactory
+from tests.databases import ClientFactory
 from tests.helpers import add_infrastructure, add_parcels, line_m, rect_m, to_lonlat, token
 
 CONDS = ["water", "power", "road", "leveling", "title"]

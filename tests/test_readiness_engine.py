@@ -13,17 +13,13 @@ from geo_service.db.engine import transaction
 from geo_service.parcels import writes
 from geo_service.readiness.engine import run_readiness
 from geo_service.settings import Settings
-from tests.helpers import add_infrastructure, add_parcels, line_m, point_m, rect_m
+from tests.helpers import add_infrastructure, add_parcels, line_m, point_m, rect_m, settings_for
 
 AS_OF = datetime(2024, 6, 30, tzinfo=UTC)
 
 
-def _settings(engine: Engine) -> Settings:
-    return Settings(database_url=engine.url.render_as_string(hide_password=False))
-
-
 def _run(engine: Engine, as_of: datetime = AS_OF, **kw: Any) -> Any:
-    return run_readiness(engine, settings=_settings(engine), actor="test", as_of=as_of, **kw)
+    return run_readiness(engine, settings=settings_for(engine), actor="test", as_of=as_of, **kw)
 
 
 def _cond(engine: Engine, code: str, condition: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from geo_service.maps.data import CONDS
 from geo_service.readiness.engine import run_readiness
 from geo_service.readiness.rules import map_category, map_category_sql
 from geo_service.settings import Settings
-from tests.conftest import ClientFactory
+from tests.databases import ClientFactory
 from tests.helpers import ORIGIN, add_infrastructure, add_parcels, line_m, rect_m, to_lonlat, token
 
 #: the summary as the embedded maps compute it (maps.data.CONDS), beside the stored one

@@ -46,11 +46,11 @@ def _out_file(what: str, fmt: str, out_path: Path) -> Path:
 def _run(what: str, fmt: str, out_path: Path, public: bool = False) -> None:
     import pyogrio.errors
 
-    from geo_service.cli import _engine, _settings, friendly_errors, out
+    from geo_service.commands import friendly_errors, load_settings, open_engine, out
     from geo_service.errors import InvalidInput
     from geo_service.exports import FORMATS, export
 
-    settings = _settings()
+    settings = load_settings()
     with friendly_errors():
         if fmt not in FORMATS:
             raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
@@ -59,7 +59,7 @@ def _run(what: str, fmt: str, out_path: Path, public: bool = False) -> None:
         try:
             with out.status(f"exporting {what}…"):
                 n = export(
-                    _engine(settings),
+                    open_engine(settings),
                     what=what,
                     fmt=fmt,
                     out=out_path,

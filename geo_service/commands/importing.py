@@ -41,12 +41,12 @@ def _run(
     repair: bool,
     infra_kind: str | None = None,
 ) -> None:
-    from geo_service.cli import _engine, _settings, err, friendly_errors, out
+    from geo_service.commands import err, friendly_errors, load_settings, open_engine, out
     from geo_service.importers import run_import
 
-    settings = _settings()
+    settings = load_settings()
     with friendly_errors():
-        engine = _engine(settings)
+        engine = open_engine(settings)
         with out.status(f"importing {file.name}…") as status:
             report = run_import(
                 engine,

@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
         lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
     ) -> None:
         """Write one map as a single HTML file with Leaflet and the data inlined (works offline)."""
-        from geo_service.cli import _engine, _settings, err, friendly_errors, out
+        from geo_service.commands import err, friendly_errors, load_settings, open_engine, out
         from geo_service.db.engine import transaction
         from geo_service.errors import InvalidInput
         from geo_service.exports.service import check_out_path
@@ -27,14 +27,14 @@ def register(app: typer.Typer) -> None:
         from geo_service.maps.render import inline_assets
         from geo_service.projects.repository import ProjectFilter
 
-        settings = _settings()
+        settings = load_settings()
         with friendly_errors():
             if name not in ("readiness", "investors", "projects"):
                 raise InvalidInput(f"unknown map {name!r}; choose readiness, investors or projects")
             check_out_path(out_path)
             if out_path.suffix.lower() not in (".html", ".htm"):
                 raise InvalidInput(f"--out {out_path} must end in .html")
-            with transaction(_engine(settings)) as s:
+            with transaction(open_engine(settings)) as s:
                 if name == "readiness":
                     page = pages.readiness_page(
                         s, settings, filters=data.ReadinessFilter(), lang=lang, embed_all=True

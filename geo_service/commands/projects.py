@@ -24,16 +24,16 @@ def import_projects_command(
 ) -> None:
     """Create/update projects by 项目编号 (and problems by 问题编号 from sheet 问题清单) from an
     edited ledger; any bad cell in either sheet → nothing written."""
-    from geo_service.cli import _engine, _settings, err, friendly_errors, out
+    from geo_service.commands import err, friendly_errors, load_settings, open_engine, out
     from geo_service.db.engine import transaction
     from geo_service.projects.ledger import import_ledger
 
-    settings = _settings()
+    settings = load_settings()
     with friendly_errors():
         if not file.is_file():
             raise InvalidInput(f"{file}: no such file")
         data = file.read_bytes()
-        with transaction(_engine(settings)) as s:
+        with transaction(open_engine(settings)) as s:
             res = import_ledger(
                 s, data=data, filename=file.name, actor=f"cli:{actor}", dry_run=dry_run
             )
@@ -66,17 +66,17 @@ def export_ledger_command(
     year: Annotated[int | None, typer.Option(help="ledger year (default: the latest)")] = None,
 ) -> None:
     """Write the ledger (项目台账 + 问题清单) as XLSX with Chinese headers."""
-    from geo_service.cli import _engine, _settings, friendly_errors, out
+    from geo_service.commands import friendly_errors, load_settings, open_engine, out
     from geo_service.db.engine import transaction
     from geo_service.exports.service import check_out_path
     from geo_service.projects.ledger import export_ledger
 
-    settings = _settings()
+    settings = load_settings()
     with friendly_errors():
         check_out_path(out_path)
         if out_path.suffix.lower() != ".xlsx":
             raise InvalidInput(f"--out {out_path}: the ledger is written as .xlsx")
-        with transaction(_engine(settings)) as s:
+        with transaction(open_engine(settings)) as s:
             data = export_ledger(s, year=year or settings.ledger_year)
         tmp = out_path.with_suffix(".xlsx.part")
         try:
@@ -94,17 +94,17 @@ def escalate_command(
     ] = None,
 ) -> None:
     """Flag every unresolved problem past its deadline as escalated (run daily)."""
-    from geo_service.cli import _engine, _settings, friendly_errors, out
+    from geo_service.commands import friendly_errors, load_settings, open_engine, out
     from geo_service.db.engine import transaction
     from geo_service.projects.problems import escalate_overdue
 
-    settings = _settings()
+    settings = load_settings()
     with friendly_errors():
         try:
             day = date.fromisoformat(as_of) if as_of else date.today()
         except ValueError:
             raise InvalidInput(f"--as-of {as_of!r} is not a date like 2026-06-30") from None
-        with transaction(_engine(settings)) as s:
+        with transaction(open_engine(settings)) as s:
             n = escalate_overdue(s, as_of=day, actor="cli:escalate")
     out.print(f"escalated {n} problem(s) past their deadline as of {day}")
 

@@ -27,13 +27,13 @@ def register(app: typer.Typer) -> None:
         """Re-check every parcel's five conditions; show progress and a summary."""
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.commands import friendly_errors, load_settings, open_engine, out
         from geo_service.readiness.engine import run_readiness
 
-        settings = _settings()
+        settings = load_settings()
         with friendly_errors():
             when = parse_as_of(as_of, param="--as-of")
-            engine = _engine(settings)
+            engine = open_engine(settings)
             with Progress(
                 TextColumn("{task.description:<16}"),
                 BarColumn(),
@@ -76,17 +76,17 @@ def register(app: typer.Typer) -> None:
         The XLSX has the sheets 场地平整记录 surveys and 权属记录 titles too: fill them in and
         read them back with `geo-service record import FILE.xlsx`.
         """
-        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.commands import friendly_errors, load_settings, open_engine, out
         from geo_service.db.engine import transaction
         from geo_service.exports.service import check_out_path
         from geo_service.readiness import queries, records_sheet, report
 
-        settings = _settings()
+        settings = load_settings()
         with friendly_errors():
             check_out_path(out_path)
             f = report.check_format(fmt or out_path.suffix.lstrip(".").lower())
             tmp = out_path.with_name(out_path.name + ".part")
-            with transaction(_engine(settings)) as s, tmp.open("wb") as fh:
+            with transaction(open_engine(settings)) as s, tmp.open("wb") as fh:
                 sheets = records_sheet.sheet_rows(s) if f == "xlsx" else None
                 n = report.write(queries.report_rows(s, settings=settings), f, fh, sheets)
             tmp.replace(out_path)

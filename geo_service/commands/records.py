@@ -43,12 +43,12 @@ def _actor() -> str:
 
 
 def _one(kind: str, code: str | None, data: dict[str, Any]) -> None:
-    from geo_service.cli import _engine, _settings, friendly_errors, out
+    from geo_service.commands import friendly_errors, load_settings, open_engine, out
     from geo_service.db.engine import transaction
     from geo_service.errors import InvalidInput
     from geo_service.readiness import records
 
-    settings = _settings()
+    settings = load_settings()
     with friendly_errors():
         if not code:
             raise InvalidInput("--parcel is required (or --file for many records)")
@@ -59,7 +59,7 @@ def _one(kind: str, code: str | None, data: dict[str, Any]) -> None:
             for name, opt in _OPTIONS.items():
                 msg = msg.replace(f"{name}:", f"{opt}:")
             raise InvalidInput(msg) from None
-        with transaction(_engine(settings)) as s:
+        with transaction(open_engine(settings)) as s:
             got = records.add_record(
                 s, kind=kind, code=code, rec=rec, actor=_actor(), settings=settings
             )
@@ -88,17 +88,17 @@ def _describe(kind: str, r: dict[str, Any]) -> str:
 
 
 def _file(path: Path, kind: str | None, dry_run: bool) -> None:
-    from geo_service.cli import _engine, _settings, err, friendly_errors, out
+    from geo_service.commands import err, friendly_errors, load_settings, open_engine, out
     from geo_service.db.engine import transaction
     from geo_service.errors import InvalidInput
-    from geo_service.readiness import records_sheet
+    from geo_service.readiness import records_upload
 
-    settings = _settings()
+    settings = load_settings()
     with friendly_errors():
         if not path.exists():
             raise InvalidInput(f"{path}: no such file")
-        with transaction(_engine(settings)) as s:
-            result = records_sheet.import_file(
+        with transaction(open_engine(settings)) as s:
+            result = records_upload.import_file(
                 s,
                 path=path,
                 display=path.name,

@@ -12,14 +12,14 @@ import typer
 def _write(
     kind: str, out_path: Path, as_of: str | None, year: int | None, stuck_weeks: int
 ) -> None:
-    from geo_service.cli import _engine, _settings, err, friendly_errors, out
+    from geo_service.commands import err, friendly_errors, load_settings, open_engine, out
     from geo_service.db.engine import transaction
     from geo_service.errors import InvalidInput
     from geo_service.exports.service import check_out_path
     from geo_service.reports import documents
     from geo_service.reports.figures import ReportOptions
 
-    settings = _settings()
+    settings = load_settings()
     with friendly_errors():
         fmt = out_path.suffix.lower().lstrip(".")
         if fmt not in ("pdf", "docx"):
@@ -32,7 +32,7 @@ def _write(
             raise InvalidInput(f"--as-of {day} is out of range; give a date in 1990–2100")
         check_out_path(out_path)
         opts = ReportOptions(as_of=day, year=year, stuck_weeks=stuck_weeks)
-        with transaction(_engine(settings)) as s:
+        with transaction(open_engine(settings)) as s:
             build = documents.weekly_report if kind == "weekly" else documents.monthly_report
             report = build(s, settings, opts)
         data = documents.render(report, fmt)

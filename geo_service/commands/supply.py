@@ -36,14 +36,14 @@ def register(app: typer.Typer) -> None:
         """Deadlines, idle land (闲置土地), warnings and proposed fees of every sold parcel."""
         from rich.table import Table
 
-        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.commands import friendly_errors, load_settings, open_engine, out
         from geo_service.db.engine import transaction
         from geo_service.supply.service import check_all
 
-        settings = _settings()
+        settings = load_settings()
         with friendly_errors():
             when = _date(as_of)
-            with transaction(_engine(settings)) as s:
+            with transaction(open_engine(settings)) as s:
                 result = check_all(s, settings=settings, as_of=when)
         table = Table(title=f"supply check as of {result['as_of']:%Y-%m-%d}")
         for col in ("parcel", "stage", "next deadline", "missed", "idle", "proposal"):
@@ -99,12 +99,12 @@ def register(app: typer.Typer) -> None:
         """亩均 figures (tax and value added per 亩) and A/B/C/D grades of one year."""
         from rich.table import Table
 
-        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.commands import friendly_errors, load_settings, open_engine, out
         from geo_service.db.engine import transaction
         from geo_service.supply.service import grades
 
-        settings = _settings()
-        with friendly_errors(), transaction(_engine(settings)) as s:
+        settings = load_settings()
+        with friendly_errors(), transaction(open_engine(settings)) as s:
             result = grades(s, settings=settings, year=year)
         table = Table(title=f"亩均 grades {year} ({result['mode']})")
         for col in ("parcel", "亩", "税收/亩 万元", "增加值/亩 万元", "score", "grade"):
@@ -133,16 +133,16 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Write the supply ledger (出让台账 + 供地事件) as XLSX."""
-        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.commands import friendly_errors, load_settings, open_engine, out
         from geo_service.db.engine import transaction
         from geo_service.exports.service import check_out_path
         from geo_service.supply.ledger_xlsx import export_ledger
 
-        settings = _settings()
+        settings = load_settings()
         with friendly_errors():
             check_out_path(out_path)
             when = _date(as_of)
-            with transaction(_engine(settings)) as s:
+            with transaction(open_engine(settings)) as s:
                 data = export_ledger(s, settings=settings, as_of=when)
             out_path.write_bytes(data)
         out.print(f"wrote {out_path}", highlight=False)
@@ -153,16 +153,16 @@ def register(app: typer.Typer) -> None:
         dry_run: Annotated[bool, typer.Option("--dry-run", help="check only")] = False,
     ) -> None:
         """Record the new rows of the 供地事件 sheet as events (all or nothing)."""
-        from geo_service.cli import _engine, _settings, friendly_errors, out
+        from geo_service.commands import friendly_errors, load_settings, open_engine, out
         from geo_service.db.engine import transaction
         from geo_service.errors import InvalidInput
         from geo_service.supply.ledger_xlsx import import_ledger
 
-        settings = _settings()
+        settings = load_settings()
         with friendly_errors():
             if not path.is_file():
                 raise InvalidInput(f"{path}: no such file")
-            with transaction(_engine(settings)) as s:
+            with transaction(open_engine(settings)) as s:
                 r = import_ledger(
                     s, data=path.read_bytes(), actor="cli", settings=settings, dry_run=dry_run
                 )
@@ -177,9 +177,9 @@ def register(app: typer.Typer) -> None:
         """The clocks in force, with their source and whether the article is verified."""
         from rich.table import Table
 
-        from geo_service.cli import _settings, out
+        from geo_service.commands import load_settings, out
 
-        settings = _settings()
+        settings = load_settings()
         table = Table(title=f"supply rules (division {settings.supply.division})")
         for col in ("rule", "from → to", "length", "source", "verified", "origin"):
             table.add_column(col)

@@ -1,6 +1,6 @@
 """Every mapped table, imported in one place for Alembic and the schema check."""
 
-from geo_service.audit import ApiToken, AuditEvent, ImportRecord
+from geo_service.audit.models import ApiToken, AuditEvent, ImportRecord
 from geo_service.db.base import Base
 from geo_service.parcels.models import (
     AssessmentArea,

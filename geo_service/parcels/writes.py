@@ -10,8 +10,6 @@ A row whose values (and geometry, to within 1e-9°, about 0.1 mm) equal the stor
 alone: its version does not move and it is counted as unchanged.
 """
 
-# ruff: noqa: S608  -- only identifiers from the module's own layer specs are interpolated
-
 from __future__ import annotations
 
 import json
@@ -235,7 +233,7 @@ def merge_layer(
         ON CONFLICT (code) DO UPDATE SET {", ".join(set_cols)},
             updated_at = now(), version = {t}.version + 1
         WHERE {changed}
-        RETURNING code, (xmax = 0) AS inserted"""
+        RETURNING code, (xmax = 0) AS inserted"""  # noqa: S608 -- fixed fragments only; values bound
     for code, inserted in session.execute(text(sql)):
         (result.inserted if inserted else result.updated).append(code)
     fresh = f"{select} WHERE NOT EXISTS (SELECT 1 FROM {t} x WHERE x.code = s.code) RETURNING code"
@@ -340,7 +338,7 @@ def replace_records(session: Session, *, table: str, rows: Iterable[Mapping[str,
     codes = sorted({d["parcel_code"] for d in data})
     session.execute(
         text(
-            f"DELETE FROM {table} t USING parcels p "
+            f"DELETE FROM {table} t USING parcels p "  # noqa: S608 -- fixed fragments only; values bound
             "WHERE t.parcel_id = p.id AND p.code = ANY(:codes)"
         ),
         {"codes": codes},
@@ -353,7 +351,7 @@ def replace_records(session: Session, *, table: str, rows: Iterable[Mapping[str,
             text(
                 f"""INSERT INTO {table} (parcel_id, {", ".join(columns)})
                 SELECT p.id, {", ".join(":" + c for c in columns)} FROM parcels p
-                WHERE p.code = :parcel_code"""
+                WHERE p.code = :parcel_code"""  # noqa: S608 -- fixed fragments only; values bound
             ),
             data,
         )

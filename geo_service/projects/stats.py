@@ -5,8 +5,6 @@ Evaluated ``as_of`` a date (default today) so that a figure can be reproduced la
 reports, problems and resolutions dated on or before it count.
 """
 
-# ruff: noqa: S608  -- only module constants are interpolated; values are always bound
-
 from __future__ import annotations
 
 from datetime import date
@@ -68,7 +66,7 @@ pp AS (
   LEFT JOIN prob ON prob.project_id = p.id
   WHERE p.year = :year AND (CAST(:ids AS bigint[]) IS NULL OR p.id = ANY(CAST(:ids AS bigint[])))
 )
-"""
+"""  # noqa: S608 -- fixed fragments only; values bound
 
 _GROUPS = (
     _PER_PROJECT
@@ -97,7 +95,7 @@ SELECT
                        OR (p.actual_start IS NULL AND p.status IN {STARTED_OR_LATER_SQL}), false)
                      AND p.planned_start >= :as_of AND p.planned_start <= :target) AS to_start
 FROM projects p WHERE p.year = :year
-"""
+"""  # noqa: S608 -- fixed fragments only; values bound
 
 _MEDIAN = """
 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY pr.resolved_on - pr.found_on)

@@ -1,7 +1,5 @@
 """Set-based writes of the project ledger: upsert by code in the caller's transaction."""
 
-# ruff: noqa: S608  -- only module constants are interpolated; values are always bound
-
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -10,63 +8,64 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-PROJECT_COLS = (
-    "name",
-    "year",
-    "domain",
-    "industry",
-    "description",
-    "status",
-    "total_investment_wan",
-    "planned_investment_wan",
-    "completed_wan",
-    "leader",
-    "responsible_unit",
-    "planned_start",
-    "actual_start",
-    "planned_completion",
-    "actual_completion",
-    "signed_on",
-    "in_production_on",
-    "attracted_this_year",
-    "source_region",
-)
-_SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in PROJECT_COLS)
-_OLD = ", ".join(f"projects.{c}" for c in PROJECT_COLS)
-_NEW = ", ".join(f"EXCLUDED.{c}" for c in PROJECT_COLS)
-_VALUES = ", ".join(f":{c}" for c in PROJECT_COLS)
+from geo_service.projects.fields import PROJECT_FIELDS
+
+#: kept for callers of the older name
+PROJECT_COLS = PROJECT_FIELDS
+
+_FIELDS = ", ".join(PROJECT_FIELDS)
+_VALUES = ", ".join(f":{c}" for c in PROJECT_FIELDS)
+_SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in PROJECT_FIELDS)
+_OLD = ", ".join(f"projects.{c}" for c in PROJECT_FIELDS)
+_NEW = ", ".join(f"EXCLUDED.{c}" for c in PROJECT_FIELDS)
+
+#: The one project upsert (the API's loads, the demo, the ledger import). Geometry, as a user
+#: expects it: a row without a location keeps the stored one; a point that is where the stored
+#: shape is (within 1 m of its point on surface: the 经度/纬度 an export wrote for a drawn polygon)
+#: keeps the shape; a new shape (``wkb``) or a point elsewhere replaces it. The parcel link changes
+#: only when the row says which parcel (``has_parcel``), so a file without the column keeps it.
+UPSERT_SQL = f"""
+INSERT INTO projects (code, {_FIELDS}, geom, parcel_id)
+VALUES (:code, {_VALUES},
+  CASE WHEN CAST(:wkb AS text) IS NOT NULL
+         THEN ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), 4490)
+       WHEN CAST(:lon AS float8) IS NOT NULL
+         THEN ST_SetSRID(ST_MakePoint(:lon, :lat), 4490) END,
+  coalesce(CAST(:parcel_id AS bigint), (SELECT id FROM parcels WHERE code = :parcel_code)))
+ON CONFLICT (code) DO UPDATE SET {_SET},
+  geom = CASE
+    WHEN EXCLUDED.geom IS NULL THEN projects.geom
+    WHEN CAST(:wkb AS text) IS NULL AND projects.geom IS NOT NULL
+         AND ST_DWithin(ST_PointOnSurface(projects.geom)::geography,
+                        EXCLUDED.geom::geography, 1.0) THEN projects.geom
+    ELSE EXCLUDED.geom END,
+  parcel_id = CASE WHEN CAST(:has_parcel AS boolean) THEN EXCLUDED.parcel_id
+                   ELSE projects.parcel_id END,
+  updated_at = now(), version = projects.version + 1
+WHERE ({_OLD}, projects.parcel_id)
+   IS DISTINCT FROM ({_NEW},
+     CASE WHEN CAST(:has_parcel AS boolean) THEN EXCLUDED.parcel_id ELSE projects.parcel_id END)
+   OR (EXCLUDED.geom IS NOT NULL AND (projects.geom IS NULL
+       OR (CAST(:wkb AS text) IS NOT NULL AND NOT ST_Equals(projects.geom, EXCLUDED.geom))
+       OR (CAST(:wkb AS text) IS NULL AND NOT ST_DWithin(
+             ST_PointOnSurface(projects.geom)::geography, EXCLUDED.geom::geography, 1.0))))
+"""  # noqa: S608 -- fixed fragments only; values bound
 
 
 def upsert_projects(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
-    """Projects by code; ``wkb`` (hex, lon/lat) or ``lon``/``lat`` give the location."""
+    """Projects by code; ``wkb`` (hex, lon/lat) or ``lon``/``lat`` give the location, ``parcel_id``
+    or ``parcel_code`` the parcel (see ``UPSERT_SQL`` for what is kept)."""
     data = []
     for r in rows:
-        d = {c: r.get(c) for c in PROJECT_COLS}
+        d = {c: r.get(c) for c in PROJECT_FIELDS}
         d["code"] = r["code"]
-        d["wkb"] = r.get("wkb")
-        d["lon"] = r.get("lon")
-        d["lat"] = r.get("lat")
-        d["parcel_code"] = r.get("parcel_code")
+        for k in ("wkb", "lon", "lat", "parcel_id", "parcel_code"):
+            d[k] = r.get(k)
+        d["has_parcel"] = r.get("has_parcel", "parcel_id" in r or "parcel_code" in r)
         d["attracted_this_year"] = bool(d["attracted_this_year"])
         data.append(d)
     if data:
-        session.execute(
-            text(
-                f"""INSERT INTO projects (code, {", ".join(PROJECT_COLS)}, geom, parcel_id)
-                VALUES (:code, {_VALUES},
-                  CASE WHEN CAST(:wkb AS text) IS NOT NULL
-                         THEN ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), 4490)
-                       WHEN CAST(:lon AS float8) IS NOT NULL
-                         THEN ST_SetSRID(ST_MakePoint(:lon, :lat), 4490) END,
-                  (SELECT id FROM parcels WHERE code = :parcel_code))
-                ON CONFLICT (code) DO UPDATE SET {_SET}, geom = EXCLUDED.geom,
-                  parcel_id = EXCLUDED.parcel_id, updated_at = now(),
-                  version = projects.version + 1
-                WHERE ({_OLD}, ST_AsBinary(projects.geom), projects.parcel_id)
-                  IS DISTINCT FROM ({_NEW}, ST_AsBinary(EXCLUDED.geom), EXCLUDED.parcel_id)"""
-            ),
-            data,
-        )
+        session.execute(text(UPSERT_SQL), data)
     return len(data)
 
 
@@ -122,7 +121,7 @@ def upsert_problems(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
                 ON CONFLICT (code) DO UPDATE SET project_id = EXCLUDED.project_id,
                   visit_id = EXCLUDED.visit_id, {sets}, updated_at = now(),
                   version = problems.version + 1
-                WHERE ({old}, problems.project_id) IS DISTINCT FROM ({new}, EXCLUDED.project_id)"""
+                WHERE ({old}, problems.project_id) IS DISTINCT FROM ({new}, EXCLUDED.project_id)"""  # noqa: S608 -- fixed fragments only; values bound
             ),
             data,
         )
@@ -141,7 +140,7 @@ def replace_children(
     codes = sorted({d["project_code"] for d in data})
     session.execute(
         text(
-            f"DELETE FROM {table} t USING projects p "
+            f"DELETE FROM {table} t USING projects p "  # noqa: S608 -- fixed fragments only; values bound
             "WHERE t.project_id = p.id AND p.code = ANY(:codes)"
         ),
         {"codes": codes},
@@ -151,7 +150,7 @@ def replace_children(
             text(
                 f"""INSERT INTO {table} (project_id, {", ".join(columns)})
                 SELECT p.id, {", ".join(":" + c for c in columns)} FROM projects p
-                WHERE p.code = :project_code"""
+                WHERE p.code = :project_code"""  # noqa: S608 -- fixed fragments only; values bound
             ),
             data,
         )

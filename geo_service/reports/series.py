@@ -4,8 +4,6 @@ A point of the start-rate or investment series on a day is ``project_stats(as_of
 the chart's last point is the figure ``GET /api/v1/stats?as_of=`` gives for the report's day.
 """
 
-# ruff: noqa: S608  -- no values are interpolated; every value is bound
-
 from __future__ import annotations
 
 from datetime import date, timedelta

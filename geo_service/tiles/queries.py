@@ -13,8 +13,6 @@ parcel is counted in exactly one cell of one tile), their area, how many are net
 staff, the most frequent map category and the count of each.
 """
 
-# ruff: noqa: S608  -- only fixed SQL fragments (this module, maps.data, readiness.rules)
-
 from __future__ import annotations
 
 from geo_service.readiness.rules import map_category_sql, net_land_sql
@@ -62,7 +60,7 @@ def parcel_tile_sql(where: str, *, public: bool) -> str:
       q AS (SELECT ST_AsMVTGeom({geom}, env.e, 4096, 64, true) AS geom, {props}
             {FROM}, env
             WHERE p.geom && env.m AND {where})
-      SELECT ST_AsMVT(q, 'parcels', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""
+      SELECT ST_AsMVT(q, 'parcels', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""  # noqa: S608 -- fixed fragments only; values bound
 
 
 def cell_size(z: int) -> float:
@@ -103,4 +101,4 @@ def overview_tile_sql(where: str, *, public: bool) -> str:
                format('cell:%s/%s/%s/%s/%s', :z, :x, :y, cx, cy) AS code, true AS overview,
                cells.*
         FROM cells, b)
-      SELECT ST_AsMVT(q, 'parcels', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""
+      SELECT ST_AsMVT(q, 'parcels', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""  # noqa: S608 -- fixed fragments only; values bound

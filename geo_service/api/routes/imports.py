@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["imports"])
 _CHUNK = 1 << 20
 
 
-def _save(upload: UploadFile, folder: Path, limit: int) -> Path:
+def save_upload(upload: UploadFile, folder: Path, limit: int) -> Path:
     """Copy the upload to disk, refusing it (413) as soon as it passes ``limit`` bytes."""
     name = Path(upload.filename or "upload").name or "upload"
     dest = folder / name
@@ -78,7 +78,7 @@ def create_import(
         )
     folder = Path(tempfile.mkdtemp(prefix="geo-upload-"))
     try:
-        path = _save(file, folder, settings.max_upload_bytes)
+        path = save_upload(file, folder, settings.max_upload_bytes)
         report = run_import(
             request.app.state.engine,
             kind=kind,

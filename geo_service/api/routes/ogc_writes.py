@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from geo_service.api.deps import IfMatch, PrincipalDep, SessionDep, SettingsDep, require_by
 from geo_service.api.routes import parcels as parcel_routes
 from geo_service.api.routes import projects as project_routes
-from geo_service.api.routes.ogc import _admit, _base, _collection
+from geo_service.api.routes.ogc_common import admit, collection_for, request_base
 from geo_service.auth.tokens import Principal
 from geo_service.errors import GeoServiceError, InvalidInput
 from geo_service.ogc.collections import Collection
@@ -62,12 +62,12 @@ def _writable(
     principal: PrincipalDep,
 ) -> Collection:
     """The collection, once the caller may write it (a dependency: checked before the body)."""
-    coll = _collection(collectionId, principal)
+    coll = collection_for(collectionId, principal)
     if coll.write_action is None:
         raise MethodNotAllowed(
             f"collection {coll.id!r} is read-only here; parcels and projects take {request.method}"
         )
-    _admit(principal, coll.write_action)
+    admit(principal, coll.write_action)
     return coll
 
 
@@ -106,7 +106,7 @@ def _etag_of(r: Response) -> str:
 
 def _answer(request: Request, coll: Collection, r: JSONResponse, status: int) -> Response:
     code = _code_of(r)
-    url = f"{_base(request)}/collections/{coll.id}/items/{code}"
+    url = f"{request_base(request)}/collections/{coll.id}/items/{code}"
     headers = {"Location": url} if status == 201 else {}
     etag = _etag_of(r)
     if etag:

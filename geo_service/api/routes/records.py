@@ -14,9 +14,9 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
 from geo_service.api.deps import SessionDep, SettingsDep, require_action
-from geo_service.api.routes.imports import _save
+from geo_service.api.routes.imports import save_upload
 from geo_service.auth.tokens import Principal
-from geo_service.readiness import records, records_sheet
+from geo_service.readiness import records, records_upload
 from geo_service.readiness.records import SurveyIn, TitleIn
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
@@ -85,8 +85,8 @@ def post_import(
     the records on file is added, all or nothing, and the parcels are re-checked at once."""
     folder = Path(tempfile.mkdtemp(prefix="geo-records-"))
     try:
-        path = _save(file, folder, settings.max_upload_bytes)
-        result = records_sheet.import_file(
+        path = save_upload(file, folder, settings.max_upload_bytes)
+        result = records_upload.import_file(
             session,
             path=path,
             display=path.name,

@@ -5,8 +5,6 @@ simplified geometry; the bureau and officials see every parcel with its readines
 need an official or bureau token.
 """
 
-# ruff: noqa: S608  -- only fixed SQL fragments from geo_service.maps.data are interpolated
-
 from __future__ import annotations
 
 import math
@@ -63,7 +61,7 @@ def _check(z: int, x: int, y: int) -> dict[str, float]:
 def _envelope_sql(inner: str, layer: str) -> str:
     return f"""WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e),
       q AS ({inner})
-      SELECT ST_AsMVT(q, '{layer}', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""
+      SELECT ST_AsMVT(q, '{layer}', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""  # noqa: S608 -- fixed fragments only; values bound
 
 
 def _cache(request: Request) -> TileCache | None:

@@ -1,8 +1,6 @@
 """What every map query shares: 亩 in SQL, the per-parcel condition counts, the category and
 net-land rules (from ``readiness/rules.py``), and folding rows of GeoJSON into a collection."""
 
-# ruff: noqa: S608  -- only fixed SQL fragments of this package are interpolated
-
 from __future__ import annotations
 
 import json

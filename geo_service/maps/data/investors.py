@@ -1,8 +1,6 @@
 """The investor map: available plots (public fields, simplified geometry), the fit rule, the
 plot sheet, the public context layers, and the search boxes of every map."""
 
-# ruff: noqa: S608  -- only fixed SQL fragments of this package are interpolated
-
 from __future__ import annotations
 
 import json

@@ -1,7 +1,5 @@
 """The officials' map: the chosen projects with the ledger's RAG, rounds, problems, milestones."""
 
-# ruff: noqa: S608  -- only fixed SQL fragments of this package are interpolated
-
 from __future__ import annotations
 
 from datetime import date

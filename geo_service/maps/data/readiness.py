@@ -1,7 +1,5 @@
 """The land bureau's readiness map: parcels with their conditions, filters, the list, context."""
 
-# ruff: noqa: S608  -- only fixed SQL fragments of this package are interpolated
-
 from __future__ import annotations
 
 import json

@@ -1,7 +1,5 @@
 """Cell parsers: money, Chinese dates, yes/no, domain and status words, integers, text."""
 
-# ruff: noqa: S608  -- only module constants are interpolated; values are always bound
-
 from __future__ import annotations
 
 import re

@@ -1,8 +1,6 @@
 """Checking every row of both sheets before anything is written: a plan, or problems named by
 sheet, row and column."""
 
-# ruff: noqa: S608  -- only module constants are interpolated; values are always bound
-
 from __future__ import annotations
 
 import difflib

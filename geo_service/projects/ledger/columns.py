@@ -1,7 +1,5 @@
 """The ledger file's columns: sheet names, Chinese headers, and the header matching."""
 
-# ruff: noqa: S608  -- only module constants are interpolated; values are always bound
-
 from __future__ import annotations
 
 import re

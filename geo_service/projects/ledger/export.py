@@ -1,7 +1,5 @@
 """The ledger exported to XLSX: 项目台账 and 问题清单 with Chinese headers."""
 
-# ruff: noqa: S608  -- only module constants are interpolated; values are always bound
-
 from __future__ import annotations
 
 import io

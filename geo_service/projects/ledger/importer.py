@@ -1,20 +1,17 @@
 """The ledger import: check everything, then write projects and problems in one transaction."""
 
-# ruff: noqa: S608  -- only module constants are interpolated; values are always bound
-
 from __future__ import annotations
 
 import hashlib
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo_service import audit
 from geo_service.audit import ImportRecord
 from geo_service.errors import ImportRejected
 from geo_service.projects import problems as problem_rules
-from geo_service.projects.edits import SNAPSHOT_FIELDS
 from geo_service.projects.ledger.checks import (
     ProjectPlan,
     check_projects,
@@ -25,6 +22,7 @@ from geo_service.projects.ledger.reading import read_workbook
 from geo_service.projects.models import (
     Project,
 )
+from geo_service.projects.writes import upsert_projects
 
 
 def _write_problems(session: Session, plan: ProblemPlan, *, actor: str) -> None:
@@ -140,36 +138,6 @@ def import_ledger(
     return result
 
 
-_COLS = [f for f in SNAPSHOT_FIELDS if f != "code"]
-_UPSERT = f"""
-INSERT INTO projects (code, {", ".join(_COLS)}, geom, parcel_id)
-VALUES (:code, {", ".join(":" + c for c in _COLS)},
-  CASE WHEN CAST(:wkb AS text) IS NOT NULL
-         THEN ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), 4490)
-       WHEN CAST(:lon AS float8) IS NOT NULL
-         THEN ST_SetSRID(ST_MakePoint(:lon, :lat), 4490) END,
-  :parcel_id)
-ON CONFLICT (code) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in _COLS)},
-  geom = CASE
-    WHEN EXCLUDED.geom IS NULL THEN projects.geom
-    -- a point written from a polygon's 经度/纬度 comes back unchanged: keep the polygon
-    WHEN CAST(:wkb AS text) IS NULL AND projects.geom IS NOT NULL
-         AND ST_DWithin(ST_PointOnSurface(projects.geom)::geography,
-                        EXCLUDED.geom::geography, 1.0) THEN projects.geom
-    ELSE EXCLUDED.geom END,
-  parcel_id = CASE WHEN CAST(:has_parcel AS boolean) THEN EXCLUDED.parcel_id
-                   ELSE projects.parcel_id END,
-  updated_at = now(), version = projects.version + 1
-WHERE ({", ".join("projects." + c for c in _COLS)}, projects.parcel_id)
-   IS DISTINCT FROM ({", ".join("EXCLUDED." + c for c in _COLS)},
-     CASE WHEN CAST(:has_parcel AS boolean) THEN EXCLUDED.parcel_id ELSE projects.parcel_id END)
-   OR (EXCLUDED.geom IS NOT NULL AND (projects.geom IS NULL
-       OR (CAST(:wkb AS text) IS NOT NULL AND NOT ST_Equals(projects.geom, EXCLUDED.geom))
-       OR (CAST(:wkb AS text) IS NULL AND NOT ST_DWithin(
-             ST_PointOnSurface(projects.geom)::geography, EXCLUDED.geom::geography, 1.0))))
-"""
-
-
 def _write(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(text(_UPSERT), rows)
+        upsert_projects(session, rows)

@@ -1,7 +1,5 @@
 """Checking every row of the 问题清单 sheet before anything is written (the API's rules)."""
 
-# ruff: noqa: S608  -- only module constants are interpolated; values are always bound
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,7 +1,5 @@
 """Reading a ledger file (XLSX, CSV, GeoJSON) into rows of cells, sheet by sheet."""
 
-# ruff: noqa: S608  -- only module constants are interpolated; values are always bound
-
 from __future__ import annotations
 
 import csv

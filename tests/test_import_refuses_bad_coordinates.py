@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -13,12 +12,8 @@ from sqlalchemy import Engine, text
 
 from geo_service.errors import ImportRejected
 from geo_service.importers import run_import
-from geo_service.settings import Settings
 from tests.fixtures import land_files as lf
-
-
-def _settings(engine: Engine, **kw: Any) -> Settings:
-    return Settings(database_url=engine.url.render_as_string(hide_password=False), **kw)
+from tests.helpers import settings_for
 
 
 def _broken_points(tmp_path: Path) -> Path:
@@ -45,7 +40,7 @@ def test_bad_coordinate_cells_are_reported_by_sheet_row_and_column(
                 clean_engine,
                 kind="parcels",
                 path=path,
-                settings=_settings(clean_engine),
+                settings=settings_for(clean_engine),
                 actor="t",
                 crs=crs,
             )
@@ -75,7 +70,7 @@ def test_a_csv_with_an_infinite_coordinate_names_the_cell(
     )
     with pytest.raises(ImportRejected) as e:
         run_import(
-            clean_engine, kind="parcels", path=f, settings=_settings(clean_engine), actor="t"
+            clean_engine, kind="parcels", path=f, settings=settings_for(clean_engine), actor="t"
         )
     assert e.value.extra["problems"][0].startswith(
         "pts.csv, row 3, column 纬度 (C): 'inf' is not a plausible coordinate"
@@ -91,7 +86,7 @@ def test_a_missing_district_boundary_is_named_by_setting_not_path(
         clean_engine,
         kind="parcels",
         path=path,
-        settings=_settings(clean_engine, district_boundary=missing),
+        settings=settings_for(clean_engine, district_boundary=missing),
         actor="t",
         dry_run=True,
     )

@@ -1,4 +1,5 @@
-"""Audit trail and API tokens: tables and the one function every write calls."""
+"""The audit trail's, API tokens' and file imports' tables (the data layer; ``record`` is in
+``geo_service.audit``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import CheckConstraint, DateTime, Index, String, func
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from geo_service.db.base import Base, IdMixin
 
@@ -53,26 +54,3 @@ class ImportRecord(IdMixin, Base):
     actor: Mapped[str] = mapped_column(String(200))
     counts: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-def record(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    entity_type: str,
-    entity_code: str | None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
-    """Add an audit event to the caller's transaction (it commits or rolls back with it)."""
-    session.add(
-        AuditEvent(
-            actor=actor,
-            action=action,
-            entity_type=entity_type,
-            entity_code=entity_code,
-            before=before,
-            after=after,
-        )
-    )
