@@ -35,17 +35,18 @@ def register(app: typer.Typer) -> None:
 
 
 def _configs(port: int | None) -> tuple[Any, Any]:
-    from geo_service.cli import _cluster_cfg, _settings
-    from geo_service.db import standby
+    from geo_service.commands import load_settings
+    from geo_service.db import cluster, standby
+    from geo_service.settings import PROJECT_DIR
 
-    primary = _cluster_cfg(_settings())
+    primary = cluster.default_config(PROJECT_DIR, port=load_settings().db_port)
     return primary, standby.config(primary, port or primary.port + 20)
 
 
 @standby_app.command("up")
 def standby_up(port: PortOpt = None) -> None:
     """Copy the running local cluster (first time), start the copy streaming; print its URL."""
-    from geo_service.cli import friendly_errors, out
+    from geo_service.commands import friendly_errors, out
     from geo_service.db import standby
 
     with friendly_errors():
@@ -62,7 +63,7 @@ def standby_down(
     ] = False,
 ) -> None:
     """Stop the standby (its copy is kept and catches up at the next `up`, unless --delete)."""
-    from geo_service.cli import friendly_errors, out
+    from geo_service.commands import friendly_errors, out
     from geo_service.db import standby
 
     with friendly_errors():
@@ -77,7 +78,7 @@ def standby_down(
 @standby_app.command("status")
 def standby_status(port: PortOpt = None) -> None:
     """Whether the standby runs and streams, and how many bytes of WAL it is behind."""
-    from geo_service.cli import friendly_errors, out
+    from geo_service.commands import friendly_errors, out
     from geo_service.db import standby
 
     with friendly_errors():

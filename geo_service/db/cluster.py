@@ -7,7 +7,7 @@ running on 5432.
 Layout of ``state_dir``::
 
     data/           the cluster (initdb), mode 700
-    run/            the unix socket (see ``_socket_dir`` for very long paths)
+    run/            the unix socket (see ``socket_dir`` for very long paths)
     postgres.log    the server log
     password        the password of the ``geo_service`` role, mode 600
     setup-done      written once role, database and PostGIS exist
@@ -128,7 +128,7 @@ class ClusterStatus:
 def default_config(project_dir: Path, port: int = DEFAULT_PORT) -> ClusterConfig:
     """The cluster of ``project_dir``: ``<project>/.pgdata``, or /var/lib/geo-service/… as root."""
     project = project_dir.resolve()
-    if _is_root():
+    if is_root():
         digest = hashlib.sha1(str(project).encode(), usedforsecurity=False).hexdigest()[:10]
         name = re.sub(r"[^A-Za-z0-9._-]", "_", project.name)[:32] or "project"
         return ClusterConfig(state_dir=ROOT_STATE_BASE / f"{name}-{digest}", port=port)
@@ -137,10 +137,10 @@ def default_config(project_dir: Path, port: int = DEFAULT_PORT) -> ClusterConfig
 
 def up(cfg: ClusterConfig) -> str:
     """Create (first time) and start the cluster if needed; return its SQLAlchemy URL."""
-    _validate(cfg)
-    _prepare_state_dir(cfg)
-    with _locked(cfg):
-        pid = _server_pid(cfg)
+    validate_config(cfg)
+    prepare_state_dir(cfg)
+    with locked(cfg):
+        pid = server_pid(cfg)
         if pid is not None and _pid_file_port(cfg) not in (None, cfg.port):
             # Same cluster, but the port setting changed since it was started: move it.
             _pg_ctl(cfg, "stop", "-m", "fast", "-w", "-t", "60")
@@ -148,7 +148,7 @@ def up(cfg: ClusterConfig) -> str:
         if pid is None:
             if not (cfg.data_dir / "PG_VERSION").is_file():
                 _initdb(cfg)
-            _start(cfg)
+            start_server(cfg)
         if not (cfg.state_dir / "setup-done").is_file():
             _setup(cfg)
         result = url(cfg)
@@ -161,15 +161,15 @@ def down(cfg: ClusterConfig) -> None:
     """Stop the cluster if it runs (fast shutdown). Idempotent; keeps the data."""
     if not (cfg.data_dir / "PG_VERSION").is_file():
         return
-    with _locked(cfg):
-        if _server_pid(cfg) is None:
+    with locked(cfg):
+        if server_pid(cfg) is None:
             return
         _pg_ctl(cfg, "stop", "-m", "fast", "-w", "-t", "60")
 
 
 def status(cfg: ClusterConfig) -> ClusterStatus:
     """Whether the cluster runs, and its URL, data folder, port and server pid."""
-    pid = _server_pid(cfg)
+    pid = server_pid(cfg)
     port = (_pid_file_port(cfg) if pid is not None else None) or cfg.port
     return ClusterStatus(
         running=pid is not None, url=url(cfg), data_dir=cfg.data_dir, port=port, pid=pid
@@ -189,7 +189,7 @@ def url(cfg: ClusterConfig) -> str | None:
             f"cannot read {cfg.password_file}: run as the user who ran `geo-service db up` "
             "(or as root)"
         ) from exc
-    return _sqlalchemy_url(cfg.user, password, cfg.port, cfg.database)
+    return url_for(cfg.user, password, cfg.port, cfg.database)
 
 
 def create_database(target: ClusterConfig | str, name: str | None = None) -> str:
@@ -202,17 +202,17 @@ def create_database(target: ClusterConfig | str, name: str | None = None) -> str
     _check_name(name, "database name")
     if isinstance(target, ClusterConfig):
         cluster_url = url(target)
-        if cluster_url is None or _server_pid(target) is None:
+        if cluster_url is None or server_pid(target) is None:
             raise ClusterError(
                 f"the local cluster in {target.state_dir} is not running: run `geo-service db up`"
             )
-        with _admin_connect(target) as conn:
+        with admin_connect(target) as conn:
             conn.execute(
                 sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0").format(
                     sql.Identifier(name), sql.Identifier(target.user)
                 )
             )
-        with _admin_connect(target, dbname=name) as conn:
+        with admin_connect(target, dbname=name) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         return _replace_database(cluster_url, name)
     with _connect_url(target) as conn:
@@ -234,7 +234,7 @@ def drop_database(target: ClusterConfig | str, name: str) -> None:
         raise ClusterError(f"refusing to drop the cluster's own database {name!r}")
     stmt = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
     if isinstance(target, ClusterConfig):
-        with _admin_connect(target) as conn:
+        with admin_connect(target) as conn:
             conn.execute(stmt)
     else:
         with _connect_url(_replace_database(target, "postgres")) as conn:
@@ -246,7 +246,7 @@ def drop_database(target: ClusterConfig | str, name: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _validate(cfg: ClusterConfig) -> None:
+def validate_config(cfg: ClusterConfig) -> None:
     if not 1024 <= cfg.port <= 65535:
         raise ClusterError(f"port {cfg.port} is not usable: set GEO_SERVICE_DB_PORT to 1024-65535")
     _check_name(cfg.database, "database name")
@@ -260,20 +260,20 @@ def _check_name(name: str, what: str) -> None:
         )
 
 
-def _prepare_state_dir(cfg: ClusterConfig) -> None:
+def prepare_state_dir(cfg: ClusterConfig) -> None:
     state = cfg.state_dir
-    if _is_root():
-        _server_user_ids()  # fails clearly when the postgres OS user is missing
+    if is_root():
+        server_user_ids()  # fails clearly when the postgres OS user is missing
         state.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
         state.mkdir(exist_ok=True, mode=0o700)
-        uid, gid = _server_user_ids()
+        uid, gid = server_user_ids()
         st = state.stat()
         if (st.st_uid, st.st_gid) != (uid, gid):
             shutil.chown(state, uid, gid)
         state.chmod(0o700)
         # The postgres OS user must be able to walk down to the state folder.
-        probe = _run(
-            _as_server_user(["test", "-w", str(state), "-a", "-x", str(state)]), check=False
+        probe = run_command(
+            as_server_user(["test", "-w", str(state), "-a", "-x", str(state)]), check=False
         )
         if probe.returncode != 0:
             raise ClusterError(
@@ -282,16 +282,16 @@ def _prepare_state_dir(cfg: ClusterConfig) -> None:
             )
     else:
         state.mkdir(parents=True, exist_ok=True, mode=0o700)
-    sock = _socket_dir(cfg)
+    sock = socket_dir(cfg)
     if not sock.is_dir():
         sock.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if _is_root():
-            uid, gid = _server_user_ids()
+        if is_root():
+            uid, gid = server_user_ids()
             shutil.chown(sock, uid, gid)
     sock.chmod(0o700)
 
 
-def _socket_dir(cfg: ClusterConfig) -> Path:
+def socket_dir(cfg: ClusterConfig) -> Path:
     """``<state>/run``, or a private folder under /tmp when that path is too long for a socket."""
     sock = cfg.state_dir.absolute() / "run"
     if len(str(sock)) <= _MAX_SOCKET_DIR_LEN:
@@ -301,7 +301,7 @@ def _socket_dir(cfg: ClusterConfig) -> Path:
 
 
 def _initdb(cfg: ClusterConfig) -> None:
-    bindir = _bindir(cfg)
+    bindir = bin_dir(cfg)
     data = cfg.data_dir
     if data.exists() and any(data.iterdir()):
         raise ClusterError(
@@ -309,8 +309,8 @@ def _initdb(cfg: ClusterConfig) -> None:
             f"remove {cfg.state_dir} and run `geo-service db up` again"
         )
     data.mkdir(mode=0o700, exist_ok=True)
-    if _is_root():
-        uid, gid = _server_user_ids()
+    if is_root():
+        uid, gid = server_user_ids()
         shutil.chown(data, uid, gid)
     base = [
         str(bindir / "initdb"),
@@ -323,19 +323,19 @@ def _initdb(cfg: ClusterConfig) -> None:
         "--auth-local=trust",
         "--auth-host=scram-sha-256",
     ]
-    result = _run(_as_server_user([*base, "--locale=C.UTF-8"]), check=False)
+    result = run_command(as_server_user([*base, "--locale=C.UTF-8"]), check=False)
     if result.returncode != 0 and "locale" in (result.stderr + result.stdout).lower():
         # C.UTF-8 is missing on a few systems; the C locale sorts the same way.
-        _clear_dir(data)
-        result = _run(_as_server_user([*base, "--no-locale"]), check=False)
+        clear_dir(data)
+        result = run_command(as_server_user([*base, "--no-locale"]), check=False)
     if result.returncode != 0:
         raise ClusterError(
-            f"initdb failed for {data}:\n{_tail(result.stderr or result.stdout)}\n"
+            f"initdb failed for {data}:\n{tail_log(result.stderr or result.stdout)}\n"
             f"fix the cause, remove {cfg.state_dir} and run `geo-service db up` again"
         )
 
 
-def _start(cfg: ClusterConfig) -> None:
+def start_server(cfg: ClusterConfig) -> None:
     _clear_stale_files(cfg)
     if _port_in_use(cfg.port):
         raise ClusterError(
@@ -345,7 +345,7 @@ def _start(cfg: ClusterConfig) -> None:
     options = " ".join(
         [
             f"-p {cfg.port}",
-            f"-k {shlex.quote(str(_socket_dir(cfg)))}",
+            f"-k {shlex.quote(str(socket_dir(cfg)))}",
             "-c listen_addresses=127.0.0.1",
             "-c unix_socket_permissions=0700",
             # every uvicorn worker and test app keeps a small pool; 100 is tight for a test session
@@ -365,7 +365,7 @@ def _start(cfg: ClusterConfig) -> None:
         check=False,
     )
     if result.returncode != 0:
-        log_tail = _tail(_read_log(cfg))
+        log_tail = tail_log(_read_log(cfg))
         if "address already in use" in log_tail.lower():
             raise ClusterError(
                 f"port {cfg.port} is used by another program: set GEO_SERVICE_DB_PORT to a "
@@ -373,7 +373,7 @@ def _start(cfg: ClusterConfig) -> None:
             )
         raise ClusterError(
             f"PostgreSQL did not start within {READY_TIMEOUT_S:.0f} s; see {cfg.log_file}:\n"
-            f"{log_tail or _tail(result.stderr or result.stdout)}"
+            f"{log_tail or tail_log(result.stderr or result.stdout)}"
         )
     _wait_ready(cfg)
 
@@ -382,14 +382,14 @@ def _wait_ready(cfg: ClusterConfig) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while True:
         try:
-            with _admin_connect(cfg, connect_timeout=5) as conn:
+            with admin_connect(cfg, connect_timeout=5) as conn:
                 conn.execute("SELECT 1")
             return
         except psycopg.OperationalError as exc:
             if time.monotonic() > deadline:
                 raise ClusterError(
                     f"PostgreSQL started but does not accept connections on "
-                    f"{_socket_dir(cfg)} port {cfg.port}: {exc}; see {cfg.log_file}"
+                    f"{socket_dir(cfg)} port {cfg.port}: {exc}; see {cfg.log_file}"
                 ) from exc
             time.sleep(0.2)
 
@@ -397,7 +397,7 @@ def _wait_ready(cfg: ClusterConfig) -> None:
 def _setup(cfg: ClusterConfig) -> None:
     """Create the role (with a stored random password), the database and PostGIS. Idempotent."""
     password = _ensure_password(cfg)
-    with _admin_connect(cfg) as conn:
+    with admin_connect(cfg) as conn:
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [cfg.user]).fetchone()
         role_stmt = (
             sql.SQL("ALTER ROLE {} WITH LOGIN SUPERUSER PASSWORD {}")
@@ -414,7 +414,7 @@ def _setup(cfg: ClusterConfig) -> None:
                     sql.Identifier(cfg.database), sql.Identifier(cfg.user)
                 )
             )
-    with _admin_connect(cfg, dbname=cfg.database) as conn:
+    with admin_connect(cfg, dbname=cfg.database) as conn:
         try:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         except psycopg.errors.FeatureNotSupported as exc:  # pragma: no cover - env problem
@@ -425,7 +425,7 @@ def _setup(cfg: ClusterConfig) -> None:
 
 
 def _postgis_missing(cfg: ClusterConfig) -> ClusterError:
-    major = _bindir(cfg).parent.name
+    major = bin_dir(cfg).parent.name
     return ClusterError(
         f"PostGIS is not installed for PostgreSQL {major}: run scripts/install-os-deps.sh "
         f"(installs postgresql-{major}-postgis-3)"
@@ -450,7 +450,7 @@ def _ensure_password(cfg: ClusterConfig) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _server_pid(cfg: ClusterConfig) -> int | None:
+def server_pid(cfg: ClusterConfig) -> int | None:
     """The postmaster's pid if this cluster's server is running, else None (stale pid files too)."""
     pid = _pid_file_value(cfg, 0)
     if pid is None or pid <= 0:
@@ -486,12 +486,12 @@ def _pid_file_value(cfg: ClusterConfig, line: int) -> int | None:
 
 def _clear_stale_files(cfg: ClusterConfig) -> None:
     """Remove a postmaster.pid and socket files left by a server that no longer runs."""
-    # Called with the lock held and after _server_pid() said "not running". After a machine
+    # Called with the lock held and after server_pid() said "not running". After a machine
     # restart the old pid may belong to an unrelated process, which makes the postmaster refuse
     # to start ("lock file already exists"), so we remove these files ourselves.
     with contextlib.suppress(FileNotFoundError):
         (cfg.data_dir / "postmaster.pid").unlink()
-    sock = _socket_dir(cfg)
+    sock = socket_dir(cfg)
     for name in (f".s.PGSQL.{cfg.port}", f".s.PGSQL.{cfg.port}.lock"):
         with contextlib.suppress(FileNotFoundError):
             (sock / name).unlink()
@@ -517,12 +517,12 @@ def _read_log(cfg: ClusterConfig) -> str:
         return ""
 
 
-def _tail(text: str, lines: int = 15) -> str:
+def tail_log(text: str, lines: int = 15) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
 @contextlib.contextmanager
-def _locked(cfg: ClusterConfig) -> Iterator[None]:
+def locked(cfg: ClusterConfig) -> Iterator[None]:
     """Serialise up/down of one cluster across processes (parallel test workers, two shells)."""
     cfg.state_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(cfg.state_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -538,11 +538,11 @@ def _locked(cfg: ClusterConfig) -> Iterator[None]:
 # --------------------------------------------------------------------------------------------
 
 
-def _is_root() -> bool:
+def is_root() -> bool:
     return os.geteuid() == 0
 
 
-def _server_user_ids() -> tuple[int, int]:
+def server_user_ids() -> tuple[int, int]:
     import pwd
 
     try:
@@ -555,15 +555,15 @@ def _server_user_ids() -> tuple[int, int]:
     return entry.pw_uid, entry.pw_gid
 
 
-def _as_server_user(cmd: Sequence[str]) -> list[str]:
-    if not _is_root():
+def as_server_user(cmd: Sequence[str]) -> list[str]:
+    if not is_root():
         return list(cmd)
     if shutil.which("runuser"):
         return ["runuser", "-u", SERVER_OS_USER, "--", *cmd]
     return ["su", SERVER_OS_USER, "-s", "/bin/sh", "-c", shlex.join(cmd)]
 
 
-def _bindir(cfg: ClusterConfig) -> Path:
+def bin_dir(cfg: ClusterConfig) -> Path:
     """PostgreSQL binaries: the data folder's major if it exists, else the highest installed."""
     wanted: str | None = None
     with contextlib.suppress(OSError):
@@ -594,17 +594,17 @@ def _bindir(cfg: ClusterConfig) -> Path:
 
 
 def _pg_ctl(cfg: ClusterConfig, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    cmd = [str(_bindir(cfg) / "pg_ctl"), "-D", str(cfg.data_dir.absolute()), *args]
-    result = _run(_as_server_user(cmd), check=False)
+    cmd = [str(bin_dir(cfg) / "pg_ctl"), "-D", str(cfg.data_dir.absolute()), *args]
+    result = run_command(as_server_user(cmd), check=False)
     if check and result.returncode != 0:
         raise ClusterError(
             f"pg_ctl {args[0]} failed for {cfg.data_dir}:\n"
-            f"{_tail(result.stderr or result.stdout)}\nsee {cfg.log_file}"
+            f"{tail_log(result.stderr or result.stdout)}\nsee {cfg.log_file}"
         )
     return result
 
 
-def _run(cmd: Sequence[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_command(cmd: Sequence[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "LC_"))}
     env["LC_ALL"] = "C"  # avoid "setlocale" warnings for locales the machine lacks
     env.pop("LANG", None)
@@ -625,7 +625,7 @@ def _run(cmd: Sequence[str], *, check: bool = True) -> subprocess.CompletedProce
         raise ClusterError(f"{shlex.join(cmd)} did not finish within 120 s") from exc
 
 
-def _clear_dir(path: Path) -> None:
+def clear_dir(path: Path) -> None:
     for child in path.iterdir():
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child)
@@ -638,12 +638,12 @@ def _clear_dir(path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _admin_connect(
+def admin_connect(
     cfg: ClusterConfig, dbname: str = "postgres", connect_timeout: int = 10
 ) -> psycopg.Connection:
     """Superuser connection over the private unix socket (trust; see the module docstring)."""
     return psycopg.connect(
-        host=str(_socket_dir(cfg)),
+        host=str(socket_dir(cfg)),
         port=cfg.port,
         user=ADMIN_ROLE,
         dbname=dbname,
@@ -656,7 +656,7 @@ def _connect_url(sqlalchemy_url: str) -> psycopg.Connection:
     return psycopg.connect(_libpq_url(sqlalchemy_url), autocommit=True, connect_timeout=10)
 
 
-def _sqlalchemy_url(user: str, password: str, port: int, database: str) -> str:
+def url_for(user: str, password: str, port: int, database: str) -> str:
     return (
         f"postgresql+psycopg://{quote(user, safe='')}:{quote(password, safe='')}"
         f"@127.0.0.1:{port}/{quote(database, safe='')}"

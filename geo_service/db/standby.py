@@ -60,13 +60,13 @@ def up(primary: ClusterConfig, standby: ClusterConfig, database: str | None = No
         raise ClusterError(
             f"the primary cluster (port {primary.port}) is not running: run `geo-service db up`"
         )
-    cluster._validate(standby)
-    cluster._prepare_state_dir(standby)
-    with cluster._locked(standby):
-        if cluster._server_pid(standby) is None:
+    cluster.validate_config(standby)
+    cluster.prepare_state_dir(standby)
+    with cluster.locked(standby):
+        if cluster.server_pid(standby) is None:
             if not (standby.data_dir / "PG_VERSION").is_file():
                 _base_backup(primary, standby)
-            cluster._start(standby)
+            cluster.start_server(standby)
         _wait_streaming(primary, standby)
     return url(primary, standby, database)
 
@@ -81,7 +81,7 @@ def destroy(primary: ClusterConfig, standby: ClusterConfig) -> None:
     down(standby)
     if standby.state_dir.exists():
         shutil.rmtree(standby.state_dir)
-    sock = cluster._socket_dir(standby)
+    sock = cluster.socket_dir(standby)
     if sock.exists():
         shutil.rmtree(sock, ignore_errors=True)
     if cluster.status(primary).pid is not None:
@@ -94,18 +94,18 @@ def url(primary: ClusterConfig, standby: ClusterConfig, database: str | None = N
     if primary_url is None:
         raise ClusterError("the primary cluster is not set up: run `geo-service db up`")
     password = primary.password_file.read_text(encoding="utf-8").strip()
-    return cluster._sqlalchemy_url(
+    return cluster.url_for(
         standby.user, password, standby.port, database or standby.database
     )
 
 
 def status(primary: ClusterConfig, standby: ClusterConfig) -> StandbyStatus:
     """Whether the standby runs, is in recovery, has replay paused, and how far behind it is."""
-    running = cluster._server_pid(standby) is not None
+    running = cluster.server_pid(standby) is not None
     in_recovery = paused = lag = None
     if running:
         try:
-            with cluster._admin_connect(standby, connect_timeout=3) as conn:
+            with cluster.admin_connect(standby, connect_timeout=3) as conn:
                 row = conn.execute(
                     "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text"
                 ).fetchone()
@@ -114,7 +114,7 @@ def status(primary: ClusterConfig, standby: ClusterConfig) -> StandbyStatus:
                 if in_recovery:
                     paused_row = conn.execute("SELECT pg_is_wal_replay_paused()").fetchone()
                     paused = bool(paused_row and paused_row[0])
-            with cluster._admin_connect(primary, connect_timeout=3) as conn:
+            with cluster.admin_connect(primary, connect_timeout=3) as conn:
                 lag_row = conn.execute(
                     "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s::pg_lsn)::bigint", [replay]
                 ).fetchone()
@@ -127,7 +127,7 @@ def status(primary: ClusterConfig, standby: ClusterConfig) -> StandbyStatus:
 def pause_replay(standby: ClusterConfig, paused: bool = True) -> None:
     """Pause (or resume) WAL replay on the standby: it keeps receiving but stops applying."""
     fn = "pg_wal_replay_pause" if paused else "pg_wal_replay_resume"
-    with cluster._admin_connect(standby) as conn:
+    with cluster.admin_connect(standby) as conn:
         conn.execute(f"SELECT {fn}()")
 
 
@@ -135,7 +135,7 @@ def pause_replay(standby: ClusterConfig, paused: bool = True) -> None:
 
 
 def _base_backup(primary: ClusterConfig, standby: ClusterConfig) -> None:
-    with cluster._admin_connect(primary) as conn:
+    with cluster.admin_connect(primary) as conn:
         row = conn.execute("SHOW wal_level").fetchone()
         if row is None or row[0] not in ("replica", "logical"):
             raise ClusterError(
@@ -145,15 +145,15 @@ def _base_backup(primary: ClusterConfig, standby: ClusterConfig) -> None:
     _drop_slot(primary, standby)  # a slot left by a copy that was deleted by hand
     data = standby.data_dir
     data.mkdir(mode=0o700, exist_ok=True)
-    if cluster._is_root():
-        uid, gid = cluster._server_user_ids()
+    if cluster.is_root():
+        uid, gid = cluster.server_user_ids()
         shutil.chown(data, uid, gid)
     cmd = [
-        str(cluster._bindir(primary) / "pg_basebackup"),
+        str(cluster.bin_dir(primary) / "pg_basebackup"),
         "-D",
         str(data.absolute()),
         "-h",
-        str(cluster._socket_dir(primary)),
+        str(cluster.socket_dir(primary)),
         "-p",
         str(primary.port),
         "-U",
@@ -167,12 +167,12 @@ def _base_backup(primary: ClusterConfig, standby: ClusterConfig) -> None:
         "-S",
         slot_name(standby),
     ]
-    result = cluster._run(cluster._as_server_user(cmd), check=False)
+    result = cluster.run_command(cluster.as_server_user(cmd), check=False)
     if result.returncode != 0:
-        cluster._clear_dir(data)
+        cluster.clear_dir(data)
         _drop_slot(primary, standby)
         raise ClusterError(
-            f"pg_basebackup into {data} failed:\n{cluster._tail(result.stderr or result.stdout)}"
+            f"pg_basebackup into {data} failed:\n{cluster.tail_log(result.stderr or result.stdout)}"
         )
     # the port and socket options are on the command line (pg_ctl -o); hot_standby is on by
     # default; feedback keeps the primary's vacuum from cancelling the standby's running reads
@@ -188,7 +188,7 @@ def _wait_streaming(primary: ClusterConfig, standby: ClusterConfig) -> None:
 
     deadline = time.monotonic() + cluster.READY_TIMEOUT_S
     while True:
-        with cluster._admin_connect(primary) as conn:
+        with cluster.admin_connect(primary) as conn:
             row = conn.execute(
                 "SELECT state FROM pg_stat_replication r JOIN pg_replication_slots s "
                 "ON s.active_pid = r.pid WHERE s.slot_name = %s",
@@ -205,7 +205,7 @@ def _wait_streaming(primary: ClusterConfig, standby: ClusterConfig) -> None:
 
 
 def _drop_slot(primary: ClusterConfig, standby: ClusterConfig) -> None:
-    with cluster._admin_connect(primary) as conn:
+    with cluster.admin_connect(primary) as conn:
         conn.execute(
             "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
             "WHERE slot_name = %s AND NOT active",

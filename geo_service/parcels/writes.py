@@ -225,7 +225,7 @@ def merge_layer(
     select = f"""
         INSERT INTO {t} (code, geom, {", ".join(targets)})
         SELECT s.code, g, {", ".join(values)}
-        FROM {stage} s CROSS JOIN LATERAL (SELECT {geom} AS g) AS gg"""
+        FROM {stage} s CROSS JOIN LATERAL (SELECT {geom} AS g) AS gg"""  # noqa: S608
     # codes already stored: the upsert; new codes: a plain insert (a 100 000-parcel first load
     # spends a quarter less without ON CONFLICT's speculative insertion); one transaction
     sql = f"""{select}
@@ -236,7 +236,7 @@ def merge_layer(
         RETURNING code, (xmax = 0) AS inserted"""  # noqa: S608 -- fixed fragments only; values bound
     for code, inserted in session.execute(text(sql)):
         (result.inserted if inserted else result.updated).append(code)
-    fresh = f"{select} WHERE NOT EXISTS (SELECT 1 FROM {t} x WHERE x.code = s.code) RETURNING code"
+    fresh = f"{select} WHERE NOT EXISTS (SELECT 1 FROM {t} x WHERE x.code = s.code) RETURNING code"  # noqa: S608
     result.inserted += session.execute(text(fresh)).scalars().all()
     session.execute(text(f"DROP TABLE {stage}"))
     return result

@@ -9,8 +9,6 @@ road: metric copies, distances in metres) and :mod:`.statements` (records, title
 history, save, summary). ``spatial_statements`` is re-exported for the benchmark.
 """
 
-# ruff: noqa: S608  -- only module constants and rules.py fragments are interpolated; values bound
-
 from __future__ import annotations
 
 import json
@@ -109,12 +107,12 @@ def _select_targets(
           OR NOT EXISTS (SELECT 1 FROM parcel_conditions c WHERE c.parcel_id = p.id)
           OR EXISTS (SELECT 1 FROM parcel_conditions c WHERE c.parcel_id = p.id
                      AND (c.method = 'override' OR (c.method = 'record' AND c.status <> 'unknown'
-                          AND c.verified_at < {st.AS_OF} - make_interval(days => :max_age))))"""
+                          AND c.verified_at < {st.AS_OF} - make_interval(days => :max_age))))"""  # noqa: S608
         params = {"as_of": as_of, "max_age": max_age}
     else:
         where, params = "true", {}
     session.execute(
-        text(f"CREATE TEMP TABLE _rd_t ON COMMIT DROP AS SELECT p.id FROM parcels p WHERE {where}"),
+        text(f"CREATE TEMP TABLE _rd_t ON COMMIT DROP AS SELECT p.id FROM parcels p WHERE {where}"),  # noqa: S608
         params,
     )
     session.execute(text("ALTER TABLE _rd_t ADD PRIMARY KEY (id)"))

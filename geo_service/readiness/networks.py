@@ -12,8 +12,6 @@ ellipsoid to within a few millimetres at the rules' distances (checked against `
 tests/test_readiness_metric.py), not the projection's stretched one.
 """
 
-# ruff: noqa: S608  -- only module constants and rules.py fragments are interpolated; values bound
-
 from __future__ import annotations
 
 import json
@@ -38,7 +36,7 @@ SELECT t.id, g.m,
   1 + power(ST_X(ST_Centroid(g.m)) - 500000, 2) / (2 * power({EARTH_R_M}, 2)) AS k
 FROM _rd_t t JOIN parcels p ON p.id = t.id
 CROSS JOIN LATERAL (SELECT ST_Transform(p.geom, CAST(:srid AS integer)) AS m) g
-"""
+"""  # noqa: S608
 _COPY_FEATURES = """
 CREATE TEMP TABLE _rd_im ON COMMIT DROP AS
 SELECT i.code, i.name, i.kind, i.status, i.diameter_mm, i.voltage_kv, i.road_class,
@@ -125,7 +123,7 @@ LEFT JOIN LATERAL (
   SELECT {cols}, {dist} AS d FROM _rd_im i
   WHERE q.code IS NULL AND i.kind = {kind}
   ORDER BY i.m <-> p.m LIMIT 1) f ON true
-"""
+"""  # noqa: S608
     params = {
         **sq.params,
         "cond": rule.kind,

@@ -5,8 +5,6 @@ Every statement works on the run's temporary tables (``_rd_t``: the target parce
 one result row per parcel and condition); values are bound, only constants are interpolated.
 """
 
-# ruff: noqa: S608  -- only module constants are interpolated; values are bound
-
 from __future__ import annotations
 
 TEMP = """
@@ -47,7 +45,7 @@ CROSS JOIN LATERAL (SELECT
        WHEN s.leveled AND s.earthwork_outstanding_m3 = 0 THEN 'leveled, no earthwork outstanding'
        WHEN NOT s.leveled THEN 'not leveled'
        ELSE format('%s m³ earthwork outstanding', s.earthwork_outstanding_m3) END AS reason) x
-"""
+"""  # noqa: S608
 
 OVERLAP = """
   SELECT coalesce(sum(z.a), 0) AS area,
@@ -134,7 +132,7 @@ CROSS JOIN LATERAL (SELECT
        WHEN {AS_OF_DATE} - r.recorded_on > :max_age THEN 'stale'
        WHEN f.failures = '' THEN 'state-owned, requisitioned, compensated, no dispute, no overlap'
        ELSE f.failures END AS reason) x
-"""
+"""  # noqa: S608
 
 #: the latest live override per parcel and condition; one without expiry lasts max_age days
 ACTIVE_OVERRIDES = f"""
@@ -145,7 +143,7 @@ WHERE o.parcel_id IN (SELECT id FROM _rd_t) AND o.revoked_at IS NULL
   AND (o.expires_at > {AS_OF}
        OR (o.expires_at IS NULL AND {AS_OF} - o.verified_at <= make_interval(days => :max_age)))
 ORDER BY o.parcel_id, o.condition, o.verified_at DESC, o.id DESC
-"""
+"""  # noqa: S608
 
 OVERRIDES = f"""
 UPDATE _rd_res r SET status = o.status, method = 'override', verified_at = o.verified_at,
@@ -158,7 +156,7 @@ UPDATE _rd_res r SET status = o.status, method = 'override', verified_at = o.ver
         'evidence', r.evidence, 'verified_at', r.verified_at))
 FROM ({ACTIVE_OVERRIDES}) o
 WHERE r.parcel_id = o.parcel_id AND r.condition = o.condition
-"""
+"""  # noqa: S608
 
 HISTORY = """
 INSERT INTO condition_history (parcel_id, condition, old_status, new_status, method, actor,

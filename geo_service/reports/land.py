@@ -8,8 +8,6 @@ The reserve over time replays each parcel's supply events with ``supply.events.s
 report's day is the one ``land_stats`` gives when the register is in step with the events.
 """
 
-# ruff: noqa: S608  -- no values are interpolated; every value is bound
-
 from __future__ import annotations
 
 from datetime import date, timedelta

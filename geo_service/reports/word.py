@@ -390,3 +390,8 @@ def monthly_docx(report: Report) -> bytes:
 
 def to_docx(report: Report) -> bytes:
     return weekly_docx(report) if report.kind == "weekly" else monthly_docx(report)
+
+
+#: the table and picture rules, for the other sections' writers (word_supply.py)
+add_table = _table
+add_picture = _picture

@@ -1,5 +1,5 @@
 """The land-supply section of the Word files: the same lists as the PDF (``land.py``'s picks
-of the daily supply check), with the same table rules (``word._table``)."""
+of the daily supply check), with the same table rules (``word.add_table``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def supply_section(doc: DocumentType, r: dict[str, Any], charts: list[str], sec:
     doc.add_paragraph(sp["text_zh"])
     doc.add_heading("（一）闲置土地", level=3)
     if sp["idle"]:
-        W._table(
+        W.add_table(
             doc,
             ["地块编号", "地块名称", "认定情况", "闲置起算", "处置建议"],
             [
@@ -35,7 +35,7 @@ def supply_section(doc: DocumentType, r: dict[str, Any], charts: list[str], sec:
         doc.add_paragraph("没有闲置满一年的土地。")
     doc.add_heading("（二）临近闲置认定的地块", level=3)
     if sp["warnings"]:
-        W._table(
+        W.add_table(
             doc,
             ["地块编号", "地块名称", "将认定", "认定日期", "剩余天数", "预警"],
             [
@@ -54,7 +54,7 @@ def supply_section(doc: DocumentType, r: dict[str, Any], charts: list[str], sec:
         doc.add_paragraph("未来90天内没有将被认定为闲置的地块。")
     doc.add_heading("（三）逾期未履行的供地期限", level=3)
     if sp["missed"]:
-        W._table(
+        W.add_table(
             doc,
             ["地块编号", "地块名称", "事项", "应于", "履行情况", "逾期天数"],
             [
@@ -72,4 +72,4 @@ def supply_section(doc: DocumentType, r: dict[str, Any], charts: list[str], sec:
     else:
         doc.add_paragraph("没有逾期未履行的供地期限。")
     for svg in charts:
-        W._picture(doc, svg)
+        W.add_picture(doc, svg)

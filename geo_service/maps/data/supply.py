@@ -6,7 +6,6 @@ here. This module adds only the parcels' geometry and names, and the projects' p
 visits for the timeline.
 """
 
-# ruff: noqa: S608  -- only fixed SQL fragments of this package are interpolated
 
 from __future__ import annotations
 
