@@ -94,9 +94,7 @@ def url(primary: ClusterConfig, standby: ClusterConfig, database: str | None = N
     if primary_url is None:
         raise ClusterError("the primary cluster is not set up: run `geo-service db up`")
     password = primary.password_file.read_text(encoding="utf-8").strip()
-    return cluster.url_for(
-        standby.user, password, standby.port, database or standby.database
-    )
+    return cluster.url_for(standby.user, password, standby.port, database or standby.database)
 
 
 def status(primary: ClusterConfig, standby: ClusterConfig) -> StandbyStatus:
