@@ -3,12 +3,16 @@ Chromium that records script errors and dialogs (the ``browser`` fixture is in c
 
 from __future__ import annotations
 
+import re
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
 
@@ -64,3 +68,20 @@ def open_page(browser: Any, url: str, cookie: str | None = None) -> tuple[Any, l
     page.goto(url, wait_until="networkidle")
     page.wait_for_selector(".leaflet-container")
     return page, errors, dialogs
+
+
+def query_of(page: Any) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query, keep_blank_values=True)
+
+
+def pdf_facts(pdf: bytes, tmp_path: Path) -> tuple[int, str, str]:
+    """Pages, page size and text of a PDF (poppler's pdfinfo / pdftotext)."""
+    f = tmp_path / "out.pdf"
+    f.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(f)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+    size = re.search(r"Page size:\s+(.*)", info).group(1)  # type: ignore[union-attr]
+    body = subprocess.run(
+        ["pdftotext", "-layout", str(f), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return pages, size, body

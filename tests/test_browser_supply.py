@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.browser import open_page, serve
+from tests.browser import pdf_facts as _pdf_facts
+from tests.browser import query_of as _query
 from tests.helpers import token
-from tests.test_browser_users_day import _pdf_facts, _query
 
 pytestmark = pytest.mark.browser
 

@@ -5,17 +5,15 @@ they read agrees with the API."""
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from sqlalchemy import Engine
 
-from tests.browser import open_page, serve
+from tests.browser import open_page, pdf_facts, query_of, serve
 from tests.databases import DEMO_AS_OF
 from tests.helpers import token
 
@@ -32,10 +30,6 @@ def demo_site(demo_url: str, demo_engine: Engine) -> Iterator[dict[str, Any]]:
         }
 
 
-def _query(page: Any) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(page.url).query, keep_blank_values=True)
-
-
 def _api(site: dict[str, Any], path: str, role: str | None = None) -> Any:
     headers = {"Authorization": f"Bearer {site[role]}"} if role else {}
     r = httpx.get(site["base"] + path, headers=headers, timeout=60)
@@ -47,19 +41,6 @@ def _results_count(page: Any) -> int:
     return int(page.locator("[data-gs-count]").inner_text())
 
 
-def _pdf_facts(pdf: bytes, tmp_path: Path) -> tuple[int, str, str]:
-    """Pages, page size and text of a PDF (poppler's pdfinfo / pdftotext)."""
-    f = tmp_path / "out.pdf"
-    f.write_bytes(pdf)
-    info = subprocess.run(["pdfinfo", str(f)], capture_output=True, text=True, check=True).stdout
-    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
-    size = re.search(r"Page size:\s+(.*)", info).group(1)  # type: ignore[union-attr]
-    body = subprocess.run(
-        ["pdftotext", "-layout", str(f), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    return pages, size, body
-
-
 # ------------------------------------------------------------------ the land-bureau clerk
 
 
@@ -68,7 +49,7 @@ def test_clerk_chooses_one_filter_and_presses_apply(demo_site, browser) -> None:
     page.select_option("select[name=status]", "not_net_land")  # zone and 未满足 stay at 全部
     page.get_by_role("button", name="应用").click()
     page.wait_for_selector(".leaflet-container")
-    assert _query(page) == {"status": ["not_net_land"]}  # nothing empty was sent
+    assert query_of(page) == {"status": ["not_net_land"]}  # nothing empty was sent
     shown = _results_count(page)
     api = _api(demo_site, "/api/v1/parcels?net_land=false&limit=1", "bureau")
     assert shown == api["numberMatched"] == 17  # the demo's 60 parcels less its 43 net land
@@ -78,7 +59,7 @@ def test_clerk_chooses_one_filter_and_presses_apply(demo_site, browser) -> None:
     page.select_option("select[name=fails]", "leveling")
     page.get_by_role("button", name="应用").click()
     page.wait_for_selector(".leaflet-container")
-    assert _query(page) == {"fails": ["leveling"]}
+    assert query_of(page) == {"fails": ["leveling"]}
     listed = page.locator("[data-gs-results] tr[data-gs-code]").evaluate_all(
         "rows => rows.map(r => r.getAttribute('data-gs-code'))"
     )
@@ -168,7 +149,7 @@ def test_investor_runs_the_fit_check_with_a_blank_tax(demo_site, browser) -> Non
     page.fill("input[name=area_mu]", "28")
     page.get_by_role("button", name="应用").click()  # the tax box is left blank
     page.wait_for_selector(".leaflet-container")
-    assert _query(page) == {"investment_wan": ["8000"], "area_mu": ["28"]}
+    assert query_of(page) == {"investment_wan": ["8000"], "area_mu": ["28"]}
     panel = page.locator("[data-gs-results]").inner_text()
     n = int(re.search(r"符合的地块：(\d+)", panel).group(1))  # type: ignore[union-attr]
     assert n > 0  # a blank tax rules nothing out
@@ -203,7 +184,7 @@ def test_investor_sees_a_bad_link_explained_in_the_page(demo_site, browser) -> N
 def test_investor_prints_the_plot_sheet_on_one_a4_page(demo_site, browser, tmp_path) -> None:
     page, errors, _ = open_page(browser, demo_site["base"] + "/maps/investors/parcels/HY-2026-008")
     page.wait_for_timeout(300)
-    pages, size, body = _pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
+    pages, size, body = pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
     assert pages == 1
     assert "A4" in size and size.startswith("594.96 x 841")  # A4 portrait
     for expected in ("HY-2026-008", "出具日期", "控制指标", "净地条件", "区域评估", "位置图"):
@@ -221,7 +202,7 @@ def test_investor_prints_the_plot_sheet_on_one_a4_page(demo_site, browser, tmp_p
 
 def test_investor_reads_the_dates_of_a_plot_on_sale(demo_site, browser, tmp_path) -> None:
     page, errors, _ = open_page(browser, demo_site["base"] + "/maps/investors/parcels/HY-2026-045")
-    pages, _, body = _pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
+    pages, _, body = pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
     assert pages == 1
     supply = _api(demo_site, "/api/v1/parcels/HY-2026-045/supply")
     assert "供应信息" in body and "出让公告发布" in body
@@ -241,7 +222,7 @@ def test_official_filters_red_and_the_map_agrees_with_the_stats(demo_site, brows
     page.select_option("select[name=rag]", "red")
     page.get_by_role("button", name="应用").click()
     page.wait_for_selector(".leaflet-container")
-    assert _query(page) == {"rag": ["red"]}
+    assert query_of(page) == {"rag": ["red"]}
     red = stats["projects"]["rag"]["red"]
     assert _results_count(page) == red  # the list and the headline follow the filter
     assert page.locator(".gs-figures div b").first.inner_text() == str(red)
@@ -271,7 +252,7 @@ def test_official_prints_the_wall_layout_on_a1(demo_site, browser, tmp_path) -> 
     assert page.locator(".marker-cluster").count() == 0  # every project is drawn, not a count
     assert page.locator(".leaflet-tooltip.gs-label").count() > 100  # each one labelled
     page.emulate_media(media="print")
-    pages, size, body = _pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
+    pages, size, body = pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
     assert pages == 1 and "(A1)" in size and size.startswith("2383")  # A1 landscape
     assert "项目一览" in body and "XM2026-001" in body
     assert errors == []
@@ -295,7 +276,7 @@ def test_english_investor_picks_an_industry_by_its_english_name(demo_site, brows
     page.select_option("select[name=industry]", label="food processing")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_selector(".leaflet-container")
-    assert _query(page)["industry"] == ["食品加工"]  # the stored value is sent
+    assert query_of(page)["industry"] == ["食品加工"]  # the stored value is sent
     page.locator("[data-gs-results] tr[data-gs-code]").first.click()
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
@@ -310,7 +291,7 @@ def test_official_a2_wall_lists_every_project(demo_site, browser, tmp_path) -> N
     )
     assert page.locator("[data-gs-fits]").get_attribute("data-gs-fits") == "yes"
     page.emulate_media(media="print")
-    pages, _, body = _pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
+    pages, _, body = pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
     total = _api(demo_site, "/api/v1/projects?limit=1", "official")["numberMatched"]
     assert pages == 1 and len(set(re.findall(r"XM\d{4}-\d{3}", body))) == total
     assert errors == []
@@ -323,7 +304,7 @@ def test_official_keeps_the_report_date_when_filtering(demo_site, browser) -> No
     page.select_option("select[name=rag]", "red")
     page.get_by_role("button", name="应用").click()
     page.wait_for_selector(".leaflet-container")
-    assert _query(page) == {"as_of": [day], "rag": ["red"]}
+    assert query_of(page) == {"as_of": [day], "rag": ["red"]}
     api = _api(demo_site, f"/api/v1/projects?rag=red&as_of={day}&limit=500", "official")
     assert _results_count(page) == api["numberMatched"]
     # the list gives every reason the API gives, not the first two
