@@ -64,11 +64,13 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 def truncate_all(engine: Engine) -> None:
+    from geo_service.counties.models import HOME_COUNTY_SQL
     from geo_service.db.models import Base
 
     names = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(text(HOME_COUNTY_SQL))  # the county rows without one belong to
 
 
 @pytest.fixture

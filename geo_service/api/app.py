@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from geo_service.api import errors, openapi
 from geo_service.api.routes import (
     audit,
+    counties,
     docs,
     exports,
     health,
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports,
         ogc,
         ogc_writes,
+        counties,
     ):
         app.include_router(module.router)
     openapi.install(app, settings)

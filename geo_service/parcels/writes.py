@@ -73,7 +73,7 @@ LAYERS: dict[str, Layer] = {
                 "zone_code",
                 target="zone_id",
                 # a blank zone is found from the parcel's location
-                expr="(SELECT z.id FROM zones z WHERE z.code = s.zone_code)",
+                expr="(SELECT z.id FROM zones z WHERE z.code = s.zone_code AND z.county = gs_current_county())",
                 default=f"CASE WHEN s.zone_code IS NULL THEN {_ZONE_BY_LOCATION} END",
             ),
             Col("published", "boolean", default="false"),
@@ -226,7 +226,7 @@ def merge_layer(
         INSERT INTO {t} (code, geom, {", ".join(targets)})
         SELECT s.code, g, {", ".join(values)}
         FROM {stage} s CROSS JOIN LATERAL (SELECT {geom} AS g) AS gg
-        ON CONFLICT (code) DO UPDATE SET {", ".join(set_cols)},
+        ON CONFLICT (county, code) DO UPDATE SET {", ".join(set_cols)},
             updated_at = now(), version = {t}.version + 1
         WHERE {changed}
         RETURNING code, (xmax = 0) AS inserted"""

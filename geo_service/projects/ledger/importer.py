@@ -149,7 +149,7 @@ VALUES (:code, {", ".join(":" + c for c in _COLS)},
        WHEN CAST(:lon AS float8) IS NOT NULL
          THEN ST_SetSRID(ST_MakePoint(:lon, :lat), 4490) END,
   :parcel_id)
-ON CONFLICT (code) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in _COLS)},
+ON CONFLICT (county, code) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in _COLS)},
   geom = CASE
     WHEN EXCLUDED.geom IS NULL THEN projects.geom
     -- a point written from a polygon's 经度/纬度 comes back unchanged: keep the polygon
