@@ -132,7 +132,7 @@ def county_rule(action: str) -> str:
 PUBLIC_FIELD_SETTINGS: dict[str, str] = {"parcel": "public_parcel_fields"}
 
 #: kinds whose public fields are fixed (not configuration): zones are named on the public map
-PUBLIC_FIXED_FIELDS: dict[str, frozenset[str]] = {"zone": frozenset({"code", "name"})}
+PUBLIC_FIXED_FIELDS: dict[str, frozenset[str]] = {"zone": frozenset({"code", "county", "name"})}
 
 #: kinds the public never sees at all (internal lists)
 INTERNAL_KINDS = frozenset({"project", "problem", "visit", "audit", "token", "import"})
