@@ -174,6 +174,7 @@ def demo_load(
                 engine,
                 directory or settings.demo_dir,
                 progress=lambda m: status.update(f"loading {m}…"),
+                boundary=settings.district_boundary,
             )
     out.print("loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     _after_demo_load(settings, engine)

@@ -44,6 +44,12 @@ def apply(session: Session | Connection, county: str) -> None:
     session.execute(text(f"SET LOCAL ROLE {ROLE}"))
 
 
+def leave(session: Session | Connection) -> None:
+    """Undo :func:`apply` in the open transaction (back to the whole city)."""
+    session.execute(text("SELECT set_config('geo_service.county', '', true)"))
+    session.execute(text("RESET ROLE"))
+
+
 @event.listens_for(Engine, "begin")
 def _scope_new_transaction(conn: Connection) -> None:
     county = _current.get()

@@ -138,7 +138,16 @@ def geodesic_m2(geom: Any) -> float:
     return abs(float(area))
 
 
-def _district(settings: Settings) -> Any | None:
+def _district(settings: Settings, engine: Engine | None = None) -> Any | None:
+    """The boundary the rows must lie in: the county's (the import's county, else the home
+    county) when it is stored, else the district file GEO_SERVICE_DISTRICT_BOUNDARY."""
+    if engine is not None:
+        from geo_service.counties.service import boundary_wkb
+
+        with make_sessionmaker(engine)() as s:
+            wkb = boundary_wkb(s)
+        if wkb:
+            return shapely.from_wkb(bytes.fromhex(wkb))
     path = settings.district_boundary
     if not path or not Path(path).exists():
         return None
@@ -386,7 +395,7 @@ def run_import(
     say("checking coordinates")
     geoms = gdf.geometry.to_numpy()
     xs, ys = coordinates(gdf)
-    district = _district(settings)
+    district = _district(settings, engine)
     local = None
     if district is not None:
         local = local_metric_epsg(shapely.centroid(district).x)
