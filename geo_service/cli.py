@@ -232,7 +232,8 @@ def token_list() -> None:
             state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "live"
             used = f"last used {t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
             out.print(
-                f"{t.name}\t{t.role}\t{t.county or 'city'}\tcreated {t.created_at:%Y-%m-%d %H:%M}\t{used}\t{state}",
+                f"{t.name}\t{t.role}\t{t.county or 'city'}\t"
+                f"created {t.created_at:%Y-%m-%d %H:%M}\t{used}\t{state}",
                 highlight=False,
             )
 

@@ -24,12 +24,18 @@ B = second_county.CODE
 def _county_b(engine: Engine, *, with_home_boundary: bool = False) -> None:
     with transaction(engine) as s:
         upsert_county(
-            s, code=B, name_zh="郸城县", name_en="Dancheng County",
+            s,
+            code=B,
+            name_zh="郸城县",
+            name_en="Dancheng County",
             boundary_wkb=second_county.OUTLINE.wkb_hex,
         )
         if with_home_boundary:
             upsert_county(
-                s, code=HOME[0], name_zh=HOME[1], name_en=HOME[2],
+                s,
+                code=HOME[0],
+                name_zh=HOME[1],
+                name_en=HOME[2],
                 boundary_wkb=read_outline(Settings().district_boundary),
             )
 
@@ -129,12 +135,16 @@ def test_an_import_for_a_county_is_checked_against_its_boundary(
 
 def test_token_cli_takes_a_county(clean_engine: Engine) -> None:
     _county_b(clean_engine)
-    made = run_cli(clean_engine, "token", "create", "--role", "bureau", "--name", "dc", "--county", B)
+    made = run_cli(
+        clean_engine, "token", "create", "--role", "bureau", "--name", "dc", "--county", B
+    )
     assert made.returncode == 0, made.stderr
     assert B in made.stderr
     listed = run_cli(clean_engine, "token", "list")
     assert listed.stdout.split()[:3] == ["dc", "bureau", "411625"]
-    bad = run_cli(clean_engine, "token", "create", "--role", "bureau", "--name", "x", "--county", "1")
+    bad = run_cli(
+        clean_engine, "token", "create", "--role", "bureau", "--name", "x", "--county", "1"
+    )
     assert bad.returncode != 0 and "--county" in bad.stderr
 
 
@@ -155,3 +165,17 @@ def test_stats_roll_up_by_county(client: TestClient, clean_engine: Engine) -> No
     only_b = client.get("/api/v1/stats", params={"county": B}, headers=official).json()
     assert only_b["county"] == B and "by_county" not in only_b
     assert only_b["land"] == parts[B]["land"]
+
+
+def test_exports_per_county_or_all(client: TestClient, clean_engine: Engine) -> None:
+    _county_b(clean_engine)
+    add_parcels(clean_engine, {"code": "A-1", "geom_m": rect_m(0, 0, 200, 100), "published": True})
+    with scoped(B):
+        add_parcels(
+            clean_engine, {"code": "B-1", "geom_m": rect_m(0, 0, 400, 100), "published": True}
+        )
+    every = client.get("/api/v1/exports/parcels?format=csv").text
+    assert "A-1" in every and "B-1" in every
+    only_b = client.get(f"/api/v1/exports/parcels?format=csv&county={B}")
+    assert only_b.status_code == 200, only_b.text
+    assert "B-1" in only_b.text and "A-1" not in only_b.text

@@ -29,7 +29,17 @@ from tests.test_roles import CALLERS, OK, cases, route_gates, sample_path, seed
 
 A, B = "411603", "411625"
 #: what only county A's records contain: a county-B caller must never get any of it
-A_MARKERS = ("PUB-1", "PUB-2", "HID-1", "PRJ-1", "PB-1", "内部备注甲", "内部备注乙", "联塑管道", "走访记录丙")
+A_MARKERS = (
+    "PUB-1",
+    "PUB-2",
+    "HID-1",
+    "PRJ-1",
+    "PB-1",
+    "内部备注甲",
+    "内部备注乙",
+    "联塑管道",
+    "走访记录丙",
+)
 
 
 def county_token(engine: Engine, role: str, county: str | None) -> dict[str, str]:
@@ -100,7 +110,9 @@ def test_every_route_against_every_county_token(walled: tuple[TestClient, dict[s
         url = sample_path(path, ctx["codes"], given)
         action = next(iter(route_gates(client.app)[(method, path)].actions().values()), None)
         if given:
-            action = dict(route_gates(client.app)[(method, path)].by).get(next(iter(given.values())))
+            action = dict(route_gates(client.app)[(method, path)].by).get(
+                next(iter(given.values()))
+            )
         rule = policy.COUNTY_RULES.get(action, "none") if action else "none"
         for role in CALLERS[1:]:
             want = expected[role]

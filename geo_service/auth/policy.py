@@ -124,9 +124,9 @@ def county_rule(action: str) -> str:
         return COUNTY_RULES[action]
     except KeyError:
         raise ConfigurationError(
-            f"action {action!r} has no county rule: add it to "
-            "geo_service.auth.policy.COUNTY_RULES"
+            f"action {action!r} has no county rule: add it to geo_service.auth.policy.COUNTY_RULES"
         ) from None
+
 
 #: kinds of record with a public view: kind -> name of the Settings field listing public fields
 PUBLIC_FIELD_SETTINGS: dict[str, str] = {"parcel": "public_parcel_fields"}

@@ -70,9 +70,7 @@ def create_token(
             "first (geo-service token revoke --name …) so that revoking one never revokes two"
         )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(
-        ApiToken(name=name.strip(), role=role, county=county, token_hash=_hash(secret))
-    )
+    session.add(ApiToken(name=name.strip(), role=role, county=county, token_hash=_hash(secret)))
     record(
         session,
         actor=actor,

@@ -47,9 +47,8 @@ def _run(
     county: str | None = None,
 ) -> None:
     from geo_service.cli import _engine, _settings, err, friendly_errors, out
-    from geo_service.importers import run_import
-
     from geo_service.counties import scope
+    from geo_service.importers import run_import
 
     settings = _settings()
     with friendly_errors():

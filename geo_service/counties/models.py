@@ -24,7 +24,7 @@ CODE_PATTERN = r"^[0-9]{6}$"
 HOME = ("411603", "淮阳区", "Huaiyang District")
 HOME_COUNTY_SQL = (
     "INSERT INTO counties (code, name_zh, name_en, home) "
-    f"VALUES ('{HOME[0]}', '{HOME[1]}', '{HOME[2]}', true) ON CONFLICT (code) DO NOTHING"
+    "VALUES ('411603', '淮阳区', 'Huaiyang District', true) ON CONFLICT (code) DO NOTHING"
 )
 
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session
 

@@ -48,13 +48,17 @@ def boundary_wkb(session: Session, county: str | None = None) -> str | None:
 
 def county_of(session: Session, county: str | None = None) -> dict[str, Any]:
     """Code and names of ``county`` (default: the transaction's county)."""
-    row = session.execute(
-        text(
-            "SELECT code, name_zh, name_en, boundary IS NOT NULL AS has_boundary FROM counties "
-            "WHERE code = coalesce(CAST(:c AS text), gs_current_county())"
-        ),
-        {"c": county},
-    ).mappings().first()
+    row = (
+        session.execute(
+            text(
+                "SELECT code, name_zh, name_en, boundary IS NOT NULL AS has_boundary FROM counties "
+                "WHERE code = coalesce(CAST(:c AS text), gs_current_county())"
+            ),
+            {"c": county},
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise InvalidInput(f"county: no county {county!r}; see GET /api/v1/counties")
     return dict(row)

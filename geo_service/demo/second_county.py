@@ -67,20 +67,43 @@ def infrastructure() -> list[dict[str, Any]]:
     def line(*pts_m: tuple[float, float]) -> str:
         return str(LineString([_pt(x, y) for x, y in pts_m]).wkb_hex)
 
-    base = {"diameter_mm": None, "voltage_kv": None, "road_class": None, "status": "existing"}
+    base: dict[str, Any] = {
+        "diameter_mm": None,
+        "voltage_kv": None,
+        "road_class": None,
+        "status": "existing",
+    }
     feats = []
     for i, y in enumerate((120, 670, 1220)):
         feats.append(
-            {**base, "code": f"{PREFIX}-RD-{i + 1:03d}", "kind": "road", "name": f"纬{i + 1}路",
-             "road_class": "secondary", "wkb": line((0, y), (2900, y))}
+            {
+                **base,
+                "code": f"{PREFIX}-RD-{i + 1:03d}",
+                "kind": "road",
+                "name": f"纬{i + 1}路",
+                "road_class": "secondary",
+                "wkb": line((0, y), (2900, y)),
+            }
         )
     feats.append(
-        {**base, "code": f"{PREFIX}-WS-001", "kind": "water", "name": "集聚区供水主管",
-         "diameter_mm": 400.0, "wkb": line((0, 140), (2900, 140))}
+        {
+            **base,
+            "code": f"{PREFIX}-WS-001",
+            "kind": "water",
+            "name": "集聚区供水主管",
+            "diameter_mm": 400.0,
+            "wkb": line((0, 140), (2900, 140)),
+        }
     )
     feats.append(
-        {**base, "code": f"{PREFIX}-PW-001", "kind": "power", "name": "10kV 郸城线",
-         "voltage_kv": 10.0, "wkb": line((0, 690), (2900, 690))}
+        {
+            **base,
+            "code": f"{PREFIX}-PW-001",
+            "kind": "power",
+            "name": "10kV 郸城线",
+            "voltage_kv": 10.0,
+            "wkb": line((0, 690), (2900, 690)),
+        }
     )
     return feats
 
@@ -140,8 +163,14 @@ def load(session: Session, *, year: int) -> dict[str, int]:
             session,
             table="leveling_surveys",
             rows=[
-                {"parcel_code": c, "surveyed_on": f"{year}-08-01", "leveled": True,
-                 "earthwork_outstanding_m3": 0, "surveyor": "郸城县测绘队", "document_ref": "DCCL"}
+                {
+                    "parcel_code": c,
+                    "surveyed_on": f"{year}-08-01",
+                    "leveled": True,
+                    "earthwork_outstanding_m3": 0,
+                    "surveyor": "郸城县测绘队",
+                    "document_ref": "DCCL",
+                }
                 for c in done
             ],
         )
@@ -149,17 +178,29 @@ def load(session: Session, *, year: int) -> dict[str, int]:
             session,
             table="title_records",
             rows=[
-                {"parcel_code": c, "recorded_on": f"{year}-08-15", "ownership": "state",
-                 "requisition_done": True, "compensation_settled": True, "open_disputes": 0,
-                 "document_ref": "郸自然资〔2026〕8号"}
+                {
+                    "parcel_code": c,
+                    "recorded_on": f"{year}-08-15",
+                    "ownership": "state",
+                    "requisition_done": True,
+                    "compensation_settled": True,
+                    "open_disputes": 0,
+                    "document_ref": "郸自然资〔2026〕8号",
+                }
                 for c in done
             ],
         )
         counts["projects"] = ledger.upsert_projects(session, projects(year))
         counts["baselines"] = ledger.upsert_baselines(
             session,
-            [{"year": year - 1, "project_count": 5, "total_investment_wan": 120000,
-              "planned_investment_wan": 50000}],
+            [
+                {
+                    "year": year - 1,
+                    "project_count": 5,
+                    "total_investment_wan": 120000,
+                    "planned_investment_wan": 50000,
+                }
+            ],
         )
         scope.leave(session)
     return counts

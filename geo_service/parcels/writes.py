@@ -73,7 +73,8 @@ LAYERS: dict[str, Layer] = {
                 "zone_code",
                 target="zone_id",
                 # a blank zone is found from the parcel's location
-                expr="(SELECT z.id FROM zones z WHERE z.code = s.zone_code AND z.county = gs_current_county())",
+                expr="(SELECT z.id FROM zones z WHERE z.code = s.zone_code"
+                " AND z.county = gs_current_county())",
                 default=f"CASE WHEN s.zone_code IS NULL THEN {_ZONE_BY_LOCATION} END",
             ),
             Col("published", "boolean", default="false"),

@@ -171,8 +171,7 @@ def upgrade() -> None:
     for table in (*CODED, "ledger_baselines", "parcel_summary"):
         # a stable default: evaluated once here (the home county) and stored without a rewrite
         op.execute(
-            f"ALTER TABLE {table} ADD COLUMN county varchar(6) NOT NULL "
-            f"DEFAULT {county_default}"
+            f"ALTER TABLE {table} ADD COLUMN county varchar(6) NOT NULL DEFAULT {county_default}"
         )
         if table != "parcel_summary":
             op.create_foreign_key(
