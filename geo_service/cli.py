@@ -123,6 +123,7 @@ def demo_load(
                 engine,
                 directory or settings.demo_dir,
                 progress=lambda m: status.update(f"loading {m}…"),
+                boundary=settings.district_boundary,
             )
     out.print("loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     _after_demo_load(settings, engine)
@@ -152,6 +153,9 @@ def _after_demo_load(settings: Settings, engine: Any) -> None:
 def token_create(
     role: Annotated[str, typer.Option(help="bureau, official or investor")],
     name: Annotated[str, typer.Option(help="who or what holds the token")],
+    county: Annotated[
+        str | None, typer.Option(help="scope it to one county (division code); default: city")
+    ] = None,
 ) -> None:
     """Create an API token and print it ONCE (only its hash is kept)."""
     from geo_service.auth.tokens import create_token
@@ -159,9 +163,10 @@ def token_create(
 
     settings = _settings()
     with friendly_errors(), transaction(_engine(settings)) as s:
-        secret = create_token(s, role=role, name=name, actor="cli")
+        secret = create_token(s, role=role, name=name, actor="cli", county=county)
     out.print(secret, highlight=False)
-    err.print(f"token for {name!r} ({role}); keep it: it is not shown again")
+    where = f"county {county}" if county else "the whole city"
+    err.print(f"token for {name!r} ({role}, {where}); keep it: it is not shown again")
 
 
 @token_app.command("list")
@@ -176,7 +181,8 @@ def token_list() -> None:
             state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "live"
             used = f"last used {t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
             out.print(
-                f"{t.name}\t{t.role}\tcreated {t.created_at:%Y-%m-%d %H:%M}\t{used}\t{state}",
+                f"{t.name}\t{t.role}\t{t.county or 'city'}\t"
+                f"created {t.created_at:%Y-%m-%d %H:%M}\t{used}\t{state}",
                 highlight=False,
             )
 

@@ -171,6 +171,7 @@ class Settings(BaseSettings):
     #: fields of a parcel the public (investor) view may see
     public_parcel_fields: list[str] = [
         "code",
+        "county",
         "name",
         "zone",
         "area_m2",

@@ -117,11 +117,13 @@ def _load_demo(eng: Engine, url: str) -> None:
 
 
 def truncate_all(engine: Engine) -> None:
+    from geo_service.counties.models import HOME_COUNTY_SQL
     from geo_service.db.models import Base
 
     names = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(text(HOME_COUNTY_SQL))  # rows written without a county belong to it
 
 
 def register_fingerprint(engine: Engine) -> dict[str, tuple[int, int]]:

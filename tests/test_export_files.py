@@ -117,18 +117,23 @@ def test_readiness_and_projects_exports(loaded: Engine, tmp_path: Path) -> None:
 def test_demo_district_round_trip_is_unchanged(
     demo_engine: Engine, tmp_path: Path, fmt: str
 ) -> None:
-    """The demo's long indicator lists and notes survive (GeoPackage) or stay out (Shapefile)."""
+    """The demo's long indicator lists and notes survive (GeoPackage) or stay out (Shapefile).
+
+    The district's own parcels (county 411603), exported and imported back into it."""
+    from geo_service.counties.scope import scoped
+
     out = tmp_path / f"demo{FORMATS[fmt].suffix}"
-    n = export(demo_engine, what="parcels", fmt=fmt, out=out)
-    with demo_engine.connect() as c:
-        assert n == c.execute(text("SELECT count(*) FROM parcels")).scalar() > 0
-    report = run_import(
-        demo_engine,
-        kind="parcels",
-        path=out,
-        settings=settings_for(demo_engine),
-        actor="t",
-        dry_run=True,
-    )
+    with scoped("411603"):
+        n = export(demo_engine, what="parcels", fmt=fmt, out=out)
+        with demo_engine.connect() as c:
+            assert n == c.execute(text("SELECT count(*) FROM parcels")).scalar() > 0
+        report = run_import(
+            demo_engine,
+            kind="parcels",
+            path=out,
+            settings=settings_for(demo_engine),
+            actor="t",
+            dry_run=True,
+        )
     assert report.problems == [] and (report.inserted, report.updated) == (0, 0)
     assert report.unchanged == n

@@ -34,6 +34,7 @@ LAYERS: list[set[str]] = [
     {"projects", "supply"},
     {"parcels", "auth"},
     {"audit"},
+    {"counties"},
     {"db"},
     {"settings", "spatial", "text", "wire", "errors", "__init__"},
 ]

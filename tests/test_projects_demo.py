@@ -12,7 +12,8 @@ AS_OF = "2026-11-27"  # the demo's "today"
 
 def test_headline_figures_match_the_source(demo_client: TestClient, demo_engine: Engine) -> None:
     h = token(demo_engine, "official", "demo-stats")
-    r = demo_client.get("/api/v1/stats", headers=h)
+    # the source's figures are the district's (county 411603; the city adds 郸城县)
+    r = demo_client.get("/api/v1/stats", params={"county": "411603"}, headers=h)
     assert r.status_code == 200, r.text
     st = r.json()
     assert st["year"] == 2026
@@ -29,10 +30,11 @@ def test_headline_figures_match_the_source(demo_client: TestClient, demo_engine:
 def test_demo_figures_as_of_the_demo_day(demo_engine: Engine) -> None:
     from datetime import date
 
+    from geo_service.counties.scope import scoped
     from geo_service.db.engine import transaction
     from geo_service.projects.stats import project_stats
 
-    with transaction(demo_engine) as s:
+    with scoped("411603"), transaction(demo_engine) as s:
         st = project_stats(s, as_of=date.fromisoformat(AS_OF))
     assert st["projects"]["started"] == 136 and st["projects"]["start_rate_pct"] == 55.1
     assert st["attraction"]["at_least_1_yi"] == {"count": 19, "target": 16, "met": True}

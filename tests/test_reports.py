@@ -216,11 +216,19 @@ def test_monthly_pack_has_one_page_per_stuck_project(
     red = None
     for weeks in (0, 4, 8):
         day = AS_OF - timedelta(weeks=weeks)
-        fc = _get(demo_client, f"/api/v1/projects?as_of={day}&rag=red&limit=1000", official)
+        fc = _get(
+            demo_client,
+            f"/api/v1/projects?county=411603&as_of={day}&rag=red&limit=1000",
+            official,
+        )
         codes = {f["id"] for f in fc.json()["features"]}
         red = codes if red is None else red & codes
     assert red, "the demo has projects red for two months"
-    r = _get(demo_client, f"/api/v1/reports/monthly?as_of={AS_OF}&format=pdf", official)
+    r = _get(
+        demo_client,
+        f"/api/v1/reports/monthly?county=411603&as_of={AS_OF}&format=pdf",
+        official,
+    )
     pages, reader = _pdf_text(r.content)
     heads = {}
     for i, page in enumerate(pages):

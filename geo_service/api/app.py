@@ -12,6 +12,7 @@ from geo_service.api import errors, openapi
 from geo_service.api.read_your_writes import ReadYourWrites
 from geo_service.api.routes import (
     audit,
+    counties,
     docs,
     exports,
     health,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports,
         ogc,
         ogc_writes,
+        counties,
     ):
         app.include_router(module.router)
     openapi.install(app, settings)

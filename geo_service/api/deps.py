@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy.exc import DBAPIError
@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from geo_service.api import read_your_writes
 from geo_service.auth import policy
 from geo_service.auth.tokens import PUBLIC, ROLES, Principal, TouchThrottle, resolve, touch
+from geo_service.counties import scope as county_scope
 from geo_service.db.replica import ReadRouter
 from geo_service.errors import (
     ConfigurationError,
@@ -134,6 +135,24 @@ def admit(principal: Principal, action: str) -> Principal:
     """``principal`` if the policy lets it do ``action``; else 401 without a token, 403."""
     if policy.can(principal, action):
         return principal
+    _refuse(principal, action)
+
+
+def admit_scoped(
+    request: Request, session: Session, principal: Principal, action: str
+) -> Principal:
+    """:func:`admit`, then the county wall: the request scoped by the action's county rule."""
+    admit(principal, action)
+    county_scope.enter(
+        session,
+        policy.county_rule(action),
+        principal.county,
+        request.query_params.get("county"),
+    )
+    return principal
+
+
+def _refuse(principal: Principal, action: str) -> NoReturn:
     wanted = " or ".join(sorted(policy.roles_for(action)))
     if principal.role is None:
         raise Unauthorized(
@@ -163,9 +182,11 @@ def require(action: str, *more: str) -> Any:
             "(e.g. require('projects.read')); the roles live in geo_service.auth.policy.ACTIONS"
         )
     policy.roles_for(action)  # fails at import time for an unknown action
+    policy.county_rule(action)
 
-    def _gate(principal: PrincipalDep) -> Principal:
-        return admit(principal, action)
+    async def _gate(request: Request, principal: PrincipalDep, session: SessionDep) -> Principal:
+        # async: the county scope it sets (a context variable) holds for the whole request
+        return admit_scoped(request, session, principal, action)
 
     return _mark(_gate, Gate(action))
 
@@ -181,10 +202,11 @@ def require_by(param: str, actions: dict[str, str]) -> Any:
     """
     for action in actions.values():
         policy.roles_for(action)
+        policy.county_rule(action)
 
-    def _gate(request: Request, principal: PrincipalDep) -> Principal:
+    async def _gate(request: Request, principal: PrincipalDep, session: SessionDep) -> Principal:
         action = actions.get(str(request.path_params.get(param)))
-        return principal if action is None else admit(principal, action)
+        return principal if action is None else admit_scoped(request, session, principal, action)
 
     return _mark(_gate, Gate(None, param, tuple(actions.items())))
 

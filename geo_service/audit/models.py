@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Index, String, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+import geo_service.counties.models  # noqa: F401  (api_tokens.county refers to counties)
 from geo_service.db.base import Base, IdMixin
 
 
@@ -37,6 +38,10 @@ class ApiToken(IdMixin, Base):
 
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
+    #: the county the token is scoped to (None: the whole city)
+    county: Mapped[str | None] = mapped_column(
+        String(6), ForeignKey("counties.code", onupdate="CASCADE")
+    )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -10,7 +10,8 @@ Routes, maps, tiles and exports ask this module instead of testing roles themsel
 * ``visible_fields(principal, kind, settings)``: which properties of a record of ``kind`` the
   caller may see (``None`` = all of them);
 * ``published_only(principal)``: whether the caller sees only published records (everything
-  else is 404 to them: the existence of an unpublished record is not revealed).
+  else is 404 to them: the existence of an unpublished record is not revealed);
+* ``COUNTY_RULES``: action -> how its routes are scoped by county (the county wall).
 
 The public (no token) and the ``investor`` role share the public view; the list of public parcel
 fields is configuration (``GEO_SERVICE_PUBLIC_PARCEL_FIELDS``).
@@ -75,13 +76,66 @@ ACTIONS: dict[str, frozenset[str]] = {
     # network, assessment and protected-area layers (the readiness map's context; OGC API)
     "layers.read_internal": frozenset({"bureau", "official"}),
     "imports.write": frozenset({"bureau"}),
+    # the counties of the city (codes, names, outlines): everyone
+    "counties.read": EVERYONE,
 }
+
+#: action -> how a route gated by it is scoped by county (the county wall, counties/scope.py):
+#: "county": a county token sees and changes only its county, ``county=`` narrows everyone's
+#: view; "city": city-wide only (a county token gets 403); "none": not county data.
+#: Every action needs a line (tests/test_county_walls.py fails a route without one).
+COUNTY_RULES: dict[str, str] = {
+    "parcels.read": "county",
+    "readiness.read": "county",
+    "stats.read": "county",
+    "maps.investors": "county",
+    "exports.read": "county",
+    "ogc.read": "county",
+    "supply.read": "county",
+    "parcels.write": "county",
+    "readiness.write": "county",
+    "readiness.read_internal": "county",
+    "infrastructure.write": "county",
+    "supply.write": "county",
+    "supply.read_internal": "county",
+    "maps.supply": "county",
+    "records.write": "county",
+    "records.read": "county",
+    "projects.read": "county",
+    "projects.write": "county",
+    "problems.read": "county",
+    "problems.write": "county",
+    "visits.read": "county",
+    "visits.write": "county",
+    "stats.internal": "county",
+    "maps.readiness": "county",
+    "maps.projects": "county",
+    "exports.internal": "county",
+    "reports.read": "county",
+    "charts.read": "county",
+    "layers.read_internal": "county",
+    "imports.write": "county",
+    "audit.read": "city",  # the audit trail and import records are not filed by county
+    "imports.read": "city",
+    "counties.read": "none",
+}
+
+
+def county_rule(action: str) -> str:
+    """The county rule of ``action``; ConfigurationError when it has none (a bug)."""
+    try:
+        return COUNTY_RULES[action]
+    except KeyError:
+        raise ConfigurationError(
+            f"action {action!r} has no county rule: add it to geo_service.auth.policy.COUNTY_RULES"
+        ) from None
+
 
 #: kinds of record with a public view: kind -> name of the Settings field listing public fields
 PUBLIC_FIELD_SETTINGS: dict[str, str] = {"parcel": "public_parcel_fields"}
 
 #: kinds whose public fields are fixed (not configuration): zones are named on the public map
-PUBLIC_FIXED_FIELDS: dict[str, frozenset[str]] = {"zone": frozenset({"code", "name"})}
+PUBLIC_FIXED_FIELDS: dict[str, frozenset[str]] = {"zone": frozenset({"code", "county", "name"})}
 
 #: kinds the public never sees at all (internal lists)
 INTERNAL_KINDS = frozenset({"project", "problem", "visit", "audit", "token", "import"})

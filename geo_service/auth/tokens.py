@@ -19,10 +19,14 @@ TOKEN_PREFIX = "gs_"
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is asking: a role and a name; ``role=None`` is the anonymous public."""
+    """Who is asking: a role, a name and a county; ``role=None`` is the anonymous public.
+
+    ``county``: the division code the token is scoped to (None: the whole city).
+    """
 
     role: str | None
     name: str
+    county: str | None = None
 
     @property
     def is_public(self) -> bool:
@@ -42,8 +46,17 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(session: Session, *, role: str, name: str, actor: str) -> str:
-    """Store a new token and return its secret (shown once, never stored)."""
+def create_token(
+    session: Session, *, role: str, name: str, actor: str, county: str | None = None
+) -> str:
+    """Store a new token and return its secret (shown once, never stored).
+
+    ``county``: scope the token to one county (its division code); None: the whole city.
+    """
+    if county is not None:
+        from geo_service.counties.scope import check_code
+
+        county = check_code(session, county, field="--county")
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}; got {role!r}")
     if not name.strip() or len(name) > 200:
@@ -57,14 +70,14 @@ def create_token(session: Session, *, role: str, name: str, actor: str) -> str:
             "first (geo-service token revoke --name …) so that revoking one never revokes two"
         )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name.strip(), role=role, token_hash=_hash(secret)))
+    session.add(ApiToken(name=name.strip(), role=role, county=county, token_hash=_hash(secret)))
     record(
         session,
         actor=actor,
         action="token.create",
         entity_type="token",
         entity_code=name.strip(),
-        after={"role": role},
+        after={"role": role, "county": county},
     )
     return secret
 
@@ -97,7 +110,7 @@ def resolve(session: Session, secret: str) -> Principal:
             "the bearer token is unknown or revoked; ask the land bureau for a new one "
             "(geo-service token create)"
         )
-    return Principal(role=tok.role, name=tok.name)
+    return Principal(role=tok.role, name=tok.name, county=tok.county)
 
 
 #: how stale ``last_used_at`` may get before a request writes it again (one write per token per

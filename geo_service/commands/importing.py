@@ -26,6 +26,10 @@ LayerOpt = Annotated[
     str | None, typer.Option("--layer", help="GeoPackage layer or XLSX sheet to read")
 ]
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="check and report; write nothing")]
+CountyOpt = Annotated[
+    str | None,
+    typer.Option("--county", help="the county (division code) the rows belong to; default: home"),
+]
 RepairOpt = Annotated[
     bool, typer.Option("--repair", help="fix invalid shapes (make_valid); reports area changes")
 ]
@@ -40,14 +44,21 @@ def _run(
     dry_run: bool,
     repair: bool,
     infra_kind: str | None = None,
+    county: str | None = None,
 ) -> None:
     from geo_service.commands import err, friendly_errors, load_settings, open_engine, out
+    from geo_service.counties import scope
     from geo_service.importers import run_import
 
     settings = load_settings()
     with friendly_errors():
         engine = open_engine(settings)
-        with out.status(f"importing {file.name}…") as status:
+        if county is not None:
+            with engine.connect() as conn:
+                from sqlalchemy.orm import Session
+
+                scope.check_code(Session(conn), county, field="--county")
+        with scope.scoped(county), out.status(f"importing {file.name}…") as status:
             report = run_import(
                 engine,
                 kind=kind,
@@ -90,8 +101,9 @@ def _layer_command(kind: str, doc: str) -> None:
         layer: LayerOpt = None,
         dry_run: DryOpt = False,
         repair: RepairOpt = False,
+        county: CountyOpt = None,
     ) -> None:
-        _run(kind, file, crs=crs, layer=layer, dry_run=dry_run, repair=repair)
+        _run(kind, file, crs=crs, layer=layer, dry_run=dry_run, repair=repair, county=county)
 
     command.__doc__ = doc
     import_app.command(kind)(command)
@@ -112,6 +124,7 @@ def import_infrastructure(
     layer: LayerOpt = None,
     dry_run: DryOpt = False,
     repair: RepairOpt = False,
+    county: CountyOpt = None,
 ) -> None:
     """Networks for the readiness checks: status, diameter_mm, voltage_kv, road_class."""
     _run(
@@ -122,4 +135,5 @@ def import_infrastructure(
         dry_run=dry_run,
         repair=repair,
         infra_kind=kind,
+        county=county,
     )

@@ -1,6 +1,7 @@
 """Every mapped table, imported in one place for Alembic and the schema check."""
 
 from geo_service.audit.models import ApiToken, AuditEvent, ImportRecord
+from geo_service.counties.models import County
 from geo_service.db.base import Base
 from geo_service.parcels.models import (
     AssessmentArea,
@@ -36,6 +37,7 @@ __all__ = [
     "Base",
     "ConditionHistory",
     "ConditionOverride",
+    "County",
     "FundingSource",
     "ImportRecord",
     "InfrastructureFeature",

@@ -13,13 +13,19 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from geo_service import audit
+from geo_service.counties.models import HOME
+from geo_service.counties.service import read_outline, upsert_county
 from geo_service.db.engine import transaction
+from geo_service.demo import second_county
 from geo_service.errors import InvalidInput
 from geo_service.parcels import writes as land
 from geo_service.projects import writes as ledger
 from geo_service.readiness.rules import reach_m
-from geo_service.settings import ReadinessRules
+from geo_service.settings import PROJECT_DIR, ReadinessRules
 from geo_service.supply import service as supply
+
+#: the district's outline (the home county's boundary)
+DISTRICT_BOUNDARY = PROJECT_DIR / "data" / "huaiyang-boundary.geojson"
 
 #: the demo district's "today": its surveys, titles and ledger are dated up to this day
 DEMO_DATE = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -72,8 +78,13 @@ def load_demo(
     *,
     actor: str = "cli:demo",
     progress: Callable[[str], None] | None = None,
+    boundary: Path | None = DISTRICT_BOUNDARY,
 ) -> dict[str, int]:
-    """Upsert every demo layer and table in one transaction; returns counts per layer."""
+    """Upsert every demo layer and table in one transaction; returns counts per layer.
+
+    Then the district's boundary (``boundary``) becomes the home county's, and the second county
+    (``demo.second_county``) is loaded beside it: counts ``411625.parcels`` etc.
+    """
     say = progress or (lambda _msg: None)
     d = demo_dir
     counts: dict[str, int] = {}
@@ -120,6 +131,20 @@ def load_demo(
         counts["baselines"] = ledger.upsert_baselines(s, baselines)
         say("supply events")
         counts["supply_events"] = supply.replace_demo_events(s, _table(d / "supply_events.csv"))
+        say("counties")
+        if boundary is not None and Path(boundary).is_file():
+            upsert_county(
+                s,
+                code=HOME[0],
+                name_zh=HOME[1],
+                name_en=HOME[2],
+                boundary_wkb=read_outline(Path(boundary)),
+                ledger_year=year,
+            )
+        # the second county beside the district (a city roll-up); its own figures
+        counts.update(
+            {f"{second_county.CODE}.{k}": v for k, v in second_county.load(s, year=year).items()}
+        )
         audit.record(
             s,
             actor=actor,

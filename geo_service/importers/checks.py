@@ -12,7 +12,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from geo_service.importers import columns as C
@@ -35,7 +35,17 @@ _TYPE_NAMES = (
 )
 
 
-def district_shape(settings: Settings) -> Any | None:
+def district_shape(settings: Settings, engine: Engine | None = None) -> Any | None:
+    """The boundary the rows must lie in: the county's (the import's county, else the home
+    county) when it is stored, else the district file GEO_SERVICE_DISTRICT_BOUNDARY."""
+    if engine is not None:
+        from geo_service.counties.service import boundary_wkb
+        from geo_service.db.engine import make_sessionmaker
+
+        with make_sessionmaker(engine)() as s:
+            wkb = boundary_wkb(s)
+        if wkb:
+            return shapely.from_wkb(bytes.fromhex(wkb))
     path = settings.district_boundary
     if not path or not Path(path).exists():
         return None

@@ -125,7 +125,7 @@ def run_import(
     say("checking coordinates")
     geoms = gdf.geometry.to_numpy()
     xs, ys = coordinates(gdf)
-    district = district_shape(settings)
+    district = district_shape(settings, engine)
     local = None
     if district is not None:
         local = local_metric_epsg(shapely.centroid(district).x)

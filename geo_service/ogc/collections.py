@@ -114,6 +114,7 @@ def _parcel_props(row: Any) -> dict[str, Any]:
 _S = "string"
 PARCEL_FIELDS = (
     Field("code", _S, "地块编号 code", Parcel.code),
+    Field("county", _S, "县区 county (division code)", Parcel.county),
     Field("name", _S, "地块名称 name", Parcel.name),
     Field("zone", _S, "园区 zone code", Zone.code),
     Field("zone_name", _S, "园区名称 zone name", Zone.name),
@@ -145,6 +146,7 @@ def _project_props(row: Any) -> dict[str, Any]:
 
 PROJECT_FIELDS = (
     Field("code", _S, "项目编号 code", Project.code),
+    Field("county", _S, "县区 county (division code)", Project.county),
     Field("name", _S, "项目名称 name", Project.name),
     Field("year", "integer", "年度 year", Project.year),
     Field("domain", _S, "领域 domain", Project.domain, DOMAINS),
@@ -198,12 +200,14 @@ def _fields(model: Any, spec: tuple[tuple[str, str, str], ...]) -> tuple[Field, 
 
 _ZONE: tuple[tuple[str, str, str], ...] = (
     ("code", _S, "园区编号 code"),
+    ("county", _S, "县区 county (division code)"),
     ("name", _S, "园区名称 name"),
     ("version", "integer", "版本 version"),
     ("updated_at", "date-time", "更新时间 updated"),
 )
 _INFRA = (
     ("code", _S, "编号 code"),
+    ("county", _S, "县区 county (division code)"),
     ("kind", _S, "类别 kind"),
     ("name", _S, "名称 name"),
     ("status", _S, "状态 status (existing/planned)"),
@@ -215,6 +219,7 @@ _INFRA = (
 )
 _ASSESS = (
     ("code", _S, "编号 code"),
+    ("county", _S, "县区 county (division code)"),
     ("kind", _S, "评估类别 kind"),
     ("name", _S, "名称 name"),
     ("valid_from", "date", "有效期起 valid from"),
@@ -224,6 +229,7 @@ _ASSESS = (
 )
 _PROTECTED = (
     ("code", _S, "编号 code"),
+    ("county", _S, "县区 county (division code)"),
     ("kind", _S, "类别 kind (basic_farmland/ecological_redline)"),
     ("name", _S, "名称 name"),
     ("version", "integer", "版本 version"),

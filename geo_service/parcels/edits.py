@@ -138,7 +138,10 @@ def validate_geometry(
     """A parcel geometry checked for shape, size, validity and the district extent; hex WKB."""
     clean = check_geometry_shape(geometry, max_vertices=max_vertices)
     wkb = str(shape(clean).wkb_hex)
-    b = district_boundary_wkb(boundary)
+    from geo_service.counties.service import boundary_wkb, county_of
+
+    county = county_of(session)  # the county the edit is in (the request's, else the home one)
+    b = boundary_wkb(session) or district_boundary_wkb(boundary)
     row = (
         session.execute(
             text(
@@ -162,10 +165,15 @@ def validate_geometry(
     if not row["area_m2"] or row["area_m2"] <= 0:
         raise InvalidGeometry("the geometry has no area")
     if not row["inside"]:
+        where = (
+            f"county {county['code']} {county['name_zh']} (its boundary in GET /api/v1/counties)"
+            if county["has_boundary"]
+            else f"the district (GEO_SERVICE_DISTRICT_BOUNDARY, "
+            f"{boundary.name if boundary else 'none'})"
+        )
         raise InvalidGeometry(
-            f"the geometry is not inside the district (GEO_SERVICE_DISTRICT_BOUNDARY, "
-            f"{boundary.name if boundary else 'none'}); check that it is lon/lat "
-            "in EPSG:4490 and lies in this district"
+            f"the geometry is not inside {where}; check that it is lon/lat "
+            "in EPSG:4490 and lies in this county"
         )
     return wkb
 

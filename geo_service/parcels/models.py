@@ -21,11 +21,13 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from geo_service.counties.models import county_column
 from geo_service.db.base import Base, IdMixin, Versioned, one_of
 
 SUPPLY_STAGES = ("plan", "notice", "sale", "contract", "handed_over")
@@ -37,8 +39,10 @@ OWNERSHIPS = ("state", "collective")
 
 class Zone(IdMixin, Versioned, Base):
     __tablename__ = "zones"
+    __table_args__ = (UniqueConstraint("county", "code"),)
 
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    county: Mapped[str] = county_column()
+    code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     geom: Mapped[WKBElement] = mapped_column(
         Geometry("MULTIPOLYGON", srid=4490, spatial_index=True)
@@ -52,9 +56,11 @@ class Parcel(IdMixin, Versioned, Base):
     __table_args__ = (
         CheckConstraint(one_of("supply_stage", SUPPLY_STAGES), name="supply_stage"),
         CheckConstraint("ST_IsValid(geom)", name="geom_valid"),
+        UniqueConstraint("county", "code"),
     )
 
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    county: Mapped[str] = county_column()
+    code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     zone_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("zones.id", ondelete="SET NULL"), index=True
@@ -116,8 +122,10 @@ class AssessmentArea(IdMixin, Versioned, Base):
     """A regional assessment (区域评估) covering an area, valid for a period."""
 
     __tablename__ = "assessment_areas"
+    __table_args__ = (UniqueConstraint("county", "code"),)
 
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    county: Mapped[str] = county_column()
+    code: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
     geom: Mapped[WKBElement] = mapped_column(
@@ -132,9 +140,13 @@ class ProtectedArea(IdMixin, Versioned, Base):
     """Basic farmland (基本农田) or ecological red line (生态红线)."""
 
     __tablename__ = "protected_areas"
-    __table_args__ = (CheckConstraint(one_of("kind", PROTECTED_KINDS), name="kind"),)
+    __table_args__ = (
+        CheckConstraint(one_of("kind", PROTECTED_KINDS), name="kind"),
+        UniqueConstraint("county", "code"),
+    )
 
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    county: Mapped[str] = county_column()
+    code: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
     name: Mapped[str | None] = mapped_column(String(200))
     geom: Mapped[WKBElement] = mapped_column(
@@ -150,9 +162,11 @@ class InfrastructureFeature(IdMixin, Versioned, Base):
         CheckConstraint(one_of("kind", INFRA_KINDS), name="kind"),
         CheckConstraint(one_of("status", INFRA_STATUSES), name="status"),
         Index("ix_infrastructure_kind_status", "kind", "status"),
+        UniqueConstraint("county", "code"),
     )
 
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    county: Mapped[str] = county_column()
+    code: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), server_default="existing")

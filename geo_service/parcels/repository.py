@@ -75,6 +75,7 @@ def to_properties(
     """All fields of a parcel as GeoJSON properties (role filtering happens in the caller)."""
     return {
         "code": parcel.code,
+        "county": parcel.county,
         "name": parcel.name,
         "zone": zone_code,
         "zone_name": zone_name,

@@ -71,7 +71,8 @@ LAYERS: dict[str, Layer] = {
                 "zone_code",
                 target="zone_id",
                 # a blank zone is found from the parcel's location
-                expr="(SELECT z.id FROM zones z WHERE z.code = s.zone_code)",
+                expr="(SELECT z.id FROM zones z WHERE z.code = s.zone_code"
+                " AND z.county = gs_current_county())",
                 default=f"CASE WHEN s.zone_code IS NULL THEN {_ZONE_BY_LOCATION} END",
             ),
             Col("published", "boolean", default="false"),
@@ -226,17 +227,19 @@ def merge_layer(
         INSERT INTO {t} (code, geom, {", ".join(targets)})
         SELECT s.code, g, {", ".join(values)}
         FROM {stage} s CROSS JOIN LATERAL (SELECT {geom} AS g) AS gg"""  # noqa: S608
-    # codes already stored: the upsert; new codes: a plain insert (a 100 000-parcel first load
-    # spends a quarter less without ON CONFLICT's speculative insertion); one transaction
+    # codes already stored in this county: the upsert; new codes: a plain insert (a 100 000-parcel
+    # first load spends a quarter less without ON CONFLICT's speculative insertion); one
+    # transaction. The county is the transaction's (gs_current_county(), the column's default).
+    known = f"SELECT 1 FROM {t} x WHERE x.code = s.code AND x.county = gs_current_county()"  # noqa: S608
     sql = f"""{select}
-        WHERE EXISTS (SELECT 1 FROM {t} x WHERE x.code = s.code)
-        ON CONFLICT (code) DO UPDATE SET {", ".join(set_cols)},
+        WHERE EXISTS ({known})
+        ON CONFLICT (county, code) DO UPDATE SET {", ".join(set_cols)},
             updated_at = now(), version = {t}.version + 1
         WHERE {changed}
         RETURNING code, (xmax = 0) AS inserted"""  # noqa: S608 -- fixed fragments only; values bound
     for code, inserted in session.execute(text(sql)):
         (result.inserted if inserted else result.updated).append(code)
-    fresh = f"{select} WHERE NOT EXISTS (SELECT 1 FROM {t} x WHERE x.code = s.code) RETURNING code"  # noqa: S608
+    fresh = f"{select} WHERE NOT EXISTS ({known}) RETURNING code"  # noqa: S608
     result.inserted += session.execute(text(fresh)).scalars().all()
     session.execute(text(f"DROP TABLE {stage}"))
     return result

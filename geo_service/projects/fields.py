@@ -10,8 +10,11 @@ from __future__ import annotations
 from geo_service.projects.models import Project
 
 #: the table's columns that are not a project's own fields: bookkeeping, the code (the key), the
-#: location and the parcel link (each written its own way)
-NOT_FIELDS = frozenset({"id", "code", "geom", "parcel_id", "version", "created_at", "updated_at"})
+#: location and the parcel link (each written its own way), the county (the transaction's, by the
+#: column's default: see geo_service.counties)
+NOT_FIELDS = frozenset(
+    {"id", "code", "county", "geom", "parcel_id", "version", "created_at", "updated_at"}
+)
 
 #: name, year, domain, … source_region, in the table's order
 PROJECT_FIELDS: tuple[str, ...] = tuple(

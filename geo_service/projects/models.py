@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from geo_service.counties.models import county_column
 from geo_service.db.base import Base, IdMixin, Versioned, one_of
 
 DOMAINS = (
@@ -47,9 +48,11 @@ class Project(IdMixin, Versioned, Base):
         CheckConstraint(one_of("status", STATUSES), name="status"),
         CheckConstraint("total_investment_wan >= 0", name="total_nonneg"),
         Index("ix_projects_year_status", "year", "status"),
+        UniqueConstraint("county", "code"),
     )
 
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    county: Mapped[str] = county_column()
+    code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(300))
     year: Mapped[int] = mapped_column(Integer)
     domain: Mapped[str] = mapped_column(String(32))
@@ -139,8 +142,10 @@ class Visit(IdMixin, Versioned, Base):
     """A supervision visit by a project's leader."""
 
     __tablename__ = "visits"
+    __table_args__ = (UniqueConstraint("county", "code"),)
 
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    county: Mapped[str] = county_column()
+    code: Mapped[str] = mapped_column(String(64))
     project_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
@@ -159,9 +164,11 @@ class Problem(IdMixin, Versioned, Base):
             "status <> 'resolved' OR (resolved_on IS NOT NULL AND resolution IS NOT NULL)",
             name="resolved_has_resolution",
         ),
+        UniqueConstraint("county", "code"),
     )
 
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    county: Mapped[str] = county_column()
+    code: Mapped[str] = mapped_column(String(64))
     project_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
@@ -184,6 +191,7 @@ class LedgerBaseline(Base):
 
     __tablename__ = "ledger_baselines"
 
+    county: Mapped[str] = county_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_count: Mapped[int] = mapped_column(Integer)
     total_investment_wan: Mapped[Decimal] = mapped_column(Money)

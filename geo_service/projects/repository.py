@@ -117,6 +117,7 @@ def _feature(row: Any) -> dict[str, Any]:
     p: Project = row.Project
     props = {
         "code": p.code,
+        "county": p.county,
         "name": p.name,
         "year": p.year,
         "domain": p.domain,

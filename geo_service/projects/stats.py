@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from geo_service.errors import ConfigurationError
@@ -172,7 +172,16 @@ def project_stats(
         rows = [g for g in groups if getattr(g, f"g_{dim}") == 0]
         return {getattr(g, dim): _figures(g) for g in sorted(rows, key=lambda g: getattr(g, dim))}
 
-    base = session.get(LedgerBaseline, year - 1)
+    # the baselines of the counties in view (RLS: one county when scoped), summed
+    base = session.execute(
+        select(
+            func.sum(LedgerBaseline.project_count).label("project_count"),
+            func.sum(LedgerBaseline.total_investment_wan).label("total_investment_wan"),
+            func.sum(LedgerBaseline.planned_investment_wan).label("planned_investment_wan"),
+        )
+        .where(LedgerBaseline.year == year - 1)
+        .having(func.count() > 0)
+    ).first()
     count = all_["count"]
     total, planned = Decimal(overall.total), Decimal(overall.planned)
 

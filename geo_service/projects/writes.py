@@ -31,8 +31,9 @@ VALUES (:code, {_VALUES},
          THEN ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), 4490)
        WHEN CAST(:lon AS float8) IS NOT NULL
          THEN ST_SetSRID(ST_MakePoint(:lon, :lat), 4490) END,
-  coalesce(CAST(:parcel_id AS bigint), (SELECT id FROM parcels WHERE code = :parcel_code)))
-ON CONFLICT (code) DO UPDATE SET {_SET},
+  coalesce(CAST(:parcel_id AS bigint), (SELECT id FROM parcels WHERE code = :parcel_code
+                                               AND county = gs_current_county())))
+ON CONFLICT (county, code) DO UPDATE SET {_SET},
   geom = CASE
     WHEN EXCLUDED.geom IS NULL THEN projects.geom
     WHEN CAST(:wkb AS text) IS NULL AND projects.geom IS NOT NULL
@@ -76,8 +77,8 @@ def upsert_visits(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
             text(
                 """INSERT INTO visits (code, project_id, leader, visited_on, notes)
                 SELECT :code, id, :leader, :visited_on, :notes FROM projects
-                WHERE code = :project_code
-                ON CONFLICT (code) DO UPDATE SET project_id = EXCLUDED.project_id,
+                WHERE code = :project_code AND county = gs_current_county()
+                ON CONFLICT (county, code) DO UPDATE SET project_id = EXCLUDED.project_id,
                   leader = EXCLUDED.leader, visited_on = EXCLUDED.visited_on,
                   notes = EXCLUDED.notes, updated_at = now(), version = visits.version + 1
                 WHERE (visits.project_id, visits.leader, visits.visited_on, visits.notes)
@@ -116,9 +117,10 @@ def upsert_problems(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
         session.execute(
             text(
                 f"""INSERT INTO problems (code, project_id, visit_id, {cols})
-                SELECT :code, p.id, (SELECT id FROM visits WHERE code = :visit_code), {vals}
-                FROM projects p WHERE p.code = :project_code
-                ON CONFLICT (code) DO UPDATE SET project_id = EXCLUDED.project_id,
+                SELECT :code, p.id, (SELECT id FROM visits WHERE code = :visit_code
+                   AND county = gs_current_county()), {vals}
+                FROM projects p WHERE p.code = :project_code AND p.county = gs_current_county()
+                ON CONFLICT (county, code) DO UPDATE SET project_id = EXCLUDED.project_id,
                   visit_id = EXCLUDED.visit_id, {sets}, updated_at = now(),
                   version = problems.version + 1
                 WHERE ({old}, problems.project_id) IS DISTINCT FROM ({new}, EXCLUDED.project_id)"""  # noqa: S608 -- fixed fragments only; values bound
@@ -165,7 +167,7 @@ def upsert_baselines(session: Session, rows: Iterable[Mapping[str, Any]]) -> int
                 """INSERT INTO ledger_baselines (year, project_count, total_investment_wan,
                     planned_investment_wan)
                 VALUES (:year, :project_count, :total_investment_wan, :planned_investment_wan)
-                ON CONFLICT (year) DO UPDATE SET project_count = EXCLUDED.project_count,
+                ON CONFLICT (county, year) DO UPDATE SET project_count = EXCLUDED.project_count,
                   total_investment_wan = EXCLUDED.total_investment_wan,
                   planned_investment_wan = EXCLUDED.planned_investment_wan, updated_at = now()"""
             ),

@@ -34,9 +34,10 @@ FeatureBody = Annotated[dict[str, Any], Body()]
 
 #: computed or bookkeeping properties a client sends back from a GET; never written
 READ_ONLY = {
-    "parcels": {"code", "zone_name", "area_m2", "area_mu", "net_land", "needs_check", "version"}
+    "parcels": {"code", "county", "zone_name", "area_m2", "area_mu", "net_land", "needs_check"}
+    | {"version"}
     | {"updated_at"},
-    "projects": {"code", "total_investment_yi", "overdue", "rag", "reasons", "version"},
+    "projects": {"code", "county", "total_investment_yi", "overdue", "rag", "reasons", "version"},
 }
 #: what a PUT (replace) of a parcel resets when the body leaves it out
 PARCEL_DEFAULTS: dict[str, Any] = {

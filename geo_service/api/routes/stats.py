@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, require
 from geo_service.api.params import IsoDate
 from geo_service.auth import policy
+from geo_service.counties.rollup import with_roll_up
 from geo_service.parcels.stats import land_stats
 from geo_service.projects.stats import project_stats
 
@@ -23,12 +24,22 @@ def stats(
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     as_of: Annotated[IsoDate | None, Query(description="figures as of this date")] = None,
 ) -> dict[str, Any]:
-    """Project and land headline figures (the public sees the land reserve only)."""
-    land = land_stats(session, reserve_target_mu=settings.net_land_reserve_target_mu)
-    if not policy.can(principal, "stats.internal"):
-        return {"land": {k: land[k] for k in ("net_land_reserve_mu", "net_land_reserve_target_mu")}}
-    out = project_stats(
-        session, year=year or settings.ledger_year, as_of=as_of, rules=settings.projects
-    )
-    out["land"] = land
-    return out
+    """Project and land headline figures (the public sees the land reserve only).
+
+    ``county=``: one county's figures; without it the whole city's, with ``by_county``: the same
+    figures for each county (the city roll-up).
+    """
+
+    def figures() -> dict[str, Any]:
+        land = land_stats(session, reserve_target_mu=settings.net_land_reserve_target_mu)
+        if not policy.can(principal, "stats.internal"):
+            return {
+                "land": {k: land[k] for k in ("net_land_reserve_mu", "net_land_reserve_target_mu")}
+            }
+        out = project_stats(
+            session, year=year or settings.ledger_year, as_of=as_of, rules=settings.projects
+        )
+        out["land"] = land
+        return out
+
+    return with_roll_up(session, figures)

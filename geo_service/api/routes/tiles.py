@@ -77,7 +77,7 @@ def _cache(request: Request) -> TileCache | None:
 def _scope(principal: Principal) -> str:
     """Who the tile is for, as far as its content goes (role, and a county when tokens have one)."""
     if principal.is_public:
-        return "public"
+        return f"public:{principal.county}" if principal.county else "public"
     return f"{principal.role}:{getattr(principal, 'county', None) or '*'}"
 
 
