@@ -209,16 +209,23 @@ def test_weekly_docx_says_what_the_api_says(demo_client: TestClient, official: d
 # ------------------------------------------------------------------ the monthly pack
 
 
+def _red(client: TestClient, headers: dict[str, str], day: date) -> set[str]:
+    fc = _get(client, f"/api/v1/projects?as_of={day}&rag=red&limit=1000", headers)
+    return {f["id"] for f in fc.json()["features"]}
+
+
 def test_monthly_pack_has_one_page_per_stuck_project(
     demo_client: TestClient, official: dict[str, str]
 ) -> None:
-    """久推不动 = red today and 4 and 8 weeks ago, by the API's own red/yellow/green."""
-    red = None
-    for weeks in (0, 4, 8):
-        day = AS_OF - timedelta(weeks=weeks)
-        fc = _get(demo_client, f"/api/v1/projects?as_of={day}&rag=red&limit=1000", official)
-        codes = {f["id"] for f in fc.json()["features"]}
-        red = codes if red is None else red & codes
+    """久推不动 = red today and at every weekly check over the last 8 weeks, by the API's own
+    red/yellow/green; a project red only at 0, 4 and 8 weeks back is not stuck."""
+    red: set[str] = set()
+    sampled: set[str] = set()
+    for weeks in range(9):
+        codes = _red(demo_client, official, AS_OF - timedelta(weeks=weeks))
+        red = codes if weeks == 0 else red & codes
+        sampled = codes if weeks == 0 else (sampled & codes if weeks % 4 == 0 else sampled)
+    assert sampled - red, "the demo has projects red 4 and 8 weeks ago but not every week"
     assert red, "the demo has projects red for two months"
     r = _get(demo_client, f"/api/v1/reports/monthly?as_of={AS_OF}&format=pdf", official)
     pages, reader = _pdf_text(r.content)
@@ -238,9 +245,28 @@ def test_monthly_pack_has_one_page_per_stuck_project(
     assert f"走访记录（{n}次" in page
     assert len(reader.pages) >= len(red) + 1
 
+    assert "此前8周逐周复核" in _flat(pages[0] + pages[1]), "the pack says its rule"
+
     d = _get(demo_client, f"/api/v1/reports/monthly?as_of={AS_OF}&format=docx", official)
     text, _ = _docx_text(d.content)
-    assert all(c in text for c in red)
+    assert all(c in text for c in red) and not any(c in text for c in sampled - red)
+    assert "此前8周逐周复核" in text
+
+
+def test_the_weekly_report_counts_the_same_stuck_projects(
+    demo_client: TestClient, official: dict[str, str], weekly_pdf: bytes
+) -> None:
+    """The weekly report's 本周变化 counts the pack's 久推不动, and none of them turned red this
+    week (the week's 预警升级 list and the stuck list never share a project)."""
+    pack = _get(demo_client, f"/api/v1/reports/monthly?as_of={AS_OF}&format=html", official)
+    stuck = set(re.findall(r'data-code="([^"]+)"', pack.text))
+    assert stuck
+    text = _flat("".join(_pdf_text(weekly_pdf)[0]))
+    assert f"久推不动{len(stuck)}个" in text
+    turned_red = _red(demo_client, official, AS_OF) - _red(
+        demo_client, official, AS_OF - timedelta(days=7)
+    )
+    assert turned_red and not (turned_red & stuck)
 
 
 # ------------------------------------------------------------------ charts

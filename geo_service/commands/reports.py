@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
         as_of: AsOf = None,
         year: Year = None,
         stuck_weeks: Annotated[
-            int, typer.Option(min=4, max=52, help="red for this many weeks")
+            int, typer.Option(min=4, max=52, help="久推不动: red at every weekly check, weeks")
         ] = 8,
     ) -> None:
         """The monthly meeting pack: the stuck projects (久推不动), one page each."""

@@ -187,7 +187,7 @@ def weekly_docx(report: Report) -> bytes:
         f"完成投资{L.yi(ch['completed_yi']['then'], 2)} → "
         f"{L.yi(ch['completed_yi']['now'], 2)}亿元。",
         f"红灯项目{ch['red']['then']} → {ch['red']['now']}个；本周预警升级{len(ch['worse'])}个，"
-        f"好转{len(ch['better'])}个。",
+        f"好转{len(ch['better'])}个；久推不动{len(ch['stuck'])}个（{ch['stuck_rule_zh']}）。",
         f"本周发现问题{len(ch['problems_found'])}个，解决问题{len(ch['problems_resolved'])}个；"
         f"分包领导走访{ch['visits']}次（{ch['visit_leaders']}位领导）。",
         f"系统记录变更：{audit}。",
@@ -306,7 +306,7 @@ def monthly_docx(report: Report) -> bytes:
         _picture(doc, svg)
     doc.add_heading(f"二、久推不动项目（{len(r['stuck'])}个）", level=2)
     doc.add_paragraph(
-        f"口径：截至{r['as_of_zh']}为红灯，且此前{r['stuck_weeks']}周内每隔4周复核仍为红灯的项目。"
+        f"口径：{r['stuck_rule_zh']}（截至{r['as_of_zh']}）。每个项目一页，附问题和走访记录。"
     )
     if r["stuck"]:
         _table(

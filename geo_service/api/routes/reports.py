@@ -79,7 +79,7 @@ def monthly_report(
     year: Year = None,
     format: Format = "pdf",
     stuck_weeks: Annotated[
-        int, Query(ge=4, le=52, description="久推不动: red for this many weeks (checked every 4)")
+        int, Query(ge=4, le=52, description="久推不动: red at every weekly check, weeks")
     ] = 8,
 ) -> Response:
     """The monthly meeting pack: the stuck projects (久推不动), one page each, with their
