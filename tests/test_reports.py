@@ -382,6 +382,38 @@ def test_roles_and_bad_input(demo_client: TestClient, demo_engine: Engine) -> No
     assert bad.status_code == 422 and "as_of" in bad.json()["detail"]
 
 
+def test_a_day_or_year_outside_the_ledger_is_refused(
+    demo_client: TestClient, official: dict[str, str]
+) -> None:
+    """A report about 2030 would make up red flags; one about 1999 has no ledger: 422 naming
+    the parameter and the span (from the ledger's first year to today + 7 days)."""
+    from geo_service.reports.span import FUTURE_MARGIN_DAYS
+
+    last = date.today() + timedelta(days=FUTURE_MARGIN_DAYS)
+    for url in (
+        "/api/v1/reports/weekly?as_of=2030-01-01&format=html",
+        f"/api/v1/reports/monthly?as_of={last + timedelta(days=1)}&format=html",
+        "/api/v1/reports/weekly?as_of=1999-01-01&format=html",
+        "/api/v1/charts/start-rate.svg?as_of=1999-01-01",
+        "/maps/dashboard?as_of=2030-01-01",
+    ):
+        r = demo_client.get(url, headers=official)
+        assert r.status_code == 422, url
+        detail = r.json()["detail"]
+        assert "as_of" in detail and last.isoformat() in detail and "2026" in detail, detail
+    for url in (
+        "/api/v1/reports/weekly?year=2031&format=html",
+        "/api/v1/charts/by-leader.svg?year=2031",
+        "/maps/projects?year=2031",
+    ):
+        r = demo_client.get(url, headers=official)
+        assert r.status_code == 422, url
+        assert "year 2031" in r.json()["detail"] and "2026" in r.json()["detail"]
+    # the edges are reports
+    _get(demo_client, "/api/v1/charts/by-leader.svg?as_of=2026-01-01", official)
+    _get(demo_client, f"/api/v1/charts/by-leader.svg?as_of={last}", official)
+
+
 def test_the_charts_panel_fragment_links_the_chart_routes() -> None:
     from geo_service.reports.charts import CHART_NAMES
     from geo_service.reports.dashboard import charts_panel
@@ -412,3 +444,7 @@ def test_cli_writes_the_reports_and_refuses_a_bad_name(demo_engine: Engine, tmp_
     assert not bad.exists()
     r = run_cli(demo_engine, "report", "weekly", "--as-of", "2026/11/27", "--out", str(out))
     assert r.returncode != 0 and "YYYY-MM-DD" in (r.stdout + r.stderr)
+    r = run_cli(demo_engine, "report", "weekly", "--as-of", "1999-01-01", "--out", str(out))
+    assert r.returncode != 0 and "--as-of 1999-01-01 is outside" in (r.stdout + r.stderr)
+    r = run_cli(demo_engine, "report", "monthly", "--year", "2031", "--out", str(docx))
+    assert r.returncode != 0 and "--year 2031 has no ledger" in (r.stdout + r.stderr)
