@@ -185,7 +185,9 @@ def _docx_text(data: bytes) -> tuple[str, Any]:
     return "\n".join(parts), doc
 
 
-def test_weekly_docx_says_what_the_api_says(demo_client: TestClient, official: dict[str, str]):
+def test_weekly_docx_says_what_the_api_says(
+    demo_client: TestClient, official: dict[str, str], weekly_pdf: bytes
+) -> None:
     api = _api(demo_client, official, AS_OF)
     r = _get(demo_client, f"/api/v1/reports/weekly?as_of={AS_OF}&format=docx", official)
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
@@ -195,6 +197,16 @@ def test_weekly_docx_says_what_the_api_says(demo_client: TestClient, official: d
         assert said in flat, f"the Word file does not say {said!r}"
     assert all(c in flat for c in api["flagged"])
     assert all(p["code"] in flat for p in api["unresolved"])
+    # what the PDF says beyond the figures, the Word file says too (item 13 of the review)
+    pdf = _flat("".join(_pdf_text(weekly_pdf)[0]))
+    median = api["stats"]["problems"]["median_days_to_resolve"]
+    assert median is not None
+    for said in (
+        f"问题从发现到解决的中位用时{median:.0f}天",
+        "图1：红灯、黄灯项目分布",
+        f"指标口径与/api/v1/stats?as_of={AS_OF}一致",
+    ):
+        assert said in pdf and said in flat, f"the Word file does not say {said!r}"
     # header rows repeat on each page, rows do not split, the footer numbers the pages
     xml = doc.element.xml
     assert "w:tblHeader" in xml and "w:cantSplit" in xml

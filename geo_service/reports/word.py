@@ -19,6 +19,7 @@ from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.table import Table
 
 from geo_service.reports import labels as L
+from geo_service.reports import texts as T
 from geo_service.reports.documents import Report
 
 FONT = "Noto Sans CJK SC"
@@ -126,12 +127,14 @@ def _table(doc: DocumentType, header: list[str], rows: list[list[Any]]) -> Table
     return t
 
 
-def _picture(doc: DocumentType, svg: str, width_cm: float = 17.0) -> None:
+def _picture(doc: DocumentType, svg: str, width_cm: float = 17.0, caption: str = "") -> None:
     import cairosvg
 
     png = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=2.0)
     doc.add_picture(io.BytesIO(png), width=Cm(width_cm))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if caption:
+        doc.add_paragraph(caption).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
 def _headline(doc: DocumentType, rows: list[dict[str, Any]]) -> None:
@@ -232,14 +235,11 @@ def weekly_docx(report: Report) -> bytes:
                 for x in g["projects"]
             ],
         )
-    for svg in report.charts.get("map", []):
-        _picture(doc, svg, 16)
+    for i, svg in enumerate(report.charts.get("map", [])):
+        _picture(doc, svg, 16, caption=T.map_caption(i))
 
     doc.add_heading("四、问题办理情况", level=2)
-    doc.add_paragraph(
-        f"累计发现问题{pr['found']}个，已解决{pr['resolved']}个，正在办理{pr['in_progress']}个，"
-        f"待处理{pr['open']}个，其中超过办结期限{pr['overdue']}个。"
-    )
+    doc.add_paragraph(T.problems_sentence(pr))
     if r["problems_open"]:
         _table(
             doc,
@@ -289,7 +289,7 @@ def weekly_docx(report: Report) -> bytes:
         doc.add_heading("附：项目分布", level=2)
         for svg in report.charts["splits"]:
             _picture(doc, svg)
-    doc.add_paragraph(f"本报告由系统根据台账数据自动生成，数据截至{r['as_of_zh']}。")
+    doc.add_paragraph(T.closing_line(r))
     return _save(doc)
 
 
