@@ -95,7 +95,7 @@ def _figures_said(stats: dict[str, Any]) -> list[str]:
         f"重点项目{p['count']}个",
         f"开工率{p['start_rate_pct']:.1f}%",
         f"已开工{p['started']}个",
-        f"完成投资{inv['completed_yi']:.2f}亿元",
+        f"完成投资{inv['completed_yi']:.1f}亿元",
         f"占年度计划的{inv['completed_share_of_plan_pct']:.1f}%",
         f"总投资{inv['total_yi']:.1f}亿元",
         f"红灯项目{p['rag']['red']}个、黄灯项目{p['rag']['yellow']}个",
@@ -139,6 +139,11 @@ def test_weekly_pdf_says_what_the_api_says(
         first_other = min(text.index(p["code"]) for p in api["unresolved"] if not p["overdue"])
         assert max(text.index(c) for c in overdue) < first_other
     assert f"天内无分包领导走访的项目{api['not_visited']['numberMatched']}个" in text
+    # 亿元 to one decimal, everywhere (docs/ledger.md): the API's figure and each one in the text
+    yi = api["stats"]["investment"]
+    assert all(round(yi[k], 1) == yi[k] for k in ("completed_yi", "total_yi"))
+    amounts = re.findall(r"(\d+\.\d+)亿元", text)
+    assert amounts and not [a for a in amounts if not re.fullmatch(r"\d+\.\d", a)], amounts
     # Chinese dates, page numbers, a sane page count
     assert f"截至{day.year}年{day.month}月{day.day}日" in text
     n = len(reader.pages)

@@ -124,7 +124,7 @@ def headline_rows(stats: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "label": "年度计划投资完成",
             "target": f"{L.yi(inv.get('planned_this_year_yi'))}亿元",
-            "actual": f"{L.yi(inv.get('completed_yi'), 2)}亿元",
+            "actual": f"{L.yi(inv.get('completed_yi'))}亿元",
             "note": f"完成{L.pct(inv.get('completed_share_of_plan_pct'))}",
             "met": None,
         }

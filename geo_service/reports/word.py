@@ -169,8 +169,8 @@ def weekly_docx(report: Report) -> bytes:
     p, inv, pr = s["projects"], s["investment"], s["problems"]
     doc.add_paragraph(
         f"截至{r['as_of_zh']}，{r['year']}年度纳入台账的重点项目{p['count']}个，总投资"
-        f"{inv['total_yi']:.1f}亿元，年度计划投资{inv['planned_this_year_yi']:.1f}亿元；已开工"
-        f"{p['started']}个，开工率{L.pct(p['start_rate_pct'])}；完成投资{inv['completed_yi']:.2f}"
+        f"{L.yi(inv['total_yi'])}亿元，年度计划投资{L.yi(inv['planned_this_year_yi'])}亿元；已开工"
+        f"{p['started']}个，开工率{L.pct(p['start_rate_pct'])}；完成投资{L.yi(inv['completed_yi'])}"
         f"亿元，占年度计划的{L.pct(inv['completed_share_of_plan_pct'])}。红灯项目"
         f"{p['rag']['red']}个、黄灯项目{p['rag']['yellow']}个，逾期项目{p['overdue']}个；累计发现"
         f"问题{pr['found']}个，已解决{pr['resolved']}个，未解决{pr['in_progress'] + pr['open']}个"
@@ -187,8 +187,7 @@ def weekly_docx(report: Report) -> bytes:
     for line in (
         f"开工率{L.pct(ch['start_rate']['then'])} → {L.pct(ch['start_rate']['now'])}；本周新开工"
         f"项目{len(ch['started'])}个。",
-        f"完成投资{L.yi(ch['completed_yi']['then'], 2)} → "
-        f"{L.yi(ch['completed_yi']['now'], 2)}亿元。",
+        f"完成投资{L.yi(ch['completed_yi']['then'])} → {L.yi(ch['completed_yi']['now'])}亿元。",
         f"红灯项目{ch['red']['then']} → {ch['red']['now']}个；本周预警升级{len(ch['worse'])}个，"
         f"好转{len(ch['better'])}个；久推不动{len(ch['stuck'])}个（{ch['stuck_rule_zh']}）。",
         f"本周发现问题{len(ch['problems_found'])}个，解决问题{len(ch['problems_resolved'])}个；"
