@@ -95,7 +95,7 @@ def _figures_said(stats: dict[str, Any]) -> list[str]:
         f"重点项目{p['count']}个",
         f"开工率{p['start_rate_pct']:.1f}%",
         f"已开工{p['started']}个",
-        f"完成投资{inv['completed_yi']:.2f}亿元",
+        f"完成投资{inv['completed_yi']:.1f}亿元",
         f"占年度计划的{inv['completed_share_of_plan_pct']:.1f}%",
         f"总投资{inv['total_yi']:.1f}亿元",
         f"红灯项目{p['rag']['red']}个、黄灯项目{p['rag']['yellow']}个",
@@ -139,6 +139,11 @@ def test_weekly_pdf_says_what_the_api_says(
         first_other = min(text.index(p["code"]) for p in api["unresolved"] if not p["overdue"])
         assert max(text.index(c) for c in overdue) < first_other
     assert f"天内无分包领导走访的项目{api['not_visited']['numberMatched']}个" in text
+    # 亿元 to one decimal, everywhere (docs/ledger.md): the API's figure and each one in the text
+    yi = api["stats"]["investment"]
+    assert all(round(yi[k], 1) == yi[k] for k in ("completed_yi", "total_yi"))
+    amounts = re.findall(r"(\d+\.\d+)亿元", text)
+    assert amounts and not [a for a in amounts if not re.fullmatch(r"\d+\.\d", a)], amounts
     # Chinese dates, page numbers, a sane page count
     assert f"截至{day.year}年{day.month}月{day.day}日" in text
     n = len(reader.pages)
@@ -185,7 +190,9 @@ def _docx_text(data: bytes) -> tuple[str, Any]:
     return "\n".join(parts), doc
 
 
-def test_weekly_docx_says_what_the_api_says(demo_client: TestClient, official: dict[str, str]):
+def test_weekly_docx_says_what_the_api_says(
+    demo_client: TestClient, official: dict[str, str], weekly_pdf: bytes
+) -> None:
     api = _api(demo_client, official, AS_OF)
     r = _get(demo_client, f"/api/v1/reports/weekly?as_of={AS_OF}&format=docx", official)
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
@@ -195,6 +202,16 @@ def test_weekly_docx_says_what_the_api_says(demo_client: TestClient, official: d
         assert said in flat, f"the Word file does not say {said!r}"
     assert all(c in flat for c in api["flagged"])
     assert all(p["code"] in flat for p in api["unresolved"])
+    # what the PDF says beyond the figures, the Word file says too (item 13 of the review)
+    pdf = _flat("".join(_pdf_text(weekly_pdf)[0]))
+    median = api["stats"]["problems"]["median_days_to_resolve"]
+    assert median is not None
+    for said in (
+        f"问题从发现到解决的中位用时{median:.0f}天",
+        "图1：红灯、黄灯项目分布",
+        f"指标口径与/api/v1/stats?as_of={AS_OF}一致",
+    ):
+        assert said in pdf and said in flat, f"the Word file does not say {said!r}"
     # header rows repeat on each page, rows do not split, the footer numbers the pages
     xml = doc.element.xml
     assert "w:tblHeader" in xml and "w:cantSplit" in xml
@@ -209,20 +226,23 @@ def test_weekly_docx_says_what_the_api_says(demo_client: TestClient, official: d
 # ------------------------------------------------------------------ the monthly pack
 
 
+def _red(client: TestClient, headers: dict[str, str], day: date) -> set[str]:
+    fc = _get(client, f"/api/v1/projects?county=411603&as_of={day}&rag=red&limit=1000", headers)
+    return {f["id"] for f in fc.json()["features"]}
+
+
 def test_monthly_pack_has_one_page_per_stuck_project(
     demo_client: TestClient, official: dict[str, str]
 ) -> None:
-    """久推不动 = red today and 4 and 8 weeks ago, by the API's own red/yellow/green."""
-    red = None
-    for weeks in (0, 4, 8):
-        day = AS_OF - timedelta(weeks=weeks)
-        fc = _get(
-            demo_client,
-            f"/api/v1/projects?county=411603&as_of={day}&rag=red&limit=1000",
-            official,
-        )
-        codes = {f["id"] for f in fc.json()["features"]}
-        red = codes if red is None else red & codes
+    """久推不动 = red today and at every weekly check over the last 8 weeks, by the API's own
+    red/yellow/green; a project red only at 0, 4 and 8 weeks back is not stuck."""
+    red: set[str] = set()
+    sampled: set[str] = set()
+    for weeks in range(9):
+        codes = _red(demo_client, official, AS_OF - timedelta(weeks=weeks))
+        red = codes if weeks == 0 else red & codes
+        sampled = codes if weeks == 0 else (sampled & codes if weeks % 4 == 0 else sampled)
+    assert sampled - red, "the demo has projects red 4 and 8 weeks ago but not every week"
     assert red, "the demo has projects red for two months"
     r = _get(
         demo_client,
@@ -246,9 +266,28 @@ def test_monthly_pack_has_one_page_per_stuck_project(
     assert f"走访记录（{n}次" in page
     assert len(reader.pages) >= len(red) + 1
 
+    assert "此前8周逐周复核" in _flat(pages[0] + pages[1]), "the pack says its rule"
+
     d = _get(demo_client, f"/api/v1/reports/monthly?as_of={AS_OF}&format=docx", official)
     text, _ = _docx_text(d.content)
-    assert all(c in text for c in red)
+    assert all(c in text for c in red) and not any(c in text for c in sampled - red)
+    assert "此前8周逐周复核" in text
+
+
+def test_the_weekly_report_counts_the_same_stuck_projects(
+    demo_client: TestClient, official: dict[str, str], weekly_pdf: bytes
+) -> None:
+    """The weekly report's 本周变化 counts the pack's 久推不动, and none of them turned red this
+    week (the week's 预警升级 list and the stuck list never share a project)."""
+    pack = _get(demo_client, f"/api/v1/reports/monthly?as_of={AS_OF}&format=html", official)
+    stuck = set(re.findall(r'data-code="([^"]+)"', pack.text))
+    assert stuck
+    text = _flat("".join(_pdf_text(weekly_pdf)[0]))
+    assert f"久推不动{len(stuck)}个" in text
+    turned_red = _red(demo_client, official, AS_OF) - _red(
+        demo_client, official, AS_OF - timedelta(days=7)
+    )
+    assert turned_red and not (turned_red & stuck)
 
 
 # ------------------------------------------------------------------ charts
@@ -364,6 +403,38 @@ def test_roles_and_bad_input(demo_client: TestClient, demo_engine: Engine) -> No
     assert bad.status_code == 422 and "as_of" in bad.json()["detail"]
 
 
+def test_a_day_or_year_outside_the_ledger_is_refused(
+    demo_client: TestClient, official: dict[str, str]
+) -> None:
+    """A report about 2030 would make up red flags; one about 1999 has no ledger: 422 naming
+    the parameter and the span (from the ledger's first year to today + 7 days)."""
+    from geo_service.reports.span import FUTURE_MARGIN_DAYS
+
+    last = date.today() + timedelta(days=FUTURE_MARGIN_DAYS)
+    for url in (
+        "/api/v1/reports/weekly?as_of=2030-01-01&format=html",
+        f"/api/v1/reports/monthly?as_of={last + timedelta(days=1)}&format=html",
+        "/api/v1/reports/weekly?as_of=1999-01-01&format=html",
+        "/api/v1/charts/start-rate.svg?as_of=1999-01-01",
+        "/maps/dashboard?as_of=2030-01-01",
+    ):
+        r = demo_client.get(url, headers=official)
+        assert r.status_code == 422, url
+        detail = r.json()["detail"]
+        assert "as_of" in detail and last.isoformat() in detail and "2026" in detail, detail
+    for url in (
+        "/api/v1/reports/weekly?year=2031&format=html",
+        "/api/v1/charts/by-leader.svg?year=2031",
+        "/maps/projects?year=2031",
+    ):
+        r = demo_client.get(url, headers=official)
+        assert r.status_code == 422, url
+        assert "year 2031" in r.json()["detail"] and "2026" in r.json()["detail"]
+    # the edges are reports
+    _get(demo_client, "/api/v1/charts/by-leader.svg?as_of=2026-01-01", official)
+    _get(demo_client, f"/api/v1/charts/by-leader.svg?as_of={last}", official)
+
+
 def test_the_charts_panel_fragment_links_the_chart_routes() -> None:
     from geo_service.reports.charts import CHART_NAMES
     from geo_service.reports.dashboard import charts_panel
@@ -394,3 +465,7 @@ def test_cli_writes_the_reports_and_refuses_a_bad_name(demo_engine: Engine, tmp_
     assert not bad.exists()
     r = run_cli(demo_engine, "report", "weekly", "--as-of", "2026/11/27", "--out", str(out))
     assert r.returncode != 0 and "YYYY-MM-DD" in (r.stdout + r.stderr)
+    r = run_cli(demo_engine, "report", "weekly", "--as-of", "1999-01-01", "--out", str(out))
+    assert r.returncode != 0 and "--as-of 1999-01-01 is outside" in (r.stdout + r.stderr)
+    r = run_cli(demo_engine, "report", "monthly", "--year", "2031", "--out", str(docx))
+    assert r.returncode != 0 and "--year 2031 has no ledger" in (r.stdout + r.stderr)

@@ -16,7 +16,7 @@ def _write(
     from geo_service.db.engine import transaction
     from geo_service.errors import InvalidInput
     from geo_service.exports.service import check_out_path
-    from geo_service.reports import documents
+    from geo_service.reports import documents, span
     from geo_service.reports.figures import ReportOptions
 
     settings = load_settings()
@@ -28,11 +28,11 @@ def _write(
             day = date.fromisoformat(as_of) if as_of else date.today()
         except ValueError:
             raise InvalidInput(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD") from None
-        if not date(1990, 1, 1) <= day <= date(2100, 12, 31):
-            raise InvalidInput(f"--as-of {day} is out of range; give a date in 1990–2100")
         check_out_path(out_path)
         opts = ReportOptions(as_of=day, year=year, stuck_weeks=stuck_weeks)
         with transaction(open_engine(settings)) as s:
+            span.check_year(s, year, param="--year")
+            span.check_day(s, day, param="--as-of")
             build = documents.weekly_report if kind == "weekly" else documents.monthly_report
             report = build(s, settings, opts)
         data = documents.render(report, fmt)
@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
         as_of: AsOf = None,
         year: Year = None,
         stuck_weeks: Annotated[
-            int, typer.Option(min=4, max=52, help="red for this many weeks")
+            int, typer.Option(min=4, max=52, help="久推不动: red at every weekly check, weeks")
         ] = 8,
     ) -> None:
         """The monthly meeting pack: the stuck projects (久推不动), one page each."""

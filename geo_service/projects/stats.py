@@ -121,7 +121,7 @@ def _figures(r: Any) -> dict[str, Any]:
         "count": int(r.n or 0),
         "total_investment_yi": wan_to_yi(r.total),
         "planned_this_year_yi": wan_to_yi(r.planned),
-        "completed_yi": wan_to_yi(r.completed, 2),
+        "completed_yi": wan_to_yi(r.completed),  # 亿元: one decimal, as every 亿元
         "completed_share_of_plan_pct": _pct(r.completed, r.planned),
         "started": int(r.started or 0),
         "start_rate_pct": _pct(int(r.started or 0), int(r.n or 0)),

@@ -22,6 +22,7 @@ from geo_service.reports import labels as L
 from geo_service.reports import land as LD
 from geo_service.reports import mapfig as M
 from geo_service.reports import series as S
+from geo_service.reports import texts as T
 from geo_service.reports.svg import env
 from geo_service.settings import Settings
 
@@ -114,6 +115,7 @@ def to_html(report: Report) -> str:
         office=L.OFFICE,
         css=css,
         L=L,
+        T=T,
         charts=charts,
     )
 

@@ -25,12 +25,15 @@ from geo_service.reports import labels as L
 from geo_service.reports import land as LD
 from geo_service.reports.lists import (
     ALL,
+    STUCK_WEEKS,
     changes,
     flag_row,
     flagged_by_leader,
     not_visited,
     open_problems,
     projects_as_of,
+    stuck_codes,
+    stuck_rule_zh,
 )
 from geo_service.settings import Settings
 
@@ -41,8 +44,8 @@ class ReportOptions:
 
     as_of: date
     year: int | None = None
-    #: 久推不动: red on the report day and at every 4-week step back over this many weeks
-    stuck_weeks: int = 8
+    #: 久推不动: red on the report day and at every weekly check back over this many weeks
+    stuck_weeks: int = STUCK_WEEKS
 
 
 def district_name(settings: Settings) -> str:
@@ -121,7 +124,7 @@ def headline_rows(stats: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "label": "年度计划投资完成",
             "target": f"{L.yi(inv.get('planned_this_year_yi'))}亿元",
-            "actual": f"{L.yi(inv.get('completed_yi'), 2)}亿元",
+            "actual": f"{L.yi(inv.get('completed_yi'))}亿元",
             "note": f"完成{L.pct(inv.get('completed_share_of_plan_pct'))}",
             "met": None,
         }
@@ -200,7 +203,13 @@ def weekly(session: Session, settings: Settings, opts: ReportOptions) -> dict[st
         "problems_open": open_problems(session, as_of=opts.as_of, year=year),
         "not_visited": not_visited(session, settings, as_of=opts.as_of, year=year),
         "changes": changes(
-            session, settings, as_of=opts.as_of, year=year, now=projects, stats_now=stats
+            session,
+            settings,
+            as_of=opts.as_of,
+            year=year,
+            now=projects,
+            stats_now=stats,
+            stuck_weeks=opts.stuck_weeks,
         )
         if year
         else None,
@@ -218,14 +227,11 @@ def _supply(
 def stuck_projects(
     session: Session, settings: Settings, opts: ReportOptions, *, year: int | None
 ) -> list[dict[str, Any]]:
-    """久推不动: red on the report day and at every 4-week step back over ``stuck_weeks``."""
+    """久推不动 (``lists.stuck_codes``, the weekly report's count too) over ``stuck_weeks``."""
     now = projects_as_of(session, settings, as_of=opts.as_of, year=year)
-    red = {p["code"] for p in now if p["rag"] == "red"}
-    for weeks in range(4, opts.stuck_weeks + 1, 4):
-        then = projects_as_of(
-            session, settings, as_of=opts.as_of - timedelta(weeks=weeks), year=year
-        )
-        red &= {p["code"] for p in then if p["rag"] == "red"}
+    red = stuck_codes(
+        session, settings, as_of=opts.as_of, year=year, weeks=opts.stuck_weeks, now=now
+    )
     return [p for p in now if p["code"] in red]
 
 
@@ -282,6 +288,7 @@ def monthly(session: Session, settings: Settings, opts: ReportOptions) -> dict[s
         "district": district_name(settings),
         "year": year,
         "stuck_weeks": opts.stuck_weeks,
+        "stuck_rule_zh": stuck_rule_zh(opts.stuck_weeks),
         "stats": stats,
         "headline": headline_rows(stats) + LD.headline_rows(supply),
         "stuck": pages,

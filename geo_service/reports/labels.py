@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 DOMAINS = {
@@ -99,7 +100,11 @@ def pct(v: float | None) -> str:
 
 
 def yi(v: float | None, places: int = 1) -> str:
-    return "—" if v is None else f"{v:.{places}f}"
+    """亿元 for display: one decimal, rounded half-up (docs/ledger.md; ``spatial.wan_to_yi``)."""
+    if v is None:
+        return "—"
+    q = Decimal(1).scaleb(-places)
+    return str(Decimal(str(v)).quantize(q, rounding=ROUND_HALF_UP))
 
 
 #: who issues the documents (printed under the title)

@@ -26,6 +26,39 @@ from geo_service.settings import Settings
 #: every record at once: the lists in a report are not paged
 ALL = 1_000_000
 
+#: 久推不动 looks back this many weeks by default (the pack's ``stuck_weeks``)
+STUCK_WEEKS = 8
+
+
+def stuck_rule_zh(weeks: int) -> str:
+    """The 久推不动 rule in words, printed in the pack and the weekly report."""
+    return (
+        f"报告日为红灯，且此前{weeks}周逐周复核（每7天一次，连同报告日共{weeks + 1}次）均为红灯；"
+        "其间任一周为黄灯或绿灯的不计入"
+    )
+
+
+def stuck_codes(
+    session: Session,
+    settings: Settings,
+    *,
+    as_of: date,
+    year: int | None,
+    weeks: int,
+    now: list[dict[str, Any]],
+) -> set[str]:
+    """久推不动: the codes red on ``as_of`` (``now``) and at every weekly check back over
+    ``weeks`` weeks (``as_of`` − 7, − 14, … days), by the API's own red/yellow/green.
+
+    The one definition: the monthly pack lists these projects, the weekly report counts them."""
+    red = {p["code"] for p in now if p["rag"] == "red"}
+    for k in range(1, weeks + 1):
+        if not red:
+            break
+        then = projects_as_of(session, settings, as_of=as_of - timedelta(weeks=k), year=year)
+        red &= {p["code"] for p in then if p["rag"] == "red"}
+    return red
+
 
 def projects_as_of(
     session: Session, settings: Settings, *, as_of: date, year: int | None
@@ -164,6 +197,7 @@ def changes(
     year: int | None,
     now: list[dict[str, Any]],
     stats_now: dict[str, Any],
+    stuck_weeks: int = STUCK_WEEKS,
 ) -> dict[str, Any]:
     """What changed in the 7 days up to ``as_of``: the same figures a week earlier, dated records
     of the week (starts, problems, visits), and the audit log of the week."""
@@ -178,6 +212,7 @@ def changes(
             worse.append(flag_row(p) | {"was": L.RAG[was]})
         elif order[p["rag"]] < order[was]:
             better.append(flag_row(p) | {"was": L.RAG[was]})
+    stuck = stuck_codes(session, settings, as_of=as_of, year=year, weeks=stuck_weeks, now=now)
     lo, hi = since.isoformat(), as_of.isoformat()
     started = [p for p in now if p.get("actual_start") and lo < p["actual_start"] <= hi]
     stats_then = project_stats(session, year=year, as_of=since, rules=settings.projects)
@@ -208,6 +243,9 @@ def changes(
         "since_zh": L.zh_date(since + timedelta(days=1)),
         "worse": worse,
         "better": better,
+        "stuck": sorted(stuck),
+        "stuck_weeks": stuck_weeks,
+        "stuck_rule_zh": stuck_rule_zh(stuck_weeks),
         "started": [flag_row(p) for p in started],
         "problems_found": pw["found"],
         "problems_resolved": pw["resolved"],

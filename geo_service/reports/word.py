@@ -19,6 +19,7 @@ from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.table import Table
 
 from geo_service.reports import labels as L
+from geo_service.reports import texts as T
 from geo_service.reports.documents import Report
 
 FONT = "Noto Sans CJK SC"
@@ -126,12 +127,14 @@ def _table(doc: DocumentType, header: list[str], rows: list[list[Any]]) -> Table
     return t
 
 
-def _picture(doc: DocumentType, svg: str, width_cm: float = 17.0) -> None:
+def _picture(doc: DocumentType, svg: str, width_cm: float = 17.0, caption: str = "") -> None:
     import cairosvg
 
     png = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=2.0)
     doc.add_picture(io.BytesIO(png), width=Cm(width_cm))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if caption:
+        doc.add_paragraph(caption).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
 def _headline(doc: DocumentType, rows: list[dict[str, Any]]) -> None:
@@ -166,8 +169,8 @@ def weekly_docx(report: Report) -> bytes:
     p, inv, pr = s["projects"], s["investment"], s["problems"]
     doc.add_paragraph(
         f"截至{r['as_of_zh']}，{r['year']}年度纳入台账的重点项目{p['count']}个，总投资"
-        f"{inv['total_yi']:.1f}亿元，年度计划投资{inv['planned_this_year_yi']:.1f}亿元；已开工"
-        f"{p['started']}个，开工率{L.pct(p['start_rate_pct'])}；完成投资{inv['completed_yi']:.2f}"
+        f"{L.yi(inv['total_yi'])}亿元，年度计划投资{L.yi(inv['planned_this_year_yi'])}亿元；已开工"
+        f"{p['started']}个，开工率{L.pct(p['start_rate_pct'])}；完成投资{L.yi(inv['completed_yi'])}"
         f"亿元，占年度计划的{L.pct(inv['completed_share_of_plan_pct'])}。红灯项目"
         f"{p['rag']['red']}个、黄灯项目{p['rag']['yellow']}个，逾期项目{p['overdue']}个；累计发现"
         f"问题{pr['found']}个，已解决{pr['resolved']}个，未解决{pr['in_progress'] + pr['open']}个"
@@ -184,10 +187,9 @@ def weekly_docx(report: Report) -> bytes:
     for line in (
         f"开工率{L.pct(ch['start_rate']['then'])} → {L.pct(ch['start_rate']['now'])}；本周新开工"
         f"项目{len(ch['started'])}个。",
-        f"完成投资{L.yi(ch['completed_yi']['then'], 2)} → "
-        f"{L.yi(ch['completed_yi']['now'], 2)}亿元。",
+        f"完成投资{L.yi(ch['completed_yi']['then'])} → {L.yi(ch['completed_yi']['now'])}亿元。",
         f"红灯项目{ch['red']['then']} → {ch['red']['now']}个；本周预警升级{len(ch['worse'])}个，"
-        f"好转{len(ch['better'])}个。",
+        f"好转{len(ch['better'])}个；久推不动{len(ch['stuck'])}个（{ch['stuck_rule_zh']}）。",
         f"本周发现问题{len(ch['problems_found'])}个，解决问题{len(ch['problems_resolved'])}个；"
         f"分包领导走访{ch['visits']}次（{ch['visit_leaders']}位领导）。",
         f"系统记录变更：{audit}。",
@@ -232,14 +234,11 @@ def weekly_docx(report: Report) -> bytes:
                 for x in g["projects"]
             ],
         )
-    for svg in report.charts.get("map", []):
-        _picture(doc, svg, 16)
+    for i, svg in enumerate(report.charts.get("map", [])):
+        _picture(doc, svg, 16, caption=T.map_caption(i))
 
     doc.add_heading("四、问题办理情况", level=2)
-    doc.add_paragraph(
-        f"累计发现问题{pr['found']}个，已解决{pr['resolved']}个，正在办理{pr['in_progress']}个，"
-        f"待处理{pr['open']}个，其中超过办结期限{pr['overdue']}个。"
-    )
+    doc.add_paragraph(T.problems_sentence(pr))
     if r["problems_open"]:
         _table(
             doc,
@@ -289,7 +288,7 @@ def weekly_docx(report: Report) -> bytes:
         doc.add_heading("附：项目分布", level=2)
         for svg in report.charts["splits"]:
             _picture(doc, svg)
-    doc.add_paragraph(f"本报告由系统根据台账数据自动生成，数据截至{r['as_of_zh']}。")
+    doc.add_paragraph(T.closing_line(r))
     return _save(doc)
 
 
@@ -306,7 +305,7 @@ def monthly_docx(report: Report) -> bytes:
         _picture(doc, svg)
     doc.add_heading(f"二、久推不动项目（{len(r['stuck'])}个）", level=2)
     doc.add_paragraph(
-        f"口径：截至{r['as_of_zh']}为红灯，且此前{r['stuck_weeks']}周内每隔4周复核仍为红灯的项目。"
+        f"口径：{r['stuck_rule_zh']}（截至{r['as_of_zh']}）。每个项目一页，附问题和走访记录。"
     )
     if r["stuck"]:
         _table(

@@ -19,6 +19,7 @@ from geo_service.maps import data, pages
 from geo_service.maps.data import FitQuery
 from geo_service.maps.render import STATIC_DIR, Page
 from geo_service.projects.repository import ProjectFilter
+from geo_service.reports import span
 
 router = APIRouter(tags=["maps"])
 
@@ -193,6 +194,7 @@ def projects_map(
     lang: Lang = "zh",
 ) -> HTMLResponse:
     """Key projects for officials (official/bureau), with the ledger's RAG and figures."""
+    span.check_year(session, year)  # a year without a ledger is an error, not an empty map
     f = ProjectFilter(
         status=status,
         domain=domain or None,

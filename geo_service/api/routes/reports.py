@@ -9,10 +9,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 from fastapi import Path as FPath
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from geo_service.api.deps import SessionDep, SettingsDep, require_action
-from geo_service.errors import InvalidInput
-from geo_service.reports import charts, dashboard, documents
+from geo_service.reports import charts, dashboard, documents, span
 from geo_service.reports.figures import ReportOptions
 
 router = APIRouter(tags=["reports"])
@@ -30,15 +30,11 @@ FILES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _day(as_of: date | None) -> date:
-    """The report's day: today by default; a day the ledger can be about (1990–2100)."""
-    day = as_of or date.today()
-    if not date(1990, 1, 1) <= day <= date(2100, 12, 31):
-        raise InvalidInput(
-            f"as_of {day.isoformat()} is out of range; give a date between 1990-01-01 and "
-            "2100-12-31"
-        )
-    return day
+def _day(session: Session, as_of: date | None, year: int | None = None) -> date:
+    """The report's day: today by default; a day in the ledger's span (``reports.span``), and
+    ``year`` a ledger year."""
+    span.check_year(session, year)
+    return span.check_day(session, as_of or date.today())
 
 
 def _file(report: documents.Report, fmt: str) -> Response:
@@ -67,7 +63,7 @@ def weekly_report(
 ) -> Response:
     """督查专报: headline figures against targets, slow/overdue projects by leader with the
     reasons, problems (overdue first), projects not visited, changes since last week, a map."""
-    opts = ReportOptions(as_of=_day(as_of), year=year)
+    opts = ReportOptions(as_of=_day(session, as_of, year), year=year)
     return _file(documents.weekly_report(session, settings, opts), format)
 
 
@@ -79,12 +75,12 @@ def monthly_report(
     year: Year = None,
     format: Format = "pdf",
     stuck_weeks: Annotated[
-        int, Query(ge=4, le=52, description="久推不动: red for this many weeks (checked every 4)")
+        int, Query(ge=4, le=52, description="久推不动: red at every weekly check, weeks")
     ] = 8,
 ) -> Response:
     """The monthly meeting pack: the stuck projects (久推不动), one page each, with their
     problems and visits."""
-    opts = ReportOptions(as_of=_day(as_of), year=year, stuck_weeks=stuck_weeks)
+    opts = ReportOptions(as_of=_day(session, as_of, year), year=year, stuck_weeks=stuck_weeks)
     return _file(documents.monthly_report(session, settings, opts), format)
 
 
@@ -114,7 +110,9 @@ def chart(
     lang: Lang = "zh",
 ) -> Response:
     """One chart as SVG (no script; every label escaped)."""
-    svg = charts.render_chart(name, session, settings, as_of=_day(as_of), year=year, lang=lang)
+    svg = charts.render_chart(
+        name, session, settings, as_of=_day(session, as_of, year), year=year, lang=lang
+    )
     return Response(
         svg,
         media_type="image/svg+xml",
@@ -141,7 +139,9 @@ def dashboard_page(
 ) -> HTMLResponse:
     """Every chart on one page (inline SVG, no script), the land-supply clocks and idle land,
     and the report downloads."""
-    html = dashboard.dashboard_page(session, settings, as_of=_day(as_of), year=year, lang=lang)
+    html = dashboard.dashboard_page(
+        session, settings, as_of=_day(session, as_of, year), year=year, lang=lang
+    )
     return HTMLResponse(
         html,
         headers={
