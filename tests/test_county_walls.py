@@ -25,7 +25,7 @@ from geo_service.counties.scope import scoped
 from geo_service.counties.service import upsert_county
 from geo_service.db.engine import transaction
 from tests.helpers import add_parcels, rect_m
-from tests.test_roles import CALLERS, OK, cases, route_gates, sample_path, seed
+from tests.route_matrix import CALLERS, OK, cases, route_gates, sample_path, seed
 
 A, B = "411603", "411625"
 #: what only county A's records contain: a county-B caller must never get any of it

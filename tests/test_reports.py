@@ -4,7 +4,6 @@ checked against the API for the same date."""
 
 from __future__ import annotations
 
-import io
 import re
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
@@ -17,12 +16,32 @@ from sqlalchemy import Engine
 
 from geo_service.db.engine import transaction
 from geo_service.projects import writes as ledger
+from tests.documents import CJK_FONT, SVG  # noqa: F401
+from tests.documents import (
+    cjk_cmap as _cjk_cmap,
+)
+from tests.documents import (
+    docx_text as _docx_text,
+)
+from tests.documents import (
+    flat as _flat,
+)
+from tests.documents import (
+    fonts as _fonts,
+)
+from tests.documents import (
+    get_ok as _get,
+)
+from tests.documents import (
+    pdf_text as _pdf_text,
+)
+from tests.documents import (
+    points as _points,
+)
 from tests.helpers import run_cli, token
 
 AS_OF = date(2026, 11, 27)  # the demo's own date
 EARLIER = date(2026, 10, 30)
-SVG = "{http://www.w3.org/2000/svg}"
-CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 HOSTILE = '<script>alert("x")</script>&amp;'
 
 
@@ -35,12 +54,6 @@ def official(demo_engine: Engine) -> dict[str, str]:
 def weekly_pdf(demo_client: TestClient, official: dict[str, str]) -> bytes:
     """The weekly report as of the demo's date (rendered once for the tests that read it)."""
     return _get(demo_client, f"/api/v1/reports/weekly?as_of={AS_OF}&format=pdf", official).content
-
-
-def _get(client: TestClient, url: str, headers: dict[str, str]) -> Any:
-    r = client.get(url, headers=headers)
-    assert r.status_code == 200, f"{url}: {r.status_code} {r.text[:300]}"
-    return r
 
 
 def _api(client: TestClient, headers: dict[str, str], day: date) -> dict[str, Any]:
@@ -60,32 +73,6 @@ def _api(client: TestClient, headers: dict[str, str], day: date) -> dict[str, An
     ]
     nv = _get(client, f"/api/v1/projects/not-visited?{q}&year=2026&limit=1", headers).json()
     return {"stats": stats, "flagged": flagged, "unresolved": unresolved, "not_visited": nv}
-
-
-def _pdf_text(data: bytes) -> tuple[list[str], Any]:
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data))
-    return [p.extract_text() or "" for p in reader.pages], reader
-
-
-def _flat(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _fonts(reader: Any) -> set[str]:
-    names = set()
-    for page in reader.pages:
-        fonts = page["/Resources"].get("/Font") or {}
-        for f in fonts.values():
-            names.add(str(f.get_object()["/BaseFont"]))
-    return names
-
-
-def _cjk_cmap() -> set[int]:
-    from fontTools.ttLib import TTCollection
-
-    return set(TTCollection(str(CJK_FONT)).fonts[0].getBestCmap())
 
 
 def _figures_said(stats: dict[str, Any]) -> list[str]:
@@ -177,17 +164,6 @@ def test_weekly_report_compares_with_last_week(
 
 
 # ------------------------------------------------------------------ the weekly report, Word
-
-
-def _docx_text(data: bytes) -> tuple[str, Any]:
-    from docx import Document
-
-    doc = Document(io.BytesIO(data))
-    parts = [p.text for p in doc.paragraphs]
-    for t in doc.tables:
-        for row in t.rows:
-            parts.extend(c.text for c in row.cells)
-    return "\n".join(parts), doc
 
 
 def test_weekly_docx_says_what_the_api_says(
@@ -291,15 +267,6 @@ def test_the_weekly_report_counts_the_same_stuck_projects(
 
 
 # ------------------------------------------------------------------ charts
-
-
-def _points(svg: str, series: str, tag: str = "circle") -> list[tuple[str, str]]:
-    root = ET.fromstring(svg)
-    return [
-        (el.get("data-x") or "", el.get("data-value") or "")
-        for el in root.iter(f"{SVG}{tag}")
-        if el.get("data-series") == series
-    ]
 
 
 def test_start_rate_and_investment_charts_end_at_the_headline_figures(

@@ -12,8 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from tests.documents import cjk_cmap as _cjk_cmap
+from tests.documents import docx_text as _docx_text
+from tests.documents import flat as _flat
+from tests.documents import fonts as _fonts
+from tests.documents import get_ok as _get
+from tests.documents import pdf_text as _pdf_text
+from tests.documents import points as _points
 from tests.helpers import run_cli, token
-from tests.test_reports import _cjk_cmap, _docx_text, _flat, _fonts, _get, _pdf_text, _points
 
 AS_OF = date(2026, 11, 27)  # the demo's own date: HY-2026-059 idle ≥1 year, HY-2026-024 late
 NEAR_1Y = date(2026, 6, 10)  # 20 days before HY-2026-059's one-year mark: the 30-day warning

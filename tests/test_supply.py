@@ -168,7 +168,7 @@ def test_the_derived_stage_and_the_registers_supply_stage_agree(
     steps = [
         ("notice_published", "2024-07-01", {}, "notice", "notice"),
         ("sale_started", "2024-07-22", {}, "sale", "sale"),
-        ("sale_closed", "2024-08-05", {}, "confirmation", "sale"),
+        ("sale_closed", "2024-08-05", {}, "confirmation", "contract"),
         ("contract_signed", "2024-08-12", CONTRACT, "contract", "contract"),
         ("price_paid", "2024-10-08", {}, "price_paid", "contract"),
         ("handed_over", "2024-11-01", {}, "handed_over", "handed_over"),

@@ -48,7 +48,7 @@ def get(client: TestClient, url: str, headers: dict[str, str] | None = None) -> 
 def test_supply_map_lists_overdue_idle_and_paused_parcels_on_the_demo_day(
     demo_client: TestClient, bureau: dict[str, str]
 ) -> None:
-    listed = rows(get(demo_client, f"/maps/supply?as_of={DAY}", bureau))
+    listed = rows(get(demo_client, f"/maps/supply?as_of={DAY}&county=411603", bureau))
     # HY-2026-024 started 2026-04-20 against a contracted 2025-12-31: 110 days late
     assert "期限已逾期" in listed["HY-2026-024"] and "逾期 110 天" in listed["HY-2026-024"]
     # HY-2026-059: not started one year after 2025-06-30 → idle since 2026-07-01
@@ -194,7 +194,8 @@ def test_investor_map_shows_the_notice_dates_and_nothing_internal(
     assert plots["HY-2026-045"]["notice_dates"] == [
         "公告发布 2026-10-19", "挂牌开始 2026-11-09", "挂牌截止（最早） 2026-11-23",
     ]  # fmt: skip
-    assert plots["HY-2026-028"]["notice_dates"][-1] == "挂牌结束 2026-11-20"
+    # HY-2026-028's sale closed on 2026-11-20: it has a buyer and is no longer offered
+    assert "HY-2026-028" not in plots and "HY-2026-031" not in plots
     assert any(p["notice_dates"] == [] for p in plots.values())  # plots with no notice yet
     assert "HY-2026-059" not in plots and "HY-2026-007" not in plots  # sold: not on offer
     for word in INTERNAL:

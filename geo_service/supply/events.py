@@ -127,8 +127,9 @@ COARSE: dict[str, str] = {
     "reserve": "plan",
     "notice": "notice",
     "sale": "sale",
-    "confirmation": "sale",
-    "result_published": "sale",
+    # a closed sale has its buyer: the plot is no longer on offer (the investor map drops it)
+    "confirmation": "contract",
+    "result_published": "contract",
     "contract": "contract",
     "price_paid": "contract",
     "taken_back": "plan",
