@@ -45,13 +45,14 @@ def _results_count(page: Any) -> int:
 
 
 def test_clerk_chooses_one_filter_and_presses_apply(demo_site, browser) -> None:
-    page, errors, _ = open_page(browser, demo_site["base"] + "/maps/readiness", demo_site["bureau"])
+    url = demo_site["base"] + "/maps/readiness?county=411603"  # the source's district
+    page, errors, _ = open_page(browser, url, demo_site["bureau"])
     page.select_option("select[name=status]", "not_net_land")  # zone and 未满足 stay at 全部
     page.get_by_role("button", name="应用").click()
     page.wait_for_selector(".leaflet-container")
-    assert query_of(page) == {"status": ["not_net_land"]}  # nothing empty was sent
+    assert query_of(page) == {"status": ["not_net_land"], "county": ["411603"]}  # nothing empty
     shown = _results_count(page)
-    api = _api(demo_site, "/api/v1/parcels?net_land=false&limit=1", "bureau")
+    api = _api(demo_site, "/api/v1/parcels?net_land=false&county=411603&limit=1", "bureau")
     assert shown == api["numberMatched"] == 17  # the demo's 60 parcels less its 43 net land
     assert page.locator("path.gs-parcel.leaflet-interactive").count() == shown
     # one failing condition alone: unknown counts as not met (HY-2026-030, no survey, is in)
@@ -59,7 +60,7 @@ def test_clerk_chooses_one_filter_and_presses_apply(demo_site, browser) -> None:
     page.select_option("select[name=fails]", "leveling")
     page.get_by_role("button", name="应用").click()
     page.wait_for_selector(".leaflet-container")
-    assert query_of(page) == {"fails": ["leveling"]}
+    assert query_of(page) == {"fails": ["leveling"], "county": ["411603"]}
     listed = page.locator("[data-gs-results] tr[data-gs-code]").evaluate_all(
         "rows => rows.map(r => r.getAttribute('data-gs-code'))"
     )
@@ -292,8 +293,10 @@ def test_official_a2_wall_lists_every_project(demo_site, browser, tmp_path) -> N
     assert page.locator("[data-gs-fits]").get_attribute("data-gs-fits") == "yes"
     page.emulate_media(media="print")
     pages, _, body = pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
+    listed = int(page.locator("[data-gs-count]").inner_text())  # what the map selected
     total = _api(demo_site, "/api/v1/projects?limit=1", "official")["numberMatched"]
-    assert pages == 1 and len(set(re.findall(r"XM\d{4}-\d{3}", body))) == total
+    assert listed == total  # the whole city's ledger
+    assert pages == 1 and len(set(re.findall(r"[A-Z]*XM\d{4}-\d{3}", body))) == total
     assert errors == []
 
 
@@ -338,4 +341,21 @@ def test_official_sees_every_filtered_project_beside_the_list(demo_site, browser
         under = (panel["x"] <= cx <= panel["x"] + panel["width"]
                  and panel["y"] <= cy <= panel["y"] + panel["height"])  # fmt: skip
         assert not under, f"project {i} hides under the result list"
+    assert errors == []
+
+
+def test_clerk_stays_in_the_chosen_county_when_filtering_and_switching_language(
+    demo_site, browser
+) -> None:
+    url = demo_site["base"] + "/maps/readiness?county=411603"
+    page, errors, _ = open_page(browser, url, demo_site["bureau"])
+    page.select_option("select[name=status]", "not_net_land")
+    page.get_by_role("button", name="应用").click()
+    page.wait_for_selector(".leaflet-container")
+    assert query_of(page) == {"status": ["not_net_land"], "county": ["411603"]}
+    api = _api(demo_site, "/api/v1/parcels?net_land=false&county=411603&limit=1", "bureau")
+    assert _results_count(page) == api["numberMatched"]
+    page.get_by_role("link", name="English").click()
+    page.wait_for_selector(".leaflet-container")
+    assert query_of(page)["county"] == ["411603"]
     assert errors == []

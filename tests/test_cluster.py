@@ -24,6 +24,9 @@ from geo_service.db import cluster
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
+#: throw-away clusters on free ports: on one worker, so two never pick the same port
+pytestmark = pytest.mark.xdist_group("clusters")
+
 
 def _free_port(start: int = 55499) -> int:
     for port in range(start, start + 50):

@@ -21,6 +21,9 @@ from geo_service.db import cluster, migrate
 from tests.databases import ClientFactory
 from tests.helpers import add_parcels, rect_m, token
 
+#: throw-away clusters on free ports: on one worker, so two never pick the same port
+pytestmark = pytest.mark.xdist_group("clusters")
+
 
 def _free_port() -> int:
     with socket.socket() as s:

@@ -15,6 +15,9 @@ from tests.conftest import ClientFactory
 from tests.helpers import add_parcels, rect_m, run_cli, token
 from tests.replica_fixtures import Standby
 
+#: one standby per run: every test of this file on one worker (make test runs -n 2)
+pytestmark = pytest.mark.xdist_group("replica")
+
 
 def _url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)

@@ -20,6 +20,7 @@ import folium
 import pyogrio
 from folium import plugins
 
+from geo_service.counties import scope as county_scope
 from geo_service.errors import ConfigurationError
 from geo_service.maps.definitions import MapDefinition
 from geo_service.maps.layers import (
@@ -274,6 +275,9 @@ def lang_link(defn: MapDefinition, path: str, query: Mapping[str, Any]) -> str:
     """The same page in the other language."""
     other = "en" if defn.lang == "zh" else "zh"
     q = {k: v for k, v in query.items() if v not in (None, "") and k != "lang"}
+    county = county_scope.current()  # the county the page is walled to stays chosen
+    if county is not None:
+        q.setdefault("county", county)
     if other != "zh":
         q["lang"] = other
     return f"{path}?{urlencode(q)}" if q else path

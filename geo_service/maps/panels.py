@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 
+from geo_service.counties import scope as county_scope
 from geo_service.maps.definitions import MapDefinition
 from geo_service.maps.page import lang_link
 
@@ -86,6 +87,9 @@ def filters_panel(
     pressing 应用 (the projects map's ``as_of``), sent as hidden inputs when set."""
     hidden = [("lang", "en")] if defn.lang == "en" else []
     hidden += [(k, str(v)) for k, v in (keep or {}).items() if v not in (None, "")]
+    county = county_scope.current()  # the county the page is walled to stays chosen
+    if county is not None and "county" not in (keep or {}):
+        hidden.append(("county", county))
     reset = path + ("?lang=en" if defn.lang == "en" else "")
     return panel(
         "filters",
