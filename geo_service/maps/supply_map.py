@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import folium
 
+from geo_service.counties import scope as county_scope
 from geo_service.maps.definitions import MapDefinition
 from geo_service.maps.layers import DataVar, GsGeoJson
 from geo_service.maps.page import Page, add_html, bounds_of, controls, finish, new_map
@@ -92,7 +93,13 @@ def supply_props(sd: MapDefinition, p: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def popup_spec(sd: MapDefinition) -> dict[str, Any]:
+def popup_spec(sd: MapDefinition, query: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The popup; its timeline link judges the same day (``as_of``) in the same county."""
+    keep = {k: (query or {}).get(k) for k in ("as_of", "county")}
+    keep["county"] = keep["county"] or county_scope.current()
+    if sd.lang == "en":
+        keep["lang"] = "en"
+    q = urlencode({k: v for k, v in keep.items() if v not in (None, "")})
     return {
         "title": "name",
         "rows": [
@@ -109,7 +116,7 @@ def popup_spec(sd: MapDefinition) -> dict[str, Any]:
         "link": {
             "key": "timeline",
             "base": "/maps/parcels/",
-            "suffix": "/timeline" + ("?lang=en" if sd.lang == "en" else ""),
+            "suffix": "/timeline" + (f"?{q}" if q else ""),
             "label": sd.label("timeline"),
         },
     }
@@ -153,7 +160,7 @@ def render_supply(
     m = new_map(sd, settings, bounds_of([overview["parcels"]]))
     dv = DataVar(fc).add_to(m)
     base = sd.section("parcel_style")
-    popup = popup_spec(sd)
+    popup = popup_spec(sd, query)
     layers = sd.section("layers")
     for key, prop, section, show in (
         ("risk", "risk", "risks", True),
