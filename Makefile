@@ -16,7 +16,8 @@ run: setup ## serve the demo district on http://127.0.0.1:8000
 	$(GS) serve
 
 test: setup ## the whole test suite against a real PostGIS
-	$(BIN)/python -m pytest -n 2 --dist loadgroup  # two workers: faster on two cores (README)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not alone"  # two workers: faster on two cores
+	$(BIN)/python -m pytest -m alone  # the tests that start/stop servers (a standby), in one process
 
 setup: os-deps venv db
 

@@ -24,8 +24,8 @@ from geo_service.db import cluster
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
-#: throw-away clusters on free ports: on one worker, so two never pick the same port
-pytestmark = pytest.mark.xdist_group("clusters")
+#: starts and stops PostgreSQL servers: `make test` runs it after the parallel part, alone
+pytestmark = pytest.mark.alone
 
 
 def _free_port(start: int = 55499) -> int:

@@ -21,8 +21,8 @@ from geo_service.db import cluster, migrate
 from tests.databases import ClientFactory
 from tests.helpers import add_parcels, rect_m, token
 
-#: throw-away clusters on free ports: on one worker, so two never pick the same port
-pytestmark = pytest.mark.xdist_group("clusters")
+#: starts and stops PostgreSQL servers: `make test` runs it after the parallel part, alone
+pytestmark = pytest.mark.alone
 
 
 def _free_port() -> int:

@@ -15,8 +15,8 @@ from tests.conftest import ClientFactory
 from tests.helpers import add_parcels, rect_m, run_cli, token
 from tests.replica_fixtures import Standby
 
-#: one standby per run: every test of this file on one worker (make test runs -n 2)
-pytestmark = pytest.mark.xdist_group("replica")
+#: starts and stops PostgreSQL servers: `make test` runs it after the parallel part, alone
+pytestmark = pytest.mark.alone
 
 
 def _url(engine: Engine) -> str:

@@ -151,8 +151,8 @@ def test_the_pack_warns_30_days_before_a_parcel_becomes_idle(
 def test_the_reserve_chart_replays_the_supply_events(
     demo_client: TestClient, official: dict[str, str]
 ) -> None:
-    """A parcel leaves the reserve on its contract's day: the first month end of the chart
-    minus its last point is the area of the net parcels contracted in between (API figures)."""
+    """A parcel leaves the reserve the day its sale closes (it has a buyer): the first month end
+    of the chart minus its last point is the area of the net parcels sold in between (API)."""
     svg = _get(demo_client, f"/api/v1/charts/reserve.svg?as_of={AS_OF}", official).text
     pts = _points(svg, "reserve")
     assert len(pts) == 25  # 24 month ends and the day itself
@@ -170,11 +170,11 @@ def test_the_reserve_chart_replays_the_supply_events(
         sup = demo_client.get(f"/api/v1/parcels/{code}/supply", headers=official).json()
         for e in sup.get("events", []):
             on = date.fromisoformat(e["on"])
-            if e["event"] == "contract_signed" and e.get("counts", True) and first < on <= AS_OF:
+            if e["event"] == "sale_closed" and e.get("counts", True) and first < on <= AS_OF:
                 left += mu
     assert left > 0, "the demo sold net parcels in the last two years"
     assert float(pts[0][1]) - float(pts[-1][1]) == pytest.approx(left, abs=0.05)
-    assert "按供地事件回溯" in svg and "签订出让合同即移出储备" in svg
+    assert "按供地事件回溯" in svg and "成交即移出储备" in svg
     en = _get(demo_client, f"/api/v1/charts/reserve.svg?as_of={AS_OF}&lang=en", official).text
     assert "Replayed from supply events" in en and len(_points(en, "reserve")) == 25
 

@@ -61,7 +61,7 @@ WORDS: dict[str, dict[str, str]] = {
         "reserve": "净地储备",
         "res_target": "储备目标 {target:.0f}亩",
         "mu": "亩",
-        "res_note": "按供地事件回溯：今日{n}宗净地中{k}宗有供地事件（签订出让合同即移出储备）；\n"
+        "res_note": "按供地事件回溯：今日{n}宗净地中{k}宗有供地事件（成交即移出储备）；\n"
         "其余地块按台账现状；是否净地按当前五项条件核查结果。",
         "sup_title": "逾期未履行的供地期限（截至{day}）",
         "late": "逾期天数",
@@ -92,7 +92,7 @@ WORDS: dict[str, dict[str, str]] = {
         "res_target": "Target {target:.0f} mu",
         "mu": "mu",
         "res_note": "Replayed from supply events: {k} of today's {n} net parcels have events "
-        "(a contract takes a parcel out of the reserve);\nthe others at today's register stage; "
+        "(a closed sale takes a parcel out of the reserve);\nthe others at today's register stage; "
         "net land as checked today (the five conditions).",
         "sup_title": "Missed land-supply deadlines (as of {day})",
         "late": "Days late",

@@ -153,8 +153,8 @@ def reserve_history(
 
     Built from: the parcels that are net land today (the five conditions as last checked:
     condition changes carry no usable dates, so a parcel's readiness is not replayed), and their
-    supply stage on each day, replayed from their supply events (a parcel leaves the reserve at
-    its contract, re-enters it on recovery; before its first event it was reserve land). Parcels
+    supply stage on each day, replayed from their supply events (a parcel leaves the reserve when
+    its sale closes, re-enters it on recovery; before its first event it was reserve land). Parcels
     without events keep the stage the register gives today.
     """
     parcels = session.execute(
