@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi.responses import JSONResponse
+from fastapi import Query
+from fastapi.responses import HTMLResponse, JSONResponse
 
 
 class GeoJSONResponse(JSONResponse):
@@ -59,3 +60,22 @@ COLLECTION_SCHEMA: dict[str, Any] = {
 def geojson(status: int, schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route answering GeoJSON (``FEATURE_SCHEMA`` / ``COLLECTION_SCHEMA``)."""
     return {status: {"content": {GEOJSON: {"schema": schema}}}}
+
+
+#: the ``lang`` query parameter of every map page
+Lang = Annotated[Literal["zh", "en"], Query(description="label language")]
+#: the OpenAPI ``responses`` of a route that answers an HTML page
+HTML: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}}}
+
+
+def html_page(page: Any, *, public: bool = False) -> HTMLResponse:
+    """A map page (``maps.page.Page``) with its own CSP; cached only when ``public``."""
+    return HTMLResponse(
+        page.html,
+        headers={
+            "Content-Security-Policy": page.csp,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "Cache-Control": "public, max-age=60" if public else "private, no-store",
+        },
+    )

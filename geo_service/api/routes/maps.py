@@ -13,35 +13,23 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, open_route, require
 from geo_service.api.html_pages import login_page, safe_next
 from geo_service.api.params import ConditionKey, IsoDate, ProjectDomain, ProjectStatus, ordered
+from geo_service.api.responses import HTML, Lang
+from geo_service.api.responses import html_page as _html
 from geo_service.auth.tokens import resolve
 from geo_service.errors import NotFound
 from geo_service.maps import data, pages
 from geo_service.maps.data import FitQuery
-from geo_service.maps.render import STATIC_DIR, Page
+from geo_service.maps.render import STATIC_DIR
 from geo_service.projects.repository import ProjectFilter
 from geo_service.reports import span
 
 router = APIRouter(tags=["maps"])
 
-Lang = Annotated[Literal["zh", "en"], Query(description="label language")]
 Text = Annotated[str | None, Query(max_length=200)]
-HTML: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}}}
 _JSON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
-
-
-def _html(page: Page, *, public: bool = False) -> HTMLResponse:
-    return HTMLResponse(
-        page.html,
-        headers={
-            "Content-Security-Policy": page.csp,
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "same-origin",
-            "Cache-Control": "public, max-age=60" if public else "private, no-store",
-        },
-    )
 
 
 @router.get(

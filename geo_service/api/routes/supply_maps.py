@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi import Path as FPath
@@ -10,27 +10,14 @@ from fastapi.responses import HTMLResponse
 
 from geo_service.api.deps import SessionDep, SettingsDep, require
 from geo_service.api.params import IsoDate
+from geo_service.api.responses import HTML, Lang
+from geo_service.api.responses import html_page as _html
 from geo_service.maps import supply_pages
-from geo_service.maps.page import Page
 from geo_service.supply.events import STAGES
 
 router = APIRouter(tags=["maps"])
 
-Lang = Annotated[Literal["zh", "en"], Query(description="label language")]
-HTML: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}}}
 Stage = Literal[STAGES]  # type: ignore[valid-type]
-
-
-def _html(page: Page) -> HTMLResponse:
-    return HTMLResponse(
-        page.html,
-        headers={
-            "Content-Security-Policy": page.csp,
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "same-origin",
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 @router.get(
