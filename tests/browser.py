@@ -85,3 +85,16 @@ def pdf_facts(pdf: bytes, tmp_path: Path) -> tuple[int, str, str]:
         ["pdftotext", "-layout", str(f), "-"], capture_output=True, text=True, check=True
     ).stdout
     return pages, size, body
+
+
+def follow_popup_link(page: Any, name: str, timeout: float = 90_000) -> None:
+    """Click a link in the open popup as a person does: once the map has stopped panning it into
+    view (a popup pans the map when it opens, and a click during the pan lands beside the link),
+    and wait for the page it opens."""
+    page.wait_for_function(
+        "() => !(window.GS && GS.map && GS.map._panAnim && GS.map._panAnim._inProgress)"
+    )
+    link = page.locator(".leaflet-popup-content").get_by_role("link", name=name)
+    link.wait_for()
+    with page.expect_navigation(timeout=timeout):
+        link.click()

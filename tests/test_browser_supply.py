@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from tests.browser import open_page, serve
+from tests.browser import follow_popup_link, open_page, serve
 from tests.browser import pdf_facts as _pdf_facts
 from tests.browser import query_of as _query
 from tests.helpers import token
@@ -56,10 +56,8 @@ def test_clerk_keeps_only_overdue_parcels_and_opens_the_idle_ones_popup(site, br
     assert "建议：征收闲置费，836.00 万元（局决定）" in text
     assert "开工 · 应于 2025-06-30 · 逾期 515 天" in text
     # the popup's link opens the parcel's timeline
-    page.get_by_role("link", name="供应时间线").click()
-    page.wait_for_selector(
-        "#gs-clocks", timeout=90_000
-    )  # built on demand: a loaded machine is slow
+    follow_popup_link(page, "供应时间线")  # built on demand: a loaded machine is slow
+    page.wait_for_selector("#gs-clocks", timeout=90_000)
     # the timeline judges the day the map judged: the same 515 days late, not today's count
     assert page.url.endswith(f"/maps/parcels/HY-2026-059/timeline?as_of={DAY}")
     assert "逾期 515 天" in page.locator("#gs-clocks").inner_text()
@@ -107,10 +105,8 @@ def test_readiness_map_supply_filter_and_popup_lines(site, browser) -> None:
     text = popup.inner_text()
     assert "价款已缴清" in text and "政府原因中止计时" in text
     assert "自 2026-01-15 起中止计时" in text
-    page.get_by_role("link", name="供应时间线").click()
-    page.wait_for_selector(
-        "#gs-clocks", timeout=90_000
-    )  # built on demand: a loaded machine is slow
+    follow_popup_link(page, "供应时间线")  # built on demand: a loaded machine is slow
+    page.wait_for_selector("#gs-clocks", timeout=90_000)
     assert page.url.endswith("/maps/parcels/HY-2026-034/timeline")
     assert errors == []
 
@@ -123,10 +119,7 @@ def test_official_goes_from_a_project_to_its_parcels_timeline(site, browser) -> 
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "HY-2026-024" in popup.inner_text()
-    link = page.get_by_role("link", name="地块供应时间线")
-    href = link.get_attribute("href") or ""
-    assert "/maps/parcels/HY-2026-024/timeline" in href
-    page.goto(site["base"] + href if href.startswith("/") else href)  # the link, followed
+    follow_popup_link(page, "地块供应时间线")
     page.wait_for_selector("#gs-clocks", timeout=90_000)
     assert page.url.endswith("/maps/parcels/HY-2026-024/timeline")
     late = page.locator("tr.gs-clock-missed", has_text="开工").inner_text()
