@@ -131,8 +131,9 @@ def deadlines(events: Sequence[Event], rules: Sequence[Rule], as_of: date) -> li
             # the target may not happen before the due day
             status = "open" if done_on is None else "met" if done_on >= due.on else "missed"
         elif rule.target is None:
-            # a duty with no event of its own (deposits refunded): shown until it is due
-            status = "open" if as_of <= due.on else "met"
+            # a duty with no event of its own (deposits refunded): no record can say it was
+            # done, so it is never "met" nor a next deadline; shown with its due day only
+            status = "not_tracked"
         elif done_on is not None:
             status = "met" if done_on <= due.on else "missed"
         else:
@@ -151,6 +152,12 @@ def deadlines(events: Sequence[Event], rules: Sequence[Rule], as_of: date) -> li
             "status": status,
             "days_left": (due.on - as_of).days if status == "open" else None,
             "days_late": _days_late(rule, due.on, done_on, as_of, status),
+            # a minimum broken: the step came this many days before its earliest day
+            "days_early": (
+                (due.on - done_on).days
+                if rule.kind == "minimum" and status == "missed" and done_on
+                else None
+            ),
             "provisional": due.provisional,
             "why_provisional": due.why,
             "suspended_days": extra,

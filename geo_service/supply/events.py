@@ -175,10 +175,14 @@ def check_order(events: Sequence[Event]) -> None:
         for need in NEEDS.get(e.event, ()):
             if need not in seen:
                 later = next((x for x in events if x.event == need), None)
-                when = f" (it is recorded on {later.on:%Y-%m-%d})" if later else ""
+                if later is None:
+                    raise OrderError(
+                        f"{e.event} on {e.on:%Y-%m-%d} needs {need}, which is not recorded "
+                        f"for this parcel: record {need} first"
+                    )
                 raise OrderError(
-                    f"{e.event} on {e.on:%Y-%m-%d} cannot come before {need}{when}: "
-                    f"record {need} first, or correct the date"
+                    f"{e.event} on {e.on:%Y-%m-%d} cannot come before {need} (it is recorded "
+                    f"on {later.on:%Y-%m-%d}): correct one of the two dates"
                 )
         if e.event in ONCE and e.event in seen:
             raise OrderError(

@@ -180,7 +180,11 @@ def evaluate(
     rows = []
     for rule, due in ((r1, m1), (r2, m2)):
         st = "missed" if upto > due.on else ("met" if ended else "open")
-        rows.append(_row(rule, clock_from, due, d1, st, as_of))
+        row = _row(rule, clock_from, due, d1, st, as_of)
+        if st == "met" and ended:
+            row["met_by"] = "construction_started" if trigger == "A" else "construction_resumed"
+            row["done_on"] = ended
+        rows.append(row)
     return answer, rows
 
 
@@ -200,7 +204,11 @@ def _mark_rows(
     for rule in (r1, r2):
         due, extra = _mark(rule, start_by, window_from, susp, as_of)
         status = "met" if started is not None else "open"
-        rows.append(_row(rule, start_by, due, extra, status, as_of))
+        row = _row(rule, start_by, due, extra, status, as_of)
+        if started is not None:
+            # met because construction started (in time): say so, with the day
+            row["done_on"], row["met_by"] = started.on, "construction_started"
+        rows.append(row)
     return rows
 
 
