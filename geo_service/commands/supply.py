@@ -56,7 +56,14 @@ def register(app: typer.Typer) -> None:
                 if nxt
                 else "–"
             )
-            missed = ", ".join(f"{d['rule']} +{d['days_late']} d" for d in p["missed"]) or "–"
+            missed = (
+                ", ".join(
+                    [f"{d['rule']} +{d['days_late']} d" for d in p["missed"]]
+                    + [f"{d['rule']} {d['days_early']} d too early" for d in p.get("defects") or []]
+                    + [f["key"] for f in p.get("findings") or [] if f["kind"] != "defect"]
+                )
+                or "–"
+            )
             idle = p["idle"]
             idle_s = idle["status"]
             if idle.get("since"):
@@ -75,11 +82,13 @@ def register(app: typer.Typer) -> None:
         s = result["summary"]
         i = s["idle"]
         out.print(
-            f"parcels {s['parcels']}, with missed deadlines {s['parcels_with_missed']} "
+            f"parcels {s['parcels']}, with missed deadlines or steps too early "
+            f"{s['parcels_with_missed']} "
             f"({s['missed_deadlines']} missed), idle warnings {i['warning']}, idle ≥1 year "
             f"{i['idle_1y']}, idle ≥2 years {i['idle_2y']}, proposed fees "
             f"{s['proposed_fees_wan']:.2f} 万元, "
-            f"commitment shortfalls {s['commitment_shortfalls']}",
+            f"commitment shortfalls {s['commitment_shortfalls']}, breaches "
+            f"{s['parcels_with_breach']}, records contradicting {s['parcels_with_conflicts']}",
             highlight=False,
         )
 

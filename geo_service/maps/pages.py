@@ -54,22 +54,28 @@ def readiness_page(
     lang: str = "zh",
     embed_all: bool = False,
     supply_filter: str | None = None,
+    as_of: date | None = None,
 ) -> render.Page:
     defn = load_definition(settings.maps_dir, "readiness", lang)
-    # stage and clocks from geo_service.supply; the supply filter keeps the parcels it names
-    extra = supply_pages.readiness_supply(session, settings, lang=lang, current=supply_filter)
+    # stage and clocks from geo_service.supply, judged as of the page's day (the last check's,
+    # unless asked); the supply filter keeps the parcels it names
+    checked = as_of or _last_check(session)
+    extra = supply_pages.readiness_supply(
+        session, settings, lang=lang, current=supply_filter, as_of=checked,
+        keep={"as_of": as_of.isoformat() if as_of else None},
+    )  # fmt: skip
     if supply_filter:
         filters = dataclasses.replace(filters, codes=tuple(extra["codes"][supply_filter]))
     n = data.count_readiness_parcels(session, filters)
     query = {"zone": filters.zone, "status": filters.status, "fails": filters.fails, "lang": lang,
-             "supply": supply_filter}  # fmt: skip
+             "supply": supply_filter, "as_of": as_of.isoformat() if as_of else None}  # fmt: skip
     context = data.context_layers(session)
     common: dict[str, Any] = {
         "context": context,
         "query": query,
         "results": data.readiness_list(session, filters, limit=LIST_MAX),
         "count": n,
-        "as_of": _last_check(session),
+        "as_of": checked,
         "supply": extra,
     }
     if embed_all or n <= settings.map_max_embedded_features:

@@ -19,31 +19,15 @@ from geo_service.maps.page import Page, add_html, bounds_of, controls, finish, n
 from geo_service.maps.panels import filters_note, mu, panel, results_panel, title_panel
 from geo_service.maps.supply_text import (
     clock_text,
+    finding_lines,
     grade_text,
     idle_lines,
     risk_text,
-    rule_text,
     stage_text,
 )
 from geo_service.settings import Settings
 
 PATH = "/maps/supply"
-#: event keys shown in their own columns (the rest of an event's fields go in its note line)
-EVENT_COLUMNS = (
-    "id",
-    "event",
-    "on",
-    "document_ref",
-    "file_ref",
-    "note",
-    "recorded_by",
-    "recorded_at",
-    "corrects",
-    "corrected_by",
-    "counts",
-    "commitments",
-    "measured",
-)
 #: risk filter value -> the risk classes it keeps ("overdue" keeps every parcel with a missed
 #: clock, idle ones too: an idle parcel has missed its start)
 RISK_FILTER: dict[str, tuple[str, ...]] = {
@@ -51,7 +35,14 @@ RISK_FILTER: dict[str, tuple[str, ...]] = {
     "idle": ("idle_1y", "idle_2y"),
     "warning": ("warning",),
     "paused": ("paused",),
+    "breach": (),
+    "defect": (),
+    "conflict": (),
 }
+
+
+def _kinds(p: Mapping[str, Any]) -> set[str]:
+    return {str(f.get("kind")) for f in p.get("findings") or []}
 
 
 def keep(p: Mapping[str, Any], query: Mapping[str, Any]) -> bool:
@@ -63,8 +54,14 @@ def keep(p: Mapping[str, Any], query: Mapping[str, Any]) -> bool:
     if query.get("grade") and (p.get("grade") or "none") != query["grade"]:
         return False
     risk = query.get("risk")
-    if risk == "overdue":
-        return bool(p.get("missed"))
+    if risk == "overdue":  # a missed clock, or a minimum period broken (a step too early)
+        return bool(p.get("missed") or p.get("defects"))
+    if risk == "breach":
+        return "breach" in _kinds(p) or p.get("stage") == "breach"
+    if risk == "defect":
+        return bool(p.get("defects"))
+    if risk == "conflict":
+        return "conflict" in _kinds(p)
     if risk:
         return p.get("risk") in RISK_FILTER.get(risk, ())
     return True
@@ -75,6 +72,7 @@ def supply_props(sd: MapDefinition, p: Mapping[str, Any]) -> dict[str, Any]:
     nxt = p.get("next")
     missed = [clock_text(sd, d) for d in p.get("missed") or []]
     return {
+        "findings": finding_lines(sd, p.get("findings")),
         "code": p.get("code"),
         "name": p.get("name"),
         "zone": p.get("zone_name") or p.get("zone"),
@@ -91,6 +89,11 @@ def supply_props(sd: MapDefinition, p: Mapping[str, Any]) -> dict[str, Any]:
         "grade_text": grade_text(sd, p.get("grade")),
         "timeline": quote(str(p.get("code")), safe=""),  # the link's key, URL-quoted
     }
+
+
+def csv_name(as_of: str, county: str | None) -> str:
+    """The list's CSV file name names the day judged and the county: supply_411603_2026-11-27.csv"""
+    return "_".join(x for x in ("supply", county or "", as_of) if x) + ".csv"
 
 
 def popup_spec(sd: MapDefinition, query: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -111,6 +114,7 @@ def popup_spec(sd: MapDefinition, query: Mapping[str, Any] | None = None) -> dic
             ["next_text", sd.label("next")],
             ["missed", sd.label("missed"), "list"],
             ["idle", sd.label("idle"), "list"],
+            ["findings", sd.label("findings"), "list"],
             ["grade_text", sd.label("grade")],
         ],
         "link": {
@@ -120,6 +124,17 @@ def popup_spec(sd: MapDefinition, query: Mapping[str, Any] | None = None) -> dic
             "label": sd.label("timeline"),
         },
     }
+
+
+def _first_view(overview: Mapping[str, Any], query: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The parcels the first view fits: the chosen county's (the page's scope), else the home
+    county's (淮阳区), else all; a whole city's extent leaves the parcels as specks."""
+    fc = overview["parcels"]
+    if query.get("county") or county_scope.current():
+        return fc
+    home = overview.get("home_county")
+    mine = [f for f in fc["features"] if f["properties"].get("county") == home]
+    return {"type": "FeatureCollection", "features": mine} if mine else fc
 
 
 def _fields(sd: MapDefinition, query: Mapping[str, Any], zones: list[tuple[str, str]]) -> list[Any]:
@@ -157,7 +172,7 @@ def render_supply(
     order = {r: i for i, r in enumerate(sd.section("risks"))}
     feats.sort(key=lambda f: (order.get(f["properties"]["risk"], 99), f["properties"]["code"]))
     fc = {"type": "FeatureCollection", "features": feats}
-    m = new_map(sd, settings, bounds_of([overview["parcels"]]))
+    m = new_map(sd, settings, bounds_of([_first_view(overview, query)]))
     dv = DataVar(fc).add_to(m)
     base = sd.section("parcel_style")
     popup = popup_spec(sd, query)
@@ -215,136 +230,22 @@ def render_supply(
         for p in (f["properties"] for f in feats[:list_max])
     ]  # fmt: skip
     columns = [sd.label(k) for k in ("code", "name", "stage", "risk", "next", "missed", "grade")]
-    # the risk layer (shown), then the 亩均 grades of the grade layer
-    legend = [(v["color"], sd.text(v)) for v in sd.section("risks").values()] + [
-        (v["color"], f"{sd.label('grade')} {sd.text(v)}")
+    # two legends: the risk layer (shown) and the 亩均 grades of the grade layer
+    risk_legend = [(v["color"], sd.text(v)) for v in sd.section("risks").values()]
+    grade_legend = [
+        (v["color"], sd.text(v))
         for k, v in sd.section("grades").items()
-        if k in ("A", "B", "C", "D")
+        if k in ("A", "B", "C", "D", "building")
     ]
     add_html(
         m,
         title_panel(sd, PATH, query, subtitle=subtitle,
                     note=filters_note(sd, fields, date.today().isoformat())),
         filters,
-        results_panel(sd, columns=columns, rows=rows, count=len(feats), csv_name="supply.csv"),
-        panel("legend", heading=sd.label("legend"), rows=legend),
+        results_panel(sd, columns=columns, rows=rows, count=len(feats),
+                      csv_name=csv_name(as_of, query.get("county") or county_scope.current())),
+        panel("supply_legend", groups=[(sd.label("risk_legend"), risk_legend),
+                                       (sd.label("grade_legend"), grade_legend)]),
     )  # fmt: skip
     folium.LayerControl(collapsed=True).add_to(m)
     return finish(m, settings)
-
-
-# ------------------------------------------------------------------ the parcel timeline
-
-
-def _event_rows(sd: MapDefinition, events: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    skip = set(EVENT_COLUMNS)
-    out = []
-    for e in events:
-        extra = ("；" if sd.lang == "zh" else "; ").join(
-            f"{k}: {v}" for k, v in e.items() if k not in skip and v is not None
-        )
-        out.append(
-            {
-                "on": e.get("on"),
-                "event": sd.vocab("events", e.get("event")),
-                "document": e.get("document_ref") or "",
-                "file": e.get("file_ref") or "",
-                "by": e.get("recorded_by") or "",
-                "extra": extra,
-                "counts": e.get("counts", True),
-            }
-        )
-    return out
-
-
-def _clock_rows(sd: MapDefinition, deadlines: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for d in sorted(deadlines, key=lambda d: str(d.get("due"))):
-        why = []
-        if d.get("days_late") is not None:
-            why.append(sd.label("days_late").format(n=d["days_late"]))
-        if d.get("days_left") is not None:
-            why.append(sd.label("days_left").format(n=d["days_left"]))
-        if d.get("done_on"):
-            why.append(sd.label("done_on").format(d=d["done_on"]))
-        if d.get("suspended_days"):
-            why.append(sd.label("paused_days").format(n=d["suspended_days"]))
-        if d.get("provisional"):
-            why.append(
-                f"{sd.label('provisional')}{sd.label('colon')}{d.get('why_provisional') or ''}"
-            )
-        source = f"{d.get('source') or ''} {d.get('article') or ''}".strip()
-        if not d.get("verified") and "unverified" not in source:
-            source += " " + sd.label("not_verified")
-        out.append(
-            {
-                "rule": rule_text(sd, d.get("rule")),
-                "due": d.get("due"),
-                "status": d.get("status"),
-                "status_text": sd.vocab("deadline_status", d.get("status")),
-                "provisional": bool(d.get("provisional")),
-                "why": ("；" if sd.lang == "zh" else "; ").join(str(x) for x in why),
-                "source": source,
-            }
-        )
-    return out
-
-
-def _commitment_rows(sd: MapDefinition, promised: Mapping[str, Any] | None) -> list[Any]:
-    """Each measured indicator of each check (completion, 达产) against its commitment."""
-    out = []
-    for check in (promised or {}).get("checks") or []:
-        for r in check.get("indicators") or []:
-            if r.get("status") == "not_measured":
-                continue
-            lo, hi = r.get("min"), r.get("max")
-            committed = (
-                f"{lo}–{hi}"
-                if lo is not None and hi is not None
-                else (f"≥ {lo}" if lo is not None else f"≤ {hi}")
-            )
-            out.append(
-                {
-                    "check": sd.vocab("checks", check.get("check")),
-                    "on": check.get("on"),
-                    "indicator": sd.vocab("indicators", r.get("key")),
-                    "committed": f"{committed} {r.get('unit') or ''}".strip(),
-                    "measured": r.get("measured"),
-                    "result": sd.label(str(r.get("status"))),
-                    "penalty": "" if r.get("penalty_wan") is None else r["penalty_wan"],
-                    "shortfall": r.get("status") == "shortfall",
-                }
-            )
-    return out
-
-
-def timeline_html(
-    sd: MapDefinition, answer: Mapping[str, Any], *, back_href: str, lang_href: str
-) -> str:
-    """The timeline page's HTML (the template escapes every value)."""
-    idle = answer.get("idle") or {}
-    return panel(
-        "timeline",
-        lang=sd.lang,
-        colon=sd.label("colon"),
-        title=sd.text(sd.section("timeline_title")),
-        a=answer,
-        stage=stage_text(sd, answer.get("stage")),
-        events=_event_rows(sd, list(answer.get("events") or [])),
-        clocks=_clock_rows(sd, list(answer.get("deadlines") or [])),
-        idle_status=sd.vocab("idle_status", str(idle.get("status") or "none")),
-        idle=idle_lines(sd, idle),
-        suspensions=idle.get("suspensions") or [],
-        decision=idle.get("decision"),
-        commitments=_commitment_rows(sd, answer.get("commitments")),
-        speeds=[
-            (sd.vocab("speeds", k), "—" if v is None else v)
-            for k, v in (answer.get("speeds") or {}).items()
-        ],
-        projects=answer.get("projects") or [],
-        printed=date.today().isoformat(),
-        back_href=back_href,
-        lang_href=lang_href,
-        L={k: sd.text(v) for k, v in sd.section("labels").items()}
-        | {"language": sd.label("language")},
-    )

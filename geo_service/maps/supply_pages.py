@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
+from geo_service.counties import scope as county_scope
 from geo_service.maps.data import supply as supply_data
 from geo_service.maps.definitions import MapDefinition, load_definition
 from geo_service.maps.page import Page, lang_link
-from geo_service.maps.supply_map import render_supply, timeline_html
+from geo_service.maps.supply_map import render_supply
 from geo_service.maps.supply_text import popup_fields, popup_rows, timeline_href
+from geo_service.maps.supply_timeline import timeline_html
 from geo_service.settings import Settings
 from geo_service.supply import service as supply
 
@@ -65,20 +68,28 @@ def readiness_supply(
     lang: str,
     as_of: date | None = None,
     current: str | None = None,
+    keep: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What the readiness map adds per parcel: popup fields (by code), the popup rows, and the
-    codes per supply filter (``overdue``, ``idle``, ``warning``, ``paused``)."""
+    """What the readiness map adds per parcel: popup fields (by code) judged as of ``as_of``,
+    the popup rows, and the codes per supply filter (``overdue``, ``idle``, ``warning``,
+    ``paused``); the timeline link keeps ``keep`` (the page's ``as_of``) and the county."""
     sd = words(settings, lang)
     lines = supply_data.supply_lines(session, settings, as_of=as_of or supply.today())
     fields = {code: popup_fields(sd, row) for code, row in lines.items()}
     codes = {
-        "overdue": sorted(c for c, r in lines.items() if r.get("missed")),
+        "overdue": sorted(c for c, r in lines.items() if r.get("missed") or r.get("defects")),
         "idle": sorted(c for c, r in lines.items() if r["risk"] in ("idle_1y", "idle_2y")),
         "warning": sorted(c for c, r in lines.items() if r["risk"] == "warning"),
         "paused": sorted(c for c, r in lines.items() if r["risk"] == "paused"),
     }
     rd = sd.section("readiness")
-    suffix = "/timeline" + ("?lang=en" if lang == "en" else "")
+    link_q = {k: v for k, v in (keep or {}).items() if v}
+    county = county_scope.current()
+    if county:
+        link_q["county"] = county
+    if lang == "en":
+        link_q["lang"] = "en"
+    suffix = "/timeline" + (f"?{urlencode(link_q)}" if link_q else "")
     field = {"kind": "select", "name": "supply", "label": sd.text(rd["filter"]),
              "options": [(k, sd.text(v)) for k, v in sd.section("risk_filter").items()],
              "current": current}  # fmt: skip
@@ -102,16 +113,22 @@ def popup_supply(session: Session, settings: Settings, *, code: str, lang: str) 
     return dict(extra["fields"].get(code, extra["default"]))
 
 
-def notice_lines(sd: MapDefinition, dates: dict[str, Any]) -> list[str]:
-    """A plot's public notice dates as popup lines (published, listing start, listing end)."""
+def notice_lines(sd: MapDefinition, dates: dict[str, Any], today: date | None = None) -> list[str]:
+    """A plot's public notice dates as popup lines (published, listing start, listing end).
+    An earliest close that has passed without a recorded close is not shown as if to come:
+    the listing is still open until it closes ("以公告为准")."""
     out = []
     if dates.get("notice_on"):
         out.append(f"{sd.label('notice_on')} {dates['notice_on']}")
     if dates.get("listing_from"):
         out.append(f"{sd.label('listing_from')} {dates['listing_from']}")
-    if dates.get("listing_to"):
-        key = "listing_closed_on" if dates.get("listing_closed") else "listing_to"
-        out.append(f"{sd.label(key)} {dates['listing_to']}")
+    end = dates.get("listing_to")
+    if end and dates.get("listing_closed"):
+        out.append(f"{sd.label('listing_closed_on')} {end}")
+    elif end and today is not None and str(end) < today.isoformat():
+        out.append(sd.label("listing_due_passed").format(d=end))
+    elif end:
+        out.append(f"{sd.label('listing_to')} {end}")
     return out
 
 
@@ -122,7 +139,8 @@ def add_notice_dates(
     public events (notice, listing, result) are read: nothing internal reaches the plot."""
     sd = words(settings, lang)
     codes = [str(f["properties"]["code"]) for f in features]
-    found = supply_data.public_dates(session, settings, codes, as_of=supply.today())
+    today = supply.today()
+    found = supply_data.public_dates(session, settings, codes, as_of=today)
     for f in features:
         dates = found.get(str(f["properties"]["code"]))
-        f["properties"]["notice_dates"] = notice_lines(sd, dates) if dates else []
+        f["properties"]["notice_dates"] = notice_lines(sd, dates, today) if dates else []

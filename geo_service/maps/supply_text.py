@@ -23,15 +23,46 @@ def _fmt(sd: MapDefinition, key: str, **values: Any) -> str:
     return sd.label(key).format(**values)
 
 
+def early_text(sd: MapDefinition, rule: Any, days: Any) -> str:
+    """A broken minimum period: "挂牌早于公告期满 5 天"."""
+    key = f"early_{rule}"
+    return _fmt(sd, key if key in sd.data.get("labels", {}) else "early", n=days)
+
+
+def status_key(d: Mapping[str, Any]) -> str:
+    """The deadline status shown: a broken minimum is "too early", not late."""
+    if d.get("status") == "missed" and d.get("kind") == "minimum":
+        return "too_early"
+    return str(d.get("status") or "")
+
+
+def done_text(sd: MapDefinition, d: Mapping[str, Any]) -> str:
+    """How a met clock was met: the day, or the event that made it met (an idle mark)."""
+    if d.get("met_by") and d.get("done_on"):
+        return _fmt(sd, f"met_by_{d['met_by']}", d=d["done_on"])
+    return _fmt(sd, "done_on", d=d["done_on"]) if d.get("done_on") else ""
+
+
 def clock_text(sd: MapDefinition, d: Mapping[str, Any]) -> str:
-    """One deadline: "开工 · 应于 2025-12-31 · 逾期 110 天 · 暂定"."""
+    """One deadline: "开工 · 应于 2025-12-31 · 逾期 110 天 · 暂定"; a broken minimum:
+    "公告期 · 最早 2026-12-06 · 挂牌早于公告期满 5 天"."""
+    if status_key(d) == "too_early":
+        return " · ".join(
+            (
+                rule_text(sd, d.get("rule")),
+                _fmt(sd, "earliest_on", d=d.get("due")),
+                early_text(sd, d.get("rule"), d.get("days_early")),
+            )
+        )
     parts = [rule_text(sd, d.get("rule")), _fmt(sd, "due_on", d=d.get("due"))]
-    if d.get("status") == "missed" and d.get("days_late") is not None:
+    if d.get("status") == "not_tracked":
+        parts.append(sd.vocab("deadline_status", "not_tracked"))
+    elif d.get("status") == "missed" and d.get("days_late") is not None:
         parts.append(_fmt(sd, "days_late", n=d["days_late"]))
     elif d.get("status") == "open" and d.get("days_left") is not None:
         parts.append(_fmt(sd, "days_left", n=d["days_left"]))
     elif d.get("done_on"):
-        parts.append(_fmt(sd, "done_on", d=d["done_on"]))
+        parts.append(done_text(sd, d))
     if d.get("suspended_days"):
         parts.append(_fmt(sd, "paused_days", n=d["suspended_days"]))
     if d.get("provisional"):
@@ -66,6 +97,31 @@ def idle_lines(sd: MapDefinition, idle: Mapping[str, Any] | None) -> list[str]:
     return out
 
 
+def finding_text(sd: MapDefinition, f: Mapping[str, Any]) -> str:
+    """One finding of ``supply.findings`` as a sentence."""
+    key = f.get("key")
+    if key == "too_early":
+        text = early_text(sd, f.get("rule"), f.get("days"))
+        return _fmt(sd, "finding_too_early", text=text, rule=rule_text(sd, f.get("rule")),
+                    earliest=f.get("earliest"), on=f.get("on"))  # fmt: skip
+    if key == "shortfall":
+        penalty = f.get("penalty_wan")
+        return _fmt(sd, "finding_shortfall", check=sd.vocab("checks", f.get("check")),
+                    n=f.get("shortfalls"), d=f.get("on"),
+                    penalty="—" if penalty is None else f"{float(penalty):.2f}")  # fmt: skip
+    if key == "idle_but_building":
+        return _fmt(sd, "finding_idle_but_building", project=f.get("project"),
+                    status=sd.vocab("project_statuses", f.get("status")))  # fmt: skip
+    if key == "suspended_but_compensated":
+        return _fmt(sd, "finding_suspended_but_compensated", since=f.get("since"),
+                    title_on=f.get("title_on"), ref=f.get("title_ref") or "—")  # fmt: skip
+    return str(key)
+
+
+def finding_lines(sd: MapDefinition, found: Any) -> list[str]:
+    return [finding_text(sd, f) for f in found or []]
+
+
 def risk_text(sd: MapDefinition, risk: str) -> str:
     return sd.vocab("risks", risk)
 
@@ -90,6 +146,7 @@ def popup_fields(sd: MapDefinition, row: Mapping[str, Any] | None) -> dict[str, 
     if row.get("next"):
         lines.append(f"{sd.label('next')}{colon}{clock_text(sd, row['next'])}")
     lines += idle_lines(sd, row.get("idle"))
+    lines += finding_lines(sd, row.get("findings"))
     return {
         "supply_detail": stage_text(sd, row.get("stage")),
         "supply_risk": risk_text(sd, str(row.get("risk") or "on_track")),

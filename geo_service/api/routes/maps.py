@@ -53,12 +53,18 @@ def readiness_map(
         Literal["overdue", "idle", "warning", "paused"] | None,
         Query(description="only parcels with a missed supply clock, idle, warned or paused"),
     ] = None,
+    as_of: Annotated[
+        IsoDate | None, Query(description="judge the supply clocks as of this day")
+    ] = None,
     lang: Lang = "zh",
 ) -> HTMLResponse:
     """The land bureau's readiness review map (bureau/official), with each parcel's supply stage
-    and clocks (``geo_service.supply``) in its popup and a supply filter."""
+    and clocks (``geo_service.supply``) in its popup and a supply filter; the supply lines are
+    judged as of ``as_of`` (default: the day of the last readiness check)."""
     f = data.ReadinessFilter(zone=zone or None, status=status, fails=fails)
-    page = pages.readiness_page(session, settings, filters=f, lang=lang, supply_filter=supply)
+    page = pages.readiness_page(
+        session, settings, filters=f, lang=lang, supply_filter=supply, as_of=as_of
+    )
     return _html(page)
 
 

@@ -30,8 +30,12 @@ def supply_map(
     session: SessionDep,
     settings: SettingsDep,
     risk: Annotated[
-        Literal["overdue", "idle", "warning", "paused"] | None,
-        Query(description="overdue: a missed clock; idle: ≥ 1 or 2 years; warning: 90/30 days"),
+        Literal["overdue", "idle", "warning", "paused", "breach", "defect", "conflict"] | None,
+        Query(
+            description="overdue: a missed clock or a step taken too early; idle: ≥ 1 or 2 "
+            "years; warning: 90/30 days; breach: a commitment not kept; defect: a minimum "
+            "period broken; conflict: records contradict each other"
+        ),
     ] = None,
     stage: Annotated[Stage | None, Query(description="the detailed supply stage")] = None,
     grade: Annotated[

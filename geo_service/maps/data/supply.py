@@ -6,7 +6,6 @@ here. This module adds only the parcels' geometry and names, and the projects' p
 visits for the timeline.
 """
 
-
 from __future__ import annotations
 
 from datetime import date
@@ -21,11 +20,23 @@ from geo_service.supply import service as supply
 from geo_service.supply.events import FROM_COARSE, PUBLIC_EVENTS
 
 #: the risk classes of the supply map, worst first (from ``check_all``'s idle and missed)
-RISKS = ("idle_2y", "idle_1y", "warning", "overdue", "paused", "on_track", "no_events")
+RISKS = (
+    "idle_2y",
+    "idle_1y",
+    "warning",
+    "overdue",
+    "breach",
+    "defect",
+    "paused",
+    "on_track",
+    "no_events",
+)
 
 
 def risk_of(row: dict[str, Any] | None) -> str:
-    """A parcel's risk class on the map: idle status, missed clocks, a running suspension."""
+    """A parcel's risk class on the map: idle status, missed clocks, a commitment not kept
+    (``breach``), a minimum period broken (``defect``: a step taken too early), a running
+    suspension."""
     if row is None:
         return "no_events"
     idle = row.get("idle") or {}
@@ -36,6 +47,11 @@ def risk_of(row: dict[str, Any] | None) -> str:
         return "warning"  # an idle mark within 90/30 days: worse than a missed clock alone
     if row.get("missed"):
         return "overdue"
+    kinds = {f.get("kind") for f in row.get("findings") or []}
+    if "breach" in kinds or row.get("stage") == "breach":
+        return "breach"
+    if row.get("defects") or "defect" in kinds:
+        return "defect"
     if any(s.get("to") is None for s in idle.get("suspensions") or []):
         return "paused"
     return "on_track"
@@ -66,7 +82,7 @@ def supply_overview(session: Session, settings: Settings, *, as_of: date) -> dic
               'geometry', ST_AsGeoJSON(p.geom, 6, 0)::json,
               'properties', json_build_object('code', p.code, 'name', p.name,
                 'zone', z.code, 'zone_name', z.name, 'area_mu', {AREA_MU},
-                'supply_stage', p.supply_stage)) AS f
+                'supply_stage', p.supply_stage, 'county', p.county)) AS f
             FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id ORDER BY p.code""",
         {},
     )
@@ -77,12 +93,21 @@ def supply_overview(session: Session, settings: Settings, *, as_of: date) -> dic
         p["risk"] = risk_of(row)
         p["next"] = row["next"] if row else None
         p["missed"] = row["missed"] if row else []
+        p["defects"] = row["defects"] if row else []
+        p["findings"] = row["findings"] if row else []
         p["idle"] = row["idle"] if row else None
         p["shortfalls"] = row["shortfalls"] if row else 0
         g = grades.get(p["code"])
         p["grade"] = g["grade"] if g else None
         p["grade_score"] = g.get("score") if g else None
-    return {"as_of": check["as_of"], "grade_year": year, "parcels": fc, "summary": check["summary"]}
+    home = session.execute(text("SELECT code FROM counties WHERE home LIMIT 1")).scalar()
+    return {
+        "as_of": check["as_of"],
+        "grade_year": year,
+        "parcels": fc,
+        "summary": check["summary"],
+        "home_county": home,
+    }
 
 
 def supply_lines(session: Session, settings: Settings, *, as_of: date) -> dict[str, Any]:
