@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -137,6 +138,14 @@ def _first_view(overview: Mapping[str, Any], query: Mapping[str, Any]) -> Mappin
     return {"type": "FeatureCollection", "features": mine} if mine else fc
 
 
+def _fit_codes(first: Mapping[str, Any], overview: Mapping[str, Any]) -> str:
+    """The codes the page's script fits the first view to (gs-maps.js ``[data-gs-fit]``)."""
+    if first is overview["parcels"]:
+        return ""
+    codes = " ".join(str(f["properties"]["code"]) for f in first["features"])
+    return f'<div hidden data-gs-fit="{escape(codes)}"></div>'
+
+
 def _fields(sd: MapDefinition, query: Mapping[str, Any], zones: list[tuple[str, str]]) -> list[Any]:
     def opts(section: str) -> list[tuple[str, str]]:
         return [(k, sd.text(v)) for k, v in sd.section(section).items()]
@@ -172,7 +181,8 @@ def render_supply(
     order = {r: i for i, r in enumerate(sd.section("risks"))}
     feats.sort(key=lambda f: (order.get(f["properties"]["risk"], 99), f["properties"]["code"]))
     fc = {"type": "FeatureCollection", "features": feats}
-    m = new_map(sd, settings, bounds_of([_first_view(overview, query)]))
+    first = _first_view(overview, query)
+    m = new_map(sd, settings, bounds_of([first]))
     dv = DataVar(fc).add_to(m)
     base = sd.section("parcel_style")
     popup = popup_spec(sd, query)
@@ -244,6 +254,7 @@ def render_supply(
         filters,
         results_panel(sd, columns=columns, rows=rows, count=len(feats),
                       csv_name=csv_name(as_of, query.get("county") or county_scope.current())),
+        _fit_codes(first, overview),
         panel("supply_legend", groups=[(sd.label("risk_legend"), risk_legend),
                                        (sd.label("grade_legend"), grade_legend)]),
     )  # fmt: skip

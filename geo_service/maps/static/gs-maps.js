@@ -373,7 +373,11 @@
     if (!GS.map) return;
     GS.map.invalidateSize();
     var b = null;
-    Object.keys(GS.index).forEach(function (k) {
+    // a page may name the records its first view fits ([data-gs-fit]: codes); else every one
+    var fit = document.querySelector('[data-gs-fit]');
+    var keys = Object.keys(GS.index);
+    var only = fit ? keys.filter(function (k) { return fit.getAttribute('data-gs-fit').split(' ').indexOf(k) >= 0; }) : [];
+    (only.length ? only : keys).forEach(function (k) {
       var l = GS.index[k];
       var lb = l.getBounds ? l.getBounds() : L.latLngBounds([l.getLatLng()]);
       b = b ? b.extend(lb) : lb;
