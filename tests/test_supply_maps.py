@@ -192,7 +192,9 @@ def test_investor_map_shows_the_notice_dates_and_nothing_internal(
         if "notice_dates" in f["properties"]
     }
     assert plots["HY-2026-045"]["notice_dates"] == [
-        "公告发布 2026-10-19", "挂牌开始 2026-11-09", "挂牌截止（最早） 2026-11-23",
+        "公告发布 2026-10-19", "挂牌开始 2026-11-09",
+        # the earliest close has passed (today is after 2026-11-23) and no close is recorded
+        "挂牌期已满最早截止日（2026-11-23），以公告为准",
     ]  # fmt: skip
     # HY-2026-028's sale closed on 2026-11-20: it has a buyer and is no longer offered
     assert "HY-2026-028" not in plots and "HY-2026-031" not in plots
