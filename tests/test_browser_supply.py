@@ -136,7 +136,7 @@ def test_investor_reads_a_plots_notice_dates_and_nothing_internal(site, browser)
     popup.wait_for()
     text = popup.inner_text()
     assert "Notice published 2026-10-19" in text and "Listing starts 2026-11-09" in text
-    assert "Listing ends (earliest) 2026-11-23" in text
+    assert "past the earliest close (2026-11-23): open until it closes, see the notice" in text
     for word in ("idle", "price", "contract", "document"):
         assert word not in text.lower(), word
     assert errors == []
