@@ -132,6 +132,7 @@ def test_readiness_popups_judge_the_pages_day(
     later = get(demo_client, "/maps/readiness?as_of=2026-12-01", bureau)
     assert "逾期 515 天" in day and "逾期 515 天" not in later and "逾期 519 天" in later
     assert f"/timeline?as_of={DAY}" in day  # the timeline link judges the same day
+    assert f'<input type="hidden" name="as_of" value="{DAY}">' in day  # and 应用 keeps it
     # the two stages say which is which
     assert "登记供应阶段（粗分）" in day and "详细供应进度（按供地事件）" in day
 

@@ -282,7 +282,7 @@ def render_readiness(
             subtitle=subtitle,
             note=filters_note(defn, fields, date.today().isoformat()),
         ),  # fmt: skip
-        filters_panel(defn, path, fields, filtered=filtered),
+        filters_panel(defn, path, fields, filtered=filtered, keep={"as_of": query.get("as_of")}),
         results_panel(
             defn,
             columns=[
