@@ -68,3 +68,18 @@ def test_clerk_prints_the_idle_parcels_timeline_in_chinese(site, browser, tmp_pa
     assert not re.search(r"\d{4}-\d{2}-\s*\n", body), body
     assert errors == []
     ctx.close()
+
+
+def test_investor_opens_plot_sheets_without_console_errors(site, browser) -> None:
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{site['base']}/maps/investors/parcels/HY-2026-045", wait_until="networkidle")
+    assert "HY-2026-045" in page.title()
+    assert errors == []
+    # a sold plot's sheet is refused with a page that says so, and its CSP blocks nothing
+    r = page.goto(f"{site['base']}/maps/investors/parcels/HY-2026-028", wait_until="networkidle")
+    assert r is not None and r.status == 404
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+    ctx.close()

@@ -29,7 +29,10 @@ _WHY = {
     " This page needs a bureau or official token.",
     403: "您的令牌无权查看此页面。 Your token's role may not open this page.",
 }
-_LOGIN_CSP = "default-src 'self'; script-src 'none'; form-action 'self'; frame-ancestors 'none'"
+_LOGIN_CSP = (
+    "default-src 'self'; img-src 'self' data:; script-src 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 
 def safe_next(next_: str | None) -> str:
@@ -52,7 +55,8 @@ _ERROR_TEXT = {
     "zh": ("无法显示地图", "返回地图", "筛选条件有误"),
     "en": ("The map cannot be shown", "Back to the map", "A filter is wrong"),
 }
-_ERROR_CSP = "default-src 'self'; script-src 'none'; frame-ancestors 'none'"
+# img-src data: for the page's empty icon (<link rel="icon" href="data:,">: no /favicon.ico request)
+_ERROR_CSP = "default-src 'self'; img-src 'self' data:; script-src 'none'; frame-ancestors 'none'"
 
 
 def validation_text(errors: list[dict[str, Any]], words: Mapping[str, Any], lang: str) -> str:
