@@ -55,7 +55,10 @@ def test_a_sale_started_before_the_notice_period_ended_is_kept_and_flagged(
     assert set(defect) == {"HY-2026-006"}
     assert "HY-2026-006" in rows(get(client, f"/maps/supply?as_of={AFTER}&risk=overdue", h))
     page = get(client, f"/maps/supply?as_of={AFTER}&risk=defect", h)
+    assert "3 宗逾期；1 宗过早办理；1 宗履约不达标；2 宗记录矛盾" in text_of(page)
     assert "挂牌早于公告期满 5 天" in page  # the popup's line
+    # the listing period is a minimum too: its day is the earliest close, not a due day
+    assert "挂牌期 · 最早 2026-12-15 · 余 13 天" in listed["HY-2026-006"]
     # the timeline says it was too early, not late
     tl = text_of(get(client, f"/maps/parcels/HY-2026-006/timeline?as_of={AFTER}", h))
     assert "挂牌早于公告期满 5 天" in tl and "过早办理" in tl

@@ -210,8 +210,11 @@ def render_supply(
     as_of = str(overview.get("as_of") or "")
     sm = overview.get("summary") or {}
     idle = sm.get("idle") or {}
+    every = [f["properties"] for f in overview["parcels"]["features"]]
     summary = sd.label("summary").format(
-        n=sm.get("parcels", 0), missed=sm.get("parcels_with_missed", 0),
+        n=sm.get("parcels", 0), missed=sum(1 for p in every if p.get("missed")),
+        early=sm.get("parcels_with_defects", 0), breach=sm.get("parcels_with_breach", 0),
+        conflict=sm.get("parcels_with_conflicts", 0),
         idle=idle.get("idle_1y", 0) + idle.get("idle_2y", 0), warn=idle.get("warning", 0),
     )  # fmt: skip
     year = overview.get("grade_year")

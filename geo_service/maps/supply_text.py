@@ -54,7 +54,9 @@ def clock_text(sd: MapDefinition, d: Mapping[str, Any]) -> str:
                 early_text(sd, d.get("rule"), d.get("days_early")),
             )
         )
-    parts = [rule_text(sd, d.get("rule")), _fmt(sd, "due_on", d=d.get("due"))]
+    # a minimum period's day is the earliest the next step may come, not a due day
+    day = "earliest_on" if d.get("kind") == "minimum" else "due_on"
+    parts = [rule_text(sd, d.get("rule")), _fmt(sd, day, d=d.get("due"))]
     if d.get("status") == "not_tracked":
         parts.append(sd.vocab("deadline_status", "not_tracked"))
     elif d.get("status") == "missed" and d.get("days_late") is not None:
