@@ -122,7 +122,7 @@ def add_counties(
             if c["boundary"]
         ],
     }
-    style = {"base": {"color": "#6a3d9a", "weight": 2, "dashArray": "6 4", "fill": False},
+    style = {"base": {"color": "#222222", "weight": 2.5, "dashArray": "12 6", "fill": False},
              "className": "gs-county"}  # fmt: skip
     GsGeoJson(DataVar(outlines).add_to(m), {"style": style, "tooltip": "name"},
               name=w["outlines"]).add_to(m)  # fmt: skip
