@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from geo_service import audit
 from geo_service.errors import InvalidInput, NotFound
 from geo_service.settings import Settings
-from geo_service.supply import clocks, commitments, idle
-from geo_service.supply.config import DEFAULT_RULES
+from geo_service.supply import clocks, commitments, county_clocks, idle
+from geo_service.supply.config import DEFAULT_RULES, Rule
 from geo_service.supply.events import (
     EVENTS,
     FROM_COARSE,
@@ -71,7 +71,10 @@ def _when(as_of: date | None) -> date:
     return as_of
 
 
-_PARCEL = "SELECT id, code, name, published, supply_stage, indicators FROM parcels WHERE code = :c"
+_PARCEL = (
+    "SELECT id, code, name, published, supply_stage, indicators, county FROM parcels "
+    "WHERE code = :c"
+)
 _PARCEL_FOR_UPDATE = _PARCEL + " FOR UPDATE"
 
 
@@ -315,10 +318,15 @@ def projects_on(session: Session, parcel_id: int) -> list[dict[str, Any]]:
 
 
 def judge(
-    events: Sequence[Event], *, settings: Settings, as_of: date
+    events: Sequence[Event],
+    *,
+    settings: Settings,
+    as_of: date,
+    rules: Sequence[Rule] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any] | None]:
-    """(deadlines, idle, commitments) of an effective history as of a day."""
-    rules = settings.supply.rules_for()
+    """(deadlines, idle, commitments) of an effective history as of a day, by ``rules`` (the
+    parcel's county's, ``county_clocks``; default the service's division's)."""
+    rules = list(rules) if rules is not None else settings.supply.rules_for()
     upto = [e for e in events if e.on <= as_of]
     dl = clocks.deadlines(upto, rules, as_of)
     idle_answer, marks = idle.evaluate(upto, rules, settings.supply, as_of)
@@ -340,7 +348,8 @@ def parcel_supply(
     derived_from = "events"
     if stage is None:
         stage, derived_from = FROM_COARSE.get(parcel["supply_stage"], "reserve"), "supply_stage"
-    deadlines, idle_answer, promised = judge(events, settings=settings, as_of=when)
+    rules = county_clocks.rules_in(session, settings, parcel["county"])
+    deadlines, idle_answer, promised = judge(events, settings=settings, as_of=when, rules=rules)
     if public:
         return _numbers(
             {
@@ -397,7 +406,8 @@ def check_all(session: Session, *, settings: Settings, as_of: date | None) -> di
     when = _when(as_of)
     rows = session.execute(
         text(
-            "SELECT p.code, p.name, p.supply_stage, e.id, e.event, e.occurred_on, e.data "
+            "SELECT p.code, p.name, p.supply_stage, p.county, e.id, e.event, e.occurred_on, "
+            "e.data "
             "FROM supply_events e JOIN parcels p ON p.id = e.parcel_id "
             "WHERE NOT EXISTS (SELECT 1 FROM supply_events c WHERE c.corrects_id = e.id) "
             "ORDER BY p.code, e.occurred_on, e.id"
@@ -405,15 +415,20 @@ def check_all(session: Session, *, settings: Settings, as_of: date | None) -> di
     ).mappings()
     by_parcel: dict[str, list[Event]] = {}
     names: dict[str, tuple[str, str]] = {}
+    county_of: dict[str, str] = {}
     for r in rows:
         by_parcel.setdefault(r["code"], []).append(
             Event(r["id"], r["event"], r["occurred_on"], dict(r["data"] or {}))
         )
         names[r["code"]] = (r["name"], r["supply_stage"])
+        county_of[r["code"]] = r["county"]
+    rules = county_clocks.rules_by_county(session, settings)  # each parcel by its county's
     parcels = []
     for code, events in by_parcel.items():
         upto = [e for e in events if e.on <= when]
-        deadlines, idle_answer, promised = judge(events, settings=settings, as_of=when)
+        deadlines, idle_answer, promised = judge(
+            events, settings=settings, as_of=when, rules=rules[county_of[code]]
+        )
         open_ = sorted(
             (
                 d
