@@ -104,6 +104,8 @@ def enter(session: Session, rule: str, token_county: str | None, asked: str | No
     request's ``county=`` parameter.
     """
     _viewer.set(token_county)
+    if asked is not None and not asked.strip():
+        asked = None  # ``county=`` sent empty (a form left at 全市) counts as not sent
     if rule == "none":
         if asked is not None:
             check_code(session, asked)
