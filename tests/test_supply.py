@@ -516,11 +516,11 @@ def test_rules_are_overridden_per_province_then_county_and_bad_overrides_refused
 
     overrides = {
         "41": {"listing_period": {"unit": "calendar_days", "length": 10}},
-        "411626": {"listing_period": {"length": 12, "source": "淮阳区规定"}},
+        "411603": {"listing_period": {"length": 12, "source": "淮阳区规定"}},
     }
-    rules = {r.key: r for r in SupplyConfig(overrides=overrides).rules_for("411626")}
+    rules = {r.key: r for r in SupplyConfig(overrides=overrides).rules_for("411603")}
     assert (rules["listing_period"].length, rules["listing_period"].unit) == (12, "calendar_days")
-    assert rules["listing_period"].origin == "411626"
+    assert rules["listing_period"].origin == "411603"
     other = {r.key: r for r in SupplyConfig(overrides=overrides).rules_for("410102")}
     assert (other["listing_period"].length, other["listing_period"].origin) == (10, "41")
     with pytest.raises(ValidationError, match="unknown rule"):
@@ -539,7 +539,7 @@ def test_rules_are_overridden_per_province_then_county_and_bad_overrides_refused
     assert (listing["due"], listing["unit"], listing["origin"]) == (
         "2026-10-07",
         "calendar_days",
-        "411626",
+        "411603",
     )
 
 

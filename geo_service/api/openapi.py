@@ -31,6 +31,7 @@ from fastapi.routing import iter_route_contexts
 
 from geo_service.api.deps import GATE_ATTR, Gate, get_session
 from geo_service.api.errors import PROBLEM_JSON, document_problems
+from geo_service.api.openapi_county import document_county
 from geo_service.auth import policy
 from geo_service.settings import Settings
 
@@ -282,6 +283,7 @@ def document(app: FastAPI, schema: dict[str, Any], settings: Settings) -> dict[s
             if op is None:
                 continue
             _document_gate(op, route)
+            document_county(op, gate_of(route))  # county= of the county wall
             _document_errors(op, route)
             _limit_maximum(op, settings)
             if method == "GET":

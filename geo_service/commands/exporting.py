@@ -21,6 +21,10 @@ FormatOpt = Annotated[
 OutOpt = Annotated[
     Path, typer.Option("--out", "-o", help="file to write; its folder must exist already")
 ]
+CountyOpt = Annotated[
+    str | None,
+    typer.Option("--county", help="one county (division code); default: every county"),
+]
 PublicOpt = Annotated[
     bool, typer.Option("--public", help="only what the public may see (published, public fields)")
 ]
@@ -43,10 +47,13 @@ def _out_file(what: str, fmt: str, out_path: Path) -> Path:
     return out_path
 
 
-def _run(what: str, fmt: str, out_path: Path, public: bool = False) -> None:
+def _run(
+    what: str, fmt: str, out_path: Path, public: bool = False, county: str | None = None
+) -> None:
     import pyogrio.errors
 
     from geo_service.commands import friendly_errors, load_settings, open_engine, out
+    from geo_service.counties import scope
     from geo_service.errors import InvalidInput
     from geo_service.exports import FORMATS, export
 
@@ -55,11 +62,17 @@ def _run(what: str, fmt: str, out_path: Path, public: bool = False) -> None:
         if fmt not in FORMATS:
             raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
         out_path = _out_file(what, fmt, out_path)
+        engine = open_engine(settings)
+        if county is not None:  # one county: the county wall scopes every query of the export
+            from sqlalchemy.orm import Session
+
+            with engine.connect() as conn:
+                county = scope.check_code(Session(conn), county, field="--county")
         t0 = time.perf_counter()
         try:
-            with out.status(f"exporting {what}…"):
+            with scope.scoped(county), out.status(f"exporting {what}…"):
                 n = export(
-                    open_engine(settings),
+                    engine,
                     what=what,
                     fmt=fmt,
                     out=out_path,
@@ -78,18 +91,20 @@ def register(app: typer.Typer) -> None:
 
 
 @export_app.command("parcels")
-def export_parcels(fmt: FormatOpt, out_path: OutOpt, public: PublicOpt = False) -> None:
+def export_parcels(
+    fmt: FormatOpt, out_path: OutOpt, public: PublicOpt = False, county: CountyOpt = None
+) -> None:
     """All parcels with their attributes, areas in m² and 亩, net-land flag."""
-    _run("parcels", fmt, out_path, public)
+    _run("parcels", fmt, out_path, public, county)
 
 
 @export_app.command("projects")
-def export_projects(fmt: FormatOpt, out_path: OutOpt) -> None:
+def export_projects(fmt: FormatOpt, out_path: OutOpt, county: CountyOpt = None) -> None:
     """The key-project list with investment figures and dates."""
-    _run("projects", fmt, out_path)
+    _run("projects", fmt, out_path, county=county)
 
 
 @export_app.command("readiness")
-def export_readiness(fmt: FormatOpt, out_path: OutOpt) -> None:
+def export_readiness(fmt: FormatOpt, out_path: OutOpt, county: CountyOpt = None) -> None:
     """Each parcel's five net-land conditions (通水 通电 通路 场地平整 权属清晰)."""
-    _run("readiness", fmt, out_path)
+    _run("readiness", fmt, out_path, county=county)

@@ -32,11 +32,18 @@ _CODE = re.compile(r"^[0-9]{6}$")
 
 #: the county the current request (or CLI command) is scoped to
 _current: ContextVar[str | None] = ContextVar("geo_service_county", default=None)
+#: the county of the caller's token (None: a city-wide token or the public), for the switcher
+_viewer: ContextVar[str | None] = ContextVar("geo_service_viewer_county", default=None)
 
 
 def current() -> str | None:
     """The county this request or command is scoped to (None: the whole city)."""
     return _current.get()
+
+
+def viewer() -> str | None:
+    """The county the caller's token is scoped to (None: city-wide or the public)."""
+    return _viewer.get()
 
 
 def apply(session: Session | Connection, county: str) -> None:
@@ -96,6 +103,9 @@ def enter(session: Session, rule: str, token_county: str | None, asked: str | No
     ``token_county``: the caller's token's county (None: city-wide or the public); ``asked``: the
     request's ``county=`` parameter.
     """
+    _viewer.set(token_county)
+    if asked is not None and not asked.strip():
+        asked = None  # ``county=`` sent empty (a form left at 全市) counts as not sent
     if rule == "none":
         if asked is not None:
             check_code(session, asked)

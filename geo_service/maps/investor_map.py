@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import folium
 
+from geo_service.maps.county_panel import add_counties, county_field
 from geo_service.maps.data import FitQuery
 from geo_service.maps.definitions import MapDefinition
 from geo_service.maps.layers import DataVar, GsGeoJson, esc
@@ -156,6 +157,7 @@ def render_investors(
     tiles_url: str | None = None,
     extent: list[list[float]] | None = None,
     path: str = "/maps/investors",
+    counties: Mapping[str, Any] | None = None,
 ) -> Page:
     """The public map: available net-land plots, public fields only, simplified geometry.
 
@@ -232,6 +234,7 @@ def render_investors(
         {"kind": "note", "label": defn.text(fd["tolerance"]).format(
             pct=fd.get("area_tolerance_pct", 10))},
     ]  # fmt: skip
+    fields[:0] = county_field(defn, counties)  # the county switcher first
     filtered = any(query.get(k) not in (None, "") for k in query if k != "lang")
     columns = [defn.label("code"), defn.label("name"), defn.label("zone"), defn.label("area_mu")]
     if fit is not None:
@@ -269,6 +272,7 @@ def render_investors(
         ),  # fmt: skip
         panel("legend", heading=defn.label("legend"), rows=legend_rows),
         review,
+        add_counties(m, defn, path, query, counties),
     )
     folium.LayerControl(collapsed=True).add_to(m)
     return finish(m, settings)

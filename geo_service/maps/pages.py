@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.maps import data, render, supply_pages
+from geo_service.maps.data.counties import county_view
 from geo_service.maps.definitions import MapDefinition, load_definition
 from geo_service.projects import repository as project_repo
 from geo_service.projects.stats import figures_for
@@ -77,6 +78,7 @@ def readiness_page(
         "count": n,
         "as_of": checked,
         "supply": extra,
+        "counties": county_view(session, settings, internal=True),
     }
     if embed_all or n <= settings.map_max_embedded_features:
         return render.render_readiness(
@@ -143,6 +145,7 @@ def investors_page(
         "count": n,
         "context": data.public_context(session),
         "notice": notice,
+        "counties": county_view(session, settings, internal=False),
     }
     if embed_all or n <= settings.map_max_embedded_features:
         plots = data.investor_parcels(session, filters, fit, fit_def)
@@ -249,4 +252,7 @@ def projects_page(
         query=query,
         as_of=as_of,
         extra_panels=extra_panels,
+        counties=None
+        if layout == "wall"
+        else county_view(session, settings, internal=True, year=filters.year, as_of=filters.as_of),
     )

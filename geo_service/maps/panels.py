@@ -88,7 +88,8 @@ def filters_panel(
     hidden = [("lang", "en")] if defn.lang == "en" else []
     hidden += [(k, str(v)) for k, v in (keep or {}).items() if v not in (None, "")]
     county = county_scope.current()  # the county the page is walled to stays chosen
-    if county is not None and "county" not in (keep or {}):
+    has_field = any(f.get("name") == "county" for f in fields)  # the switcher
+    if county is not None and "county" not in (keep or {}) and not has_field:
         hidden.append(("county", county))
     reset = path + ("?lang=en" if defn.lang == "en" else "")
     return panel(

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 import folium
 from folium import plugins
 
+from geo_service.maps.county_panel import add_counties, county_field
 from geo_service.maps.definitions import MapDefinition
 from geo_service.maps.layers import DataVar, GsGeoJson, esc
 from geo_service.maps.page import Page, add_html, bounds_of, controls, finish, new_map, set_paper
@@ -142,6 +143,7 @@ def render_projects(
     as_of: date,
     extra_panels: tuple[str, ...] = (),
     path: str = "/maps/projects",
+    counties: Mapping[str, Any] | None = None,
 ) -> Page:
     """The officials' map. ``projects``: the located ones the filters select; ``figures`` and
     ``results`` cover every selected project (located or not); ``all_count`` the whole ledger."""
@@ -219,6 +221,7 @@ def render_projects(
         {"kind": "select", "name": "rag", "label": defn.text(lb["rag"]),
          "options": [(k, defn.text(v)) for k, v in rag.items()], "current": query.get("rag")},
     ]  # fmt: skip
+    fields[:0] = county_field(defn, counties)  # the county switcher first
     base_q = {
         k: v for k, v in query.items() if v not in (None, "") and k not in ("layout", "paper")
     }
@@ -273,6 +276,7 @@ def render_projects(
             + [(v["color"], defn.text(v)) for v in rag.values()],
         ),
         *extra_panels,
+        add_counties(m, defn, path, query, counties),
         f'<div data-gs-wall="{esc(paper)}" hidden></div>' if wall else "",
     )
     if wall:  # the paper the wall layout is printed on (a page style of its own)

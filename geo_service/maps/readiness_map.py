@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import folium
 
+from geo_service.maps.county_panel import add_counties, county_field
 from geo_service.maps.definitions import MapDefinition
 from geo_service.maps.explain import explain
 from geo_service.maps.layers import DataVar, GsGeoJson
@@ -158,6 +159,7 @@ def render_readiness(
     extent: list[list[float]] | None = None,
     path: str = "/maps/readiness",
     supply: Mapping[str, Any] | None = None,
+    counties: Mapping[str, Any] | None = None,
 ) -> Page:
     """The land bureau's map. ``parcels`` embedded, or None with ``tiles_url`` (vector tiles);
     ``results``: the first parcels the filters select, listed beside the map (``count`` in all)."""
@@ -253,6 +255,7 @@ def render_readiness(
     ]  # fmt: skip
     if supply:
         fields.append(supply["field"])
+    fields[:0] = county_field(defn, counties)  # the county switcher first
     filtered = any(query.get(k) for k in ("zone", "status", "fails", "supply"))
     rows = [
         [r["code"], r["name"], mu(r["area_mu"]), defn.text(cats.get(r["cat"]), r["cat"]),
@@ -297,6 +300,7 @@ def render_readiness(
             csv_name="readiness.csv",
         ),  # fmt: skip
         panel("legend", heading=defn.label("legend"), rows=legend_rows),
+        add_counties(m, defn, path, query, counties),
     )
     folium.LayerControl(collapsed=True).add_to(m)
     return finish(m, settings)

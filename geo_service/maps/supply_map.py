@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 import folium
 
 from geo_service.counties import scope as county_scope
+from geo_service.maps.county_panel import add_counties, county_field
 from geo_service.maps.definitions import MapDefinition
 from geo_service.maps.layers import DataVar, GsGeoJson
 from geo_service.maps.page import Page, add_html, bounds_of, controls, finish, new_map
@@ -165,6 +166,7 @@ def render_supply(
     overview: Mapping[str, Any],
     query: Mapping[str, Any],
     list_max: int = 500,
+    counties: Mapping[str, Any] | None = None,
 ) -> Page:
     """The supply map of ``overview`` (``maps.data.supply.supply_overview``) filtered by
     ``query`` (risk, stage, grade, zone; ``as_of`` is the day judged)."""
@@ -206,7 +208,7 @@ def render_supply(
     controls(m, sd, search)
 
     zone_opts = sorted(zones.items())
-    fields = _fields(sd, query, zone_opts)
+    fields = county_field(sd, counties) + _fields(sd, query, zone_opts)
     as_of = str(overview.get("as_of") or "")
     sm = overview.get("summary") or {}
     idle = sm.get("idle") or {}
@@ -260,6 +262,7 @@ def render_supply(
         _fit_codes(first, overview),
         panel("supply_legend", groups=[(sd.label("risk_legend"), risk_legend),
                                        (sd.label("grade_legend"), grade_legend)]),
+        add_counties(m, sd, PATH, query, counties),
     )  # fmt: skip
     folium.LayerControl(collapsed=True).add_to(m)
     return finish(m, settings)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from geo_service.counties import scope as county_scope
 from geo_service.maps.data import supply as supply_data
+from geo_service.maps.data.counties import county_view
 from geo_service.maps.definitions import MapDefinition, load_definition
 from geo_service.maps.page import Page, lang_link
 from geo_service.maps.supply_map import render_supply
@@ -45,7 +46,10 @@ def supply_page(
         check_zone(session, query["zone"])  # 422 naming the zones for an unknown one
     shown = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in query.items()}
     sd = words(settings, lang)
-    return render_supply(sd, settings, overview=overview, query=shown | {"lang": lang})
+    counties = county_view(session, settings, internal=True)  # the switcher, the city overview
+    return render_supply(
+        sd, settings, overview=overview, query=shown | {"lang": lang}, counties=counties
+    )
 
 
 def timeline_page(

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from geo_service.audit import record
 from geo_service.db.engine import transaction
 from geo_service.errors import ConfigurationError
-from geo_service.readiness import rules
+from geo_service.readiness import county_rules, rules
 from geo_service.readiness import statements as st
 from geo_service.readiness.networks import copy_metric, spatial_statements
 from geo_service.settings import CONDITIONS, Settings
@@ -155,6 +155,7 @@ def check_parcels(
         if stmt.strip():
             session.execute(text(stmt))
     copy_metric(session)
+    county_rules.fill(session, settings)  # each county's network thresholds, joined per parcel
     for i, (_, sql, params) in enumerate(spatial_statements(settings), start=1):
         step(i)
         session.execute(text(sql), {**params, "as_of": as_of})

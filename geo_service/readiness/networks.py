@@ -14,13 +14,12 @@ tests/test_readiness_metric.py), not the projection's stretched one.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo_service.readiness import rules
+from geo_service.readiness import county_rules, rules
 from geo_service.readiness.statements import AS_OF
 from geo_service.settings import NetworkRule, Settings
 from geo_service.spatial import local_metric_epsg
@@ -32,7 +31,7 @@ NETWORKS = ("water", "power", "road")
 #: the run's metric copies: target parcels (with their scale factor) and network features
 _COPY_PARCELS = f"""
 CREATE TEMP TABLE _rd_pm ON COMMIT DROP AS
-SELECT t.id, g.m,
+SELECT t.id, p.county, g.m,
   1 + power(ST_X(ST_Centroid(g.m)) - 500000, 2) / (2 * power({EARTH_R_M}, 2)) AS k
 FROM _rd_t t JOIN parcels p ON p.id = t.id
 CROSS JOIN LATERAL (SELECT ST_Transform(p.geom, CAST(:srid AS integer)) AS m) g
@@ -75,8 +74,9 @@ def copy_metric(session: Session) -> int:
 
 
 def spatial_statement(rule: NetworkRule) -> tuple[str, dict[str, Any]]:
-    """One INSERT … SELECT over all target parcels for one network rule (metric copies)."""
-    sq = rules.spatial_sql(rule)
+    """One INSERT … SELECT over all target parcels for one network rule (metric copies); each
+    parcel is judged by its county's thresholds (``r``: the ``_rd_cr`` row, ``county_rules``)."""
+    sq = county_rules.spatial_sql(rule.kind)
     # the kind is a literal (validated: one of three keys) so the per-kind partial index is used
     kind = {"water": "'water'", "power": "'power'", "road": "'road'"}[rule.kind]
     attr = rules.ATTRIBUTE[rule.kind]
@@ -98,9 +98,9 @@ SELECT p.id, :cond,
   jsonb_build_object(
     'nearest', CASE WHEN q.code IS NOT NULL THEN {feature("q")}
                     WHEN n.code IS NOT NULL THEN {feature("n")} END,
-    'rule', CAST(:rule AS jsonb))
+    'rule', r.rule)
   || CASE WHEN q.code IS NULL THEN jsonb_build_object(
-       'reason', format('no qualifying {noun} within %s m', CAST(:max_d AS float8)),
+       'reason', format('no qualifying {noun} within %s m', r.max_d),
        'nearest_failing', CASE WHEN f.code IS NOT NULL THEN jsonb_build_object(
           'code', f.code, 'name', f.name, 'distance_m', round(CAST(f.d AS numeric), 1),
           '{attr}', f.{attr}, 'why', {sq.why}) END)
@@ -108,12 +108,12 @@ SELECT p.id, :cond,
   {AS_OF},
   CASE WHEN q.code IS NOT NULL
        THEN format('{noun} %s at %s m', q.code, round(CAST(q.d AS numeric), 1))
-       ELSE format('no qualifying {noun} within %s m', CAST(:max_d AS float8)) END
-FROM _rd_pm p
+       ELSE format('no qualifying {noun} within %s m', r.max_d) END
+FROM _rd_pm p JOIN _rd_cr r ON r.county = p.county AND r.kind = :cond
 LEFT JOIN LATERAL (
   SELECT {cols}, {dist} AS d FROM _rd_im i
   WHERE i.kind = {kind} AND i.status = 'existing' AND {sq.qualifies}
-    AND ST_DWithin(i.m, p.m, CAST(:max_d AS float8) * p.k)
+    AND ST_DWithin(i.m, p.m, r.max_d * p.k)
   ORDER BY d, i.code LIMIT 1) q ON true
 LEFT JOIN LATERAL (
   SELECT {cols}, {dist} AS d FROM _rd_im i
@@ -124,11 +124,7 @@ LEFT JOIN LATERAL (
   WHERE q.code IS NULL AND i.kind = {kind}
   ORDER BY i.m <-> p.m LIMIT 1) f ON true
 """  # noqa: S608
-    params = {
-        **sq.params,
-        "cond": rule.kind,
-        "rule": json.dumps(rules.rule_evidence(rule)),
-    }
+    params = {**sq.params, "cond": rule.kind}
     return sql, params
 
 

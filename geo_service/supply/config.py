@@ -3,7 +3,8 @@
 A rule says from which event (``anchor``) to which event (``target``) a period runs, how long
 it is and in what unit, how it is counted, and where it comes from (``source``, ``article``,
 ``verified``). Overrides are keyed by administrative division code prefix: ``"41"`` (Henan),
-``"4116"`` (Zhoukou), ``"411626"`` (Huaiyang); the longer prefix wins. Set them with
+``"4116"`` (Zhoukou), ``"411603"`` (淮阳区; 411626 was the code of 淮阳县 before 2019); the
+longer prefix wins; a parcel's clocks use its county's code (``county_clocks``). Set them with
 ``GEO_SERVICE_SUPPLY__OVERRIDES='{"41": {"listing_period": {"unit": "calendar_days"}}}'``.
 """
 
@@ -213,8 +214,9 @@ class GradingConfig(BaseModel):
 class SupplyConfig(BaseModel):
     """Supply settings: the division whose overrides apply, the overrides, idle-land figures."""
 
-    #: administrative division code of this service's county (淮阳区 411626 in the demo)
-    division: str = "411626"
+    #: administrative division code of this service's county (淮阳区 411603 in the demo); a
+    #: parcel's clocks use its own county's code (``supply.county_clocks``)
+    division: str = "411603"
     #: division code prefix -> rule key -> fields to change (e.g. {"unit": "calendar_days"})
     overrides: dict[str, dict[str, dict[str, Any]]] = {}
     #: warn this many days before the one- and two-year idle marks

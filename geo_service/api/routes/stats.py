@@ -10,8 +10,7 @@ from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, require
 from geo_service.api.params import IsoDate
 from geo_service.auth import policy
 from geo_service.counties.rollup import with_roll_up
-from geo_service.parcels.stats import land_stats
-from geo_service.projects.stats import project_stats
+from geo_service.projects.headline import headline
 
 router = APIRouter(prefix="/api/v1", tags=["stats"])
 
@@ -31,15 +30,7 @@ def stats(
     """
 
     def figures() -> dict[str, Any]:
-        land = land_stats(session, reserve_target_mu=settings.net_land_reserve_target_mu)
-        if not policy.can(principal, "stats.internal"):
-            return {
-                "land": {k: land[k] for k in ("net_land_reserve_mu", "net_land_reserve_target_mu")}
-            }
-        out = project_stats(
-            session, year=year or settings.ledger_year, as_of=as_of, rules=settings.projects
-        )
-        out["land"] = land
-        return out
+        internal = policy.can(principal, "stats.internal")
+        return headline(session, settings, internal=internal, year=year, as_of=as_of)
 
     return with_roll_up(session, figures)

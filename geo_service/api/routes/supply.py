@@ -12,8 +12,9 @@ from fastapi.responses import JSONResponse, Response
 from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, require_action
 from geo_service.auth import policy
 from geo_service.auth.tokens import Principal
+from geo_service.counties import scope as county_scope
 from geo_service.errors import InvalidInput, TooLarge
-from geo_service.supply import ledger_xlsx, service
+from geo_service.supply import county_clocks, ledger_xlsx, service
 from geo_service.supply.schemas import SupplyEventIn
 
 router = APIRouter(tags=["supply"])
@@ -124,9 +125,9 @@ def import_ledger(
 
 
 @router.get("/api/v1/supply/rules", dependencies=[require_action("supply.read")])
-def get_rules(settings: SettingsDep, _: PrincipalDep) -> Any:
-    """The clocks in force (defaults and the division's overrides), with source and verified."""
-    return {
-        "division": settings.supply.division,
-        "rules": [r.model_dump() for r in settings.supply.rules_for()],
-    }
+def get_rules(session: SessionDep, settings: SettingsDep, _: PrincipalDep) -> Any:
+    """The clocks in force (defaults and the division's overrides), with source and verified;
+    with ``county=`` that county's (its stored overrides too, ``supply/county_clocks.py``)."""
+    division = county_scope.current() or settings.supply.division
+    rules = county_clocks.rules_in(session, settings, division)
+    return {"division": division, "rules": [r.model_dump() for r in rules]}

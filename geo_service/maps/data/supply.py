@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from geo_service.maps.data.common import AREA_MU, collection
 from geo_service.settings import Settings
 from geo_service.supply import service as supply
+from geo_service.supply.county_clocks import rules_by_county
 from geo_service.supply.events import FROM_COARSE, PUBLIC_EVENTS
 
 #: the risk classes of the supply map, worst first (from ``check_all``'s idle and missed)
@@ -155,7 +156,8 @@ def public_dates(
         return {}
     rows = session.execute(
         text(
-            "SELECT p.code, e.id, e.event, e.occurred_on, e.data, c.id AS corrected_by "
+            "SELECT p.code, p.county, e.id, e.event, e.occurred_on, e.data, "
+            "c.id AS corrected_by "
             "FROM supply_events e JOIN parcels p ON p.id = e.parcel_id "
             "LEFT JOIN supply_events c ON c.corrects_id = e.id "
             "WHERE p.code = ANY(:c) AND p.published AND e.event = ANY(:public) "
@@ -167,10 +169,12 @@ def public_dates(
     for r in rows:
         by.setdefault(r["code"], []).append(dict(r))
     out = {}
+    rules = rules_by_county(session, settings)
     for code, rs in by.items():
         events = supply.effective(rs)
         first = {e.event: e.on for e in reversed(events)}
-        deadlines, _, _ = supply.judge(events, settings=settings, as_of=as_of)
+        in_force = rules[rs[0]["county"]]  # the parcel's county's clocks
+        deadlines, _, _ = supply.judge(events, settings=settings, as_of=as_of, rules=in_force)
         listing = next((d for d in deadlines if d["rule"] == "listing_period"), None)
         closed = first.get("sale_closed")
         out[code] = {

@@ -312,6 +312,22 @@
     });
   }
 
+  // the county switcher (maps/county_panel.py): a new county clears the names of the old one
+  // (zone, leader, unit, round); a row of the city overview switches to its county
+  function bindCounties() {
+    document.querySelectorAll('form[data-gs-filters] select[name=county]').forEach(function (sel) {
+      sel.addEventListener('change', function () {
+        ['zone', 'leader', 'unit', 'round', 'round_list'].forEach(function (n) {
+          var el = sel.form.elements[n];
+          if (el) el.value = '';
+        });
+      });
+    });
+    document.querySelectorAll('[data-gs-counties] tr[data-gs-href]').forEach(function (tr) {
+      tr.addEventListener('click', function () { window.location.href = tr.getAttribute('data-gs-href'); });
+    });
+  }
+
   // the list beside the map: a click shows the record; the CSV button saves the list
   function bindResults() {
     var box = document.querySelector('[data-gs-results]');
@@ -425,6 +441,7 @@
       if (!document.querySelector('[data-gs-map-slot]')) fitAll();
     });
     bindForms();
+    bindCounties();
     bindResults();
     placeSheetMap();
     document.querySelectorAll('[data-gs-print]').forEach(function (b) {

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from geo_service.errors import NotFound
 from geo_service.settings import Settings
-from geo_service.supply import clocks, commitments, findings, idle
+from geo_service.supply import clocks, commitments, county_clocks, findings, idle
+from geo_service.supply.config import Rule
 from geo_service.supply.events import FROM_COARSE, PUBLIC_EVENTS, Event, coarse, sort_key, stage_of
 from geo_service.supply.service.store import (
     effective,
@@ -49,10 +50,15 @@ def speeds(events: Sequence[Event], as_of: date) -> dict[str, int | None]:
 
 
 def judge(
-    events: Sequence[Event], *, settings: Settings, as_of: date
+    events: Sequence[Event],
+    *,
+    settings: Settings,
+    as_of: date,
+    rules: Sequence[Rule] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any] | None]:
-    """(deadlines, idle, commitments) of an effective history as of a day."""
-    rules = settings.supply.rules_for()
+    """(deadlines, idle, commitments) of an effective history as of a day, by ``rules`` (the
+    parcel's county's, ``county_clocks``; default the service's division's)."""
+    rules = list(rules) if rules is not None else settings.supply.rules_for()
     upto = [e for e in events if e.on <= as_of]
     dl = clocks.deadlines(upto, rules, as_of)
     idle_answer, marks = idle.evaluate(upto, rules, settings.supply, as_of)
@@ -84,7 +90,8 @@ def parcel_supply(
         stage, derived_from = FROM_COARSE.get(parcel["supply_stage"], "reserve"), "supply_stage"
     # the register's coarse stage as of the day judged (today: the register's own value)
     register = coarse(stage) if derived_from == "events" else parcel["supply_stage"]
-    deadlines, idle_answer, promised = judge(events, settings=settings, as_of=when)
+    rules = county_clocks.rules_in(session, settings, parcel["county"])
+    deadlines, idle_answer, promised = judge(events, settings=settings, as_of=when, rules=rules)
     if public:
         return numbers(
             {

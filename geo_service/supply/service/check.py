@@ -12,13 +12,14 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.settings import Settings
-from geo_service.supply import findings
+from geo_service.supply import county_clocks, findings
 from geo_service.supply.events import FROM_COARSE, Event, stage_of
 from geo_service.supply.service.answers import SPEEDS, judge, speeds
 from geo_service.supply.service.store import judging_day, numbers
 
 _LIVE_EVENTS = text(
-    "SELECT p.id AS parcel_id, p.code, p.name, p.supply_stage, e.id, e.event, e.occurred_on, "
+    "SELECT p.id AS parcel_id, p.code, p.name, p.supply_stage, p.county, e.id, e.event, "
+    "e.occurred_on, "
     "e.data FROM supply_events e JOIN parcels p ON p.id = e.parcel_id "
     "WHERE NOT EXISTS (SELECT 1 FROM supply_events c WHERE c.corrects_id = e.id) "
     "ORDER BY p.code, e.occurred_on, e.id"
@@ -31,16 +32,21 @@ def check_all(session: Session, *, settings: Settings, as_of: date | None) -> di
     when = judging_day(as_of)
     by_parcel: dict[str, list[Event]] = {}
     names: dict[str, tuple[str, str, int]] = {}
+    county_of: dict[str, str] = {}
     for r in session.execute(_LIVE_EVENTS).mappings():
         by_parcel.setdefault(r["code"], []).append(
             Event(r["id"], r["event"], r["occurred_on"], dict(r["data"] or {}))
         )
         names[r["code"]] = (r["name"], r["supply_stage"], r["parcel_id"])
+        county_of[r["code"]] = r["county"]
+    rules = county_clocks.rules_by_county(session, settings)  # each parcel by its county's
     facts = findings.facts_for(session, [n[2] for n in names.values()], when)
     parcels = []
     for code, events in by_parcel.items():
         upto = [e for e in events if e.on <= when]
-        deadlines, idle_answer, promised = judge(events, settings=settings, as_of=when)
+        deadlines, idle_answer, promised = judge(
+            events, settings=settings, as_of=when, rules=rules[county_of[code]]
+        )
         open_ = sorted(
             (
                 d

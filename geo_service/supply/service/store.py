@@ -29,7 +29,10 @@ def judging_day(as_of: date | None) -> date:
     return as_of
 
 
-_PARCEL = "SELECT id, code, name, published, supply_stage, indicators FROM parcels WHERE code = :c"
+_PARCEL = (
+    "SELECT id, code, name, published, supply_stage, indicators, county FROM parcels "
+    "WHERE code = :c"
+)
 _PARCEL_FOR_UPDATE = _PARCEL + " FOR UPDATE"
 
 

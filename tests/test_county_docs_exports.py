@@ -1,0 +1,130 @@
+"""``county`` in the OpenAPI document (every route whose county rule takes it declares it), and
+exports per county or all, over the API and the command line (issue 14), on the demo city."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from geo_service.api.openapi import api_routes, gate_of
+from geo_service.api.openapi_county import takes_county
+from geo_service.auth.tokens import create_token
+from geo_service.db.engine import transaction
+from tests.helpers import run_cli, token
+
+HY, DC = "411603", "411625"
+
+
+def test_openapi_declares_county_on_every_walled_route(demo_client: TestClient) -> None:
+    doc = demo_client.get("/openapi.json").json()
+    walled, checked = [], 0
+    for route in api_routes(demo_client.app):  # type: ignore[arg-type]
+        if not route.include_in_schema:
+            continue
+        for method in route.methods or ():
+            op = doc["paths"][route.path_format][method.lower()]
+            params = [p for p in op.get("parameters", []) if p["name"] == "county"]
+            if takes_county(gate_of(route)):
+                walled.append(f"{method} {route.path_format}")
+                assert len(params) == 1, f"{method} {route.path_format} does not declare county"
+                p = params[0]
+                assert p["in"] == "query" and not p["required"]
+                schemas = p["schema"].get("anyOf") or [p["schema"]]
+                assert "^[0-9]{6}$" in [x.get("pattern") for x in schemas]
+                assert "/api/v1/counties" in p["description"]
+                assert "422" in op["responses"]
+                checked += 1
+            else:
+                assert not params, f"{method} {route.path_format}: no county rule, no county="
+    assert checked > 40
+    for must in ("GET /api/v1/parcels", "GET /maps/readiness", "GET /api/v1/stats",
+                 "GET /api/v1/exports/{kind}", "GET /maps/supply"):  # fmt: skip
+        assert any(w.startswith(must.split("{")[0]) for w in walled), must
+    # what the document says holds: an unknown county is 422 naming it
+    r = demo_client.get("/api/v1/parcels", params={"county": "999999"})
+    assert r.status_code == 422 and "county" in r.json()["detail"]
+    # and sent empty (as the document allows: a form left at 全市) it is the whole city
+    every = demo_client.get("/api/v1/parcels", params={"limit": 500}).json()["features"]
+    empty = demo_client.get("/api/v1/parcels", params={"county": "", "limit": 500})
+    assert empty.status_code == 200 and len(empty.json()["features"]) == len(every)
+
+
+def _codes(csv_text: str, column: str = "code") -> set[str]:
+    rows = list(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))))
+    return {r[column] for r in rows}
+
+
+@pytest.fixture(scope="module")
+def official(demo_url: str) -> dict[str, str]:
+    from sqlalchemy import create_engine
+
+    eng = create_engine(demo_url)
+    try:
+        return token(eng, "official")
+    finally:
+        eng.dispose()
+
+
+@pytest.mark.parametrize("kind", ["parcels", "projects", "readiness"])
+def test_api_exports_per_county_or_all(
+    demo_client: TestClient, official: dict[str, str], kind: str
+) -> None:
+    url = f"/api/v1/exports/{kind}"
+    every = demo_client.get(url, params={"format": "csv"}, headers=official)
+    assert every.status_code == 200, every.text[:300]
+    column = (
+        "code"
+        if kind != "readiness"
+        else next(iter(csv.reader(io.StringIO(every.text.lstrip("\ufeff")))))[0]
+    )
+    allc = _codes(every.text, column)
+    dc = demo_client.get(url, params={"format": "csv", "county": DC}, headers=official)
+    hy = demo_client.get(url, params={"format": "csv", "county": HY}, headers=official)
+    assert dc.status_code == hy.status_code == 200
+    dcc, hyc = _codes(dc.text, column), _codes(hy.text, column)
+    assert dcc and hyc and not dcc & hyc  # each county its own rows
+    assert dcc | hyc == allc  # and all of them together: the whole city
+    if kind != "projects":
+        assert all(c.startswith("DC-") for c in dcc) and all(c.startswith("HY-") for c in hyc)
+
+
+def test_cli_export_per_county_or_all(demo_engine: Engine, tmp_path: Path) -> None:
+    every, dc = tmp_path / "all.csv", tmp_path / "dc.csv"
+    r = run_cli(demo_engine, "export", "parcels", "--format", "csv", "--out", str(every))
+    assert r.returncode == 0, r.stderr
+    r = run_cli(
+        demo_engine, "export", "parcels", "--format", "csv", "--out", str(dc), "--county", DC
+    )
+    assert r.returncode == 0, r.stderr
+    assert "12 parcels" in r.stdout
+    all_codes = _codes(every.read_text(encoding="utf-8-sig"))
+    dc_codes = _codes(dc.read_text(encoding="utf-8-sig"))
+    assert dc_codes and all(c.startswith("DC-") for c in dc_codes)
+    assert any(c.startswith("HY-") for c in all_codes) and dc_codes < all_codes
+    # an unknown county is refused, naming the option, and writes nothing
+    bad = tmp_path / "bad.csv"
+    r = run_cli(demo_engine, "export", "parcels", "--format", "csv", "--out", str(bad),
+                "--county", "999999")  # fmt: skip
+    assert r.returncode != 0 and "--county" in (r.stdout + r.stderr) and not bad.exists()
+
+
+def test_county_token_exports_only_its_county(demo_client: TestClient, demo_engine: Engine) -> None:
+    with transaction(demo_engine) as s:
+        secret = create_token(
+            s, role="bureau", name=f"dc-{uuid.uuid4().hex[:6]}", actor="test", county=DC
+        )
+    h: dict[str, Any] = {"Authorization": f"Bearer {secret}"}
+    r = demo_client.get("/api/v1/exports/parcels", params={"format": "csv"}, headers=h)
+    codes = _codes(r.text)
+    assert codes and all(c.startswith("DC-") for c in codes)
+    r = demo_client.get(
+        "/api/v1/exports/parcels", params={"format": "csv", "county": HY}, headers=h
+    )
+    assert r.status_code == 403

@@ -1,0 +1,173 @@
+"""The county switcher and the city overview on every map, as a person reads the page (issue 14):
+which counties the switcher offers to whom, what the overview's figures say (the same as
+``/api/v1/stats``'s ``by_county``), and that a chosen county's map shows that county only."""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from geo_service.auth.tokens import create_token
+from geo_service.db.engine import transaction
+from geo_service.maps.panels import mu
+from tests.helpers import token
+
+HY, DC = "411603", "411625"
+MAPS = ("/maps/readiness", "/maps/investors", "/maps/projects", "/maps/supply")
+
+
+def _token(engine: Engine, role: str, county: str | None = None) -> dict[str, str]:
+    with transaction(engine) as s:
+        name = f"{role}-{county or 'city'}-{uuid.uuid4().hex[:6]}"
+        secret = create_token(s, role=role, name=name, actor="test", county=county)
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _switcher(page: str) -> list[tuple[str, str, bool]]:
+    """The county select's options: (value, text, selected)."""
+    m = re.search(r'<select name="county">(.*?)</select>', page, re.S)
+    assert m, "no county switcher on the page"
+    return [
+        (v, html.unescape(t), bool(sel))
+        for v, sel, t in re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', m[1])
+    ]
+
+
+def _overview(page: str) -> dict[str, list[str]]:
+    """The city overview's rows: county code → its cells (name first)."""
+    m = re.search(r"<div class=\"gs-panel gs-counties\"[^>]*>(.*?)</div>", page, re.S)
+    if not m:
+        return {}
+    out = {}
+    for code, row in re.findall(r'<tr data-gs-county="(\d+)"[^>]*>(.*?)</tr>', m[1], re.S):
+        out[code] = [
+            html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td>(.*?)</td>", row)
+        ]
+    return out
+
+
+def _listed(page: str) -> list[str]:
+    return re.findall(r'<tr data-gs-code="([^"]+)"', page)
+
+
+@pytest.fixture(scope="module")
+def heads(demo_url: str) -> dict[str, dict[str, str]]:
+    from sqlalchemy import create_engine
+
+    eng = create_engine(demo_url)
+    try:
+        return {
+            "city": token(eng, "official"),
+            "bureau": token(eng, "bureau"),
+            "dc_bureau": _token(eng, "bureau", DC),
+            "dc_official": _token(eng, "official", DC),
+        }
+    finally:
+        eng.dispose()
+
+
+@pytest.mark.parametrize("path", MAPS)
+def test_city_token_may_switch_to_every_county_or_the_whole_city(
+    demo_client: TestClient, heads: dict[str, Any], path: str
+) -> None:
+    h = heads["city"] if path != "/maps/readiness" else heads["bureau"]
+    if path == "/maps/investors":
+        h = {}
+    r = demo_client.get(path, headers=h)
+    assert r.status_code == 200, r.text[:300]
+    opts = _switcher(r.text)
+    assert opts[0] == ("", "全市", False)
+    assert {(v, t) for v, t, _ in opts[1:]} == {(HY, "淮阳区"), (DC, "郸城县")}
+    assert set(_overview(r.text)) == {HY, DC}  # the whole city: the overview
+    # with county=: that county chosen, only its records, no overview
+    r = demo_client.get(path, headers=h, params={"county": DC})
+    assert r.status_code == 200
+    assert [v for v, _, sel in _switcher(r.text) if sel] == [DC]
+    assert _overview(r.text) == {}
+    listed = _listed(r.text)
+    assert not [c for c in listed if c.startswith("HY-")], listed  # none of 淮阳区's
+    if path in ("/maps/readiness", "/maps/supply"):
+        assert listed and all(c.startswith("DC-") for c in listed), listed
+
+
+@pytest.mark.parametrize("path", [p for p in MAPS if p != "/maps/investors"])
+def test_county_token_sees_only_its_own_county_in_the_switcher(
+    demo_client: TestClient, heads: dict[str, Any], path: str
+) -> None:
+    h = heads["dc_bureau"] if path != "/maps/projects" else heads["dc_official"]
+    r = demo_client.get(path, headers=h)
+    assert r.status_code == 200, r.text[:300]
+    assert _switcher(r.text) == [(DC, "郸城县", True)]  # no 全市, no 淮阳区
+    assert _overview(r.text) == {}
+    assert "淮阳区" not in re.search(r'<select name="county">.*?</select>', r.text, re.S)[0]
+    # asking for another county is refused
+    assert demo_client.get(path, headers=h, params={"county": HY}).status_code == 403
+
+
+def test_english_switcher_and_overview(demo_client: TestClient, heads: dict[str, Any]) -> None:
+    r = demo_client.get("/maps/readiness", headers=heads["bureau"], params={"lang": "en"})
+    opts = _switcher(r.text)
+    assert opts[0][1] == "Whole city"
+    assert {t for _, t, _ in opts[1:]} == {"Huaiyang District", "Dancheng County"}
+    assert "City overview by county" in r.text
+    assert _overview(r.text)[DC][0] == "Dancheng County"
+
+
+def _expected(stats: dict[str, Any], code: str, internal: bool) -> list[str]:
+    f = stats["by_county"][code]
+    land = f["land"]
+    if not internal:
+        return [mu(land["net_land_reserve_mu"])]
+    p = f.get("projects") or {}
+    return [
+        str(land["parcels"]),
+        mu(land["area_mu"]),
+        mu(land["net_land_reserve_mu"]),
+        str(p.get("count", 0)),
+        str(p.get("overdue", 0)),
+    ]
+
+
+@pytest.mark.parametrize("path", MAPS)
+def test_overview_figures_are_the_stats_by_county(
+    demo_client: TestClient, heads: dict[str, Any], path: str
+) -> None:
+    public = path == "/maps/investors"
+    h = {} if public else heads["bureau"]
+    stats = demo_client.get("/api/v1/stats", headers=h).json()
+    rows = _overview(demo_client.get(path, headers=h).text)
+    for code in (HY, DC):
+        assert rows[code][1:] == _expected(stats, code, not public), (code, rows[code])
+    if not public:
+        assert rows[HY][1] == "60"  # 淮阳区's parcels, as the source has them
+        assert int(rows[DC][1]) > 0 and int(rows[DC][4]) > 0  # 郸城县 has parcels and projects
+
+
+def test_projects_overview_follows_the_day_asked(
+    demo_client: TestClient, heads: dict[str, Any]
+) -> None:
+    day = "2026-06-30"
+    stats = demo_client.get("/api/v1/stats", headers=heads["city"], params={"as_of": day}).json()
+    page = demo_client.get("/maps/projects", headers=heads["city"], params={"as_of": day}).text
+    rows = _overview(page)
+    for code in (HY, DC):
+        assert rows[code][1:] == _expected(stats, code, True)
+
+
+def test_overview_row_switches_and_keeps_the_other_filters(
+    demo_client: TestClient, heads: dict[str, Any]
+) -> None:
+    page = demo_client.get(
+        "/maps/readiness", headers=heads["bureau"], params={"status": "not_net_land"}
+    ).text
+    href = html.unescape(re.search(rf'<tr data-gs-county="{DC}" data-gs-href="([^"]+)"', page)[1])
+    assert href == f"/maps/readiness?county={DC}&status=not_net_land"
+    r = demo_client.get(href, headers=heads["bureau"])
+    listed = _listed(r.text)
+    assert listed and all(c.startswith("DC-") for c in listed)
