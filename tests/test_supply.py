@@ -467,6 +467,10 @@ def test_supply_check_command_prints_the_table_and_summary(
     assert r.returncode == 0, r.stderr
     assert "I-1" in r.stdout and "idle_1y" in r.stdout and "246.90" in r.stdout
     assert "idle ≥1 year 1" in r.stdout
+    # piped (cron, mail): one tab-separated line a parcel, the code and the proposal whole
+    lines = {ln.split("\t")[0]: ln.split("\t") for ln in r.stdout.splitlines() if "\t" in ln}
+    assert lines["parcel"][:2] == ["parcel", "stage"]
+    assert lines["I-1"][4].startswith("idle_1y since") and "246.90 万元" in lines["I-1"][5]
     r = run_cli(clean_engine, "supply", "check", "--as-of", "2026-13-01")
     assert r.returncode != 0 and "YYYY-MM-DD" in r.stderr
     api = client.get("/api/v1/supply/idle?as_of=2026-04-01", headers=h).json()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,6 +20,19 @@ def _date(v: str | None) -> date | None:
 
 def _fmt(v: float | None) -> str:
     return "–" if v is None else f"{v:g}"
+
+
+def _finding(f: dict[str, Any]) -> str:
+    """One finding of the daily check in words (supply.findings)."""
+    if f["key"] == "shortfall":
+        pen = f.get("penalty_wan")
+        penalty = f", penalty {pen:.2f} 万元" if pen else ""
+        return f"breach: {f['shortfalls']} shortfalls{penalty}"
+    if f["key"] == "idle_but_building":
+        return f"conflict: idle, but project {f['project']} is under construction"
+    if f["key"] == "suspended_but_compensated":
+        return "conflict: suspended for compensation, but the title record says it is settled"
+    return str(f["key"])
 
 
 def register(app: typer.Typer) -> None:
@@ -46,8 +59,12 @@ def register(app: typer.Typer) -> None:
             with transaction(open_engine(settings)) as s:
                 result = check_all(s, settings=settings, as_of=when)
         table = Table(title=f"supply check as of {result['as_of']:%Y-%m-%d}")
-        for col in ("parcel", "stage", "next deadline", "missed", "idle", "proposal"):
-            table.add_column(col)
+        # codes never cut (a cron mail or an 80-column terminal): the other columns fold
+        longest = max((len(p["parcel"]) for p in result["parcels"]), default=6)
+        table.add_column("parcel", no_wrap=True, min_width=longest)
+        for col in ("stage", "next deadline", "missed / findings", "idle", "proposal"):
+            table.add_column(col, overflow="fold")
+        rows: list[tuple[str, ...]] = []
         for p in result["parcels"]:
             nxt = p["next"]
             nxt_s = (
@@ -60,7 +77,7 @@ def register(app: typer.Typer) -> None:
                 ", ".join(
                     [f"{d['rule']} +{d['days_late']} d" for d in p["missed"]]
                     + [f"{d['rule']} {d['days_early']} d too early" for d in p.get("defects") or []]
-                    + [f["key"] for f in p.get("findings") or [] if f["kind"] != "defect"]
+                    + [_finding(f) for f in p.get("findings") or [] if f["kind"] != "defect"]
                 )
                 or "–"
             )
@@ -77,8 +94,15 @@ def register(app: typer.Typer) -> None:
             prop_s = "–"
             if prop:
                 prop_s = f"{prop['action']} (fee {prop['fee_wan']:.2f} 万元); bureau decides"
-            table.add_row(p["parcel"], p["stage"], nxt_s, missed, idle_s, prop_s)
-        out.print(table)
+            rows.append((p["parcel"], p["stage"], nxt_s, missed, idle_s, prop_s))
+        if out.is_terminal:
+            for row in rows:
+                table.add_row(*row)
+            out.print(table)
+        else:  # piped, cron or mail: one tab-separated line a parcel, nothing cut
+            print("\t".join(str(c.header) for c in table.columns))
+            for row in rows:
+                print("\t".join(row))
         s = result["summary"]
         i = s["idle"]
         out.print(
@@ -90,6 +114,7 @@ def register(app: typer.Typer) -> None:
             f"commitment shortfalls {s['commitment_shortfalls']}, breaches "
             f"{s['parcels_with_breach']}, records contradicting {s['parcels_with_conflicts']}",
             highlight=False,
+            soft_wrap=True,
         )
 
         md = s["median_days"]
@@ -99,6 +124,7 @@ def register(app: typer.Typer) -> None:
             f"{_fmt(md['handover_to_certificate'])}, handover → start "
             f"{_fmt(md['handover_to_start'])}",
             highlight=False,
+            soft_wrap=True,
         )
 
     @supply_app.command("grades")

@@ -63,7 +63,7 @@ def readiness_page(
     checked = as_of or _last_check(session)
     extra = supply_pages.readiness_supply(
         session, settings, lang=lang, current=supply_filter, as_of=checked,
-        keep={"as_of": as_of.isoformat() if as_of else None},
+        keep={"as_of": checked.isoformat() if checked else None},  # the link judges this day too
     )  # fmt: skip
     if supply_filter:
         filters = dataclasses.replace(filters, codes=tuple(extra["codes"][supply_filter]))
@@ -77,6 +77,7 @@ def readiness_page(
         "results": data.readiness_list(session, filters, limit=LIST_MAX),
         "count": n,
         "as_of": checked,
+        "checked": _last_check(session),
         "supply": extra,
         "counties": county_view(session, settings, internal=True),
     }

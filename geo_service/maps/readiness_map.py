@@ -155,6 +155,7 @@ def render_readiness(
     results: list[Mapping[str, Any]],
     count: int,
     as_of: date | None = None,
+    checked: date | None = None,
     tiles_url: str | None = None,
     extent: list[list[float]] | None = None,
     path: str = "/maps/readiness",
@@ -271,7 +272,11 @@ def render_readiness(
     subtitle = " · ".join(
         x
         for x in (
-            f"{defn.label('as_of')} {as_of.isoformat()}" if as_of else "",
+            # readiness is the last check's; a past day asked for judges the supply lines only
+            f"{defn.label('as_of')} {(checked or as_of).isoformat()}" if checked or as_of else "",
+            f"{defn.label('supply_as_of')} {as_of.isoformat()}"
+            if as_of and checked and as_of != checked
+            else "",
             f"{count} {defn.label('features')}",
         )
         if x
