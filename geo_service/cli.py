@@ -131,12 +131,14 @@ def demo_load(
 
 def _after_demo_load(settings: Settings, engine: Any) -> None:
     """Check the readiness of the freshly loaded parcels."""
+    from geo_service.db.engine import analyze
     from geo_service.demo.load import DEMO_DATE, demo_as_of
     from geo_service.readiness.engine import run_readiness
 
     as_of = demo_as_of()
     with friendly_errors():
         summary = run_readiness(engine, settings=settings, actor="cli:demo", as_of=as_of)
+        analyze(engine)  # the maps and stats are planned on the loaded data from the start
     out.print(f"readiness: {summary}")
     if as_of == DEMO_DATE:
         out.print(

@@ -107,6 +107,7 @@ class Databases:
 
 
 def _load_demo(eng: Engine, url: str) -> None:
+    from geo_service.db.engine import analyze
     from geo_service.demo.load import load_demo
     from geo_service.readiness.engine import run_readiness
 
@@ -114,6 +115,7 @@ def _load_demo(eng: Engine, url: str) -> None:
     load_demo(eng, settings.demo_dir)
     # the demo's evidence is dated up to 2026-11-20: judge it as of the demo's "today"
     run_readiness(eng, settings=settings, actor="test", as_of=DEMO_AS_OF)
+    analyze(eng)  # as `geo-service demo load` does: copies keep the template's statistics
 
 
 def truncate_all(engine: Engine) -> None:
