@@ -13,6 +13,9 @@ It hands on to the route (which builds, refuses or reports) whenever anything is
 case: the cache is off, a read replica is configured, the tile is not cached, the token is
 unknown or malformed or scoped to a county, ``county=`` is asked, the policy refuses, every
 pooled connection is in use (the route then waits in the pool's queue), or the database errs.
+
+At most ``db_pool_size`` lookups run at once per process (half the pool: the rest stays for the
+routes); a cached tile waits for a slot rather than taking the route's slow path.
 """
 
 from __future__ import annotations
@@ -97,9 +100,14 @@ class TileFastPath:
             return False
         if engine.pool.checkedout() >= 2 * settings.db_pool_size:  # type: ignore[attr-defined]
             return False  # the route waits in the pool's queue and says busy if it must
+        limiter = getattr(state, "tile_fast_limiter", None)
+        if limiter is None:
+            # at most half the pool, so the fast path never crowds the routes out of it; a hit
+            # holds its connection for one short statement, so waiting for a slot is brief
+            limiter = state.tile_fast_limiter = anyio.CapacityLimiter(settings.db_pool_size)
         try:
             secret = token if isinstance(token, str) and token else None
-            found = await anyio.to_thread.run_sync(_lookup, state, secret)
+            found = await anyio.to_thread.run_sync(_lookup, state, secret, limiter=limiter)
         except SQLAlchemyError:
             return False  # the route meets the same error and reports it
         if found is None:
