@@ -48,8 +48,9 @@ from geo_service.settings import PROJECT_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_VENV = ROOT / ".bench-venv"
-COLD_PORT, WARM_PORT, TIPG_PORT, START_PORT = 8144, 8151, 8150, 8152
-START = f"http://127.0.0.1:{START_PORT}"
+#: loopback ports: ours (one geo_service at a time) and the peer's (tipg)
+PORT = int(os.environ.get("BENCH_PORT", "8144"))
+TIPG_PORT = int(os.environ.get("BENCH_PEER_PORT", "8150"))
 
 GENERATE = """
 INSERT INTO zones (code, name, geom)
@@ -188,6 +189,8 @@ def ours(url: str, workers: int, cache_mb: int, port: int) -> tuple[list[str], d
     cmd = [str(ROOT / ".venv" / "bin" / "uvicorn"), "geo_service.api.app:create_app", "--factory",
            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
            "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    if app_dir := os.environ.get("BENCH_APP_DIR"):  # A/B: serve another checkout's geo_service
+        cmd += ["--app-dir", app_dir]
     return cmd, env
 
 
@@ -288,56 +291,54 @@ def main() -> None:
         auth = {"Authorization": f"Bearer {secret}", "Accept-Encoding": "gzip"}
         results: dict[tuple[str, str, int], dict[str, Any]] = {}
 
-        # the three servers run side by side (an idle one costs nothing) and the wrk runs
-        # alternate between them, round after round: on a shared machine the load drifts, and
-        # each server then sees the same drift; the best round of each is reported
-        cold = f"http://127.0.0.1:{COLD_PORT}"
-        warm = f"http://127.0.0.1:{WARM_PORT}"
+        # tipg runs throughout; one geo_service at a time on PORT, started afresh for each run
+        # (cache off, cache empty, cache warmed), and the runs alternate between the kinds,
+        # round after round: on a shared machine the load drifts, and each kind then sees the
+        # same drift; the best round of each is reported
+        ourbase = f"http://127.0.0.1:{PORT}"
         tbase = f"http://127.0.0.1:{TIPG_PORT}"
-        with contextlib.ExitStack() as stack:
-            stack.enter_context(server(*ours(url, args.workers, 0, COLD_PORT), cold + "/readyz"))
-            stack.enter_context(server(*ours(url, args.workers, 256, WARM_PORT), warm + "/readyz"))
-            stack.enter_context(server(*tipg(url, args.workers), tbase + "/healthz"))
-            time.sleep(3)  # every worker of each has finished starting
-
-            # first tiles of a started service whose cache is empty
-            firsts, sizes = [], []
-            for z, x, y in sets["z12 ×20"]:
-                t = time.perf_counter()
-                status, body = _get(cold + our_path(z, x, y), auth)
-                firsts.append(time.perf_counter() - t)
-                sizes.append(len(body))
-                assert status == 200, body[:300]
+        cache_of = {"cold": 0, "start": 256, "warm": 256}
+        with server(*tipg(url, args.workers), tbase + "/healthz"):
+            with server(*ours(url, args.workers, 0, PORT), ourbase + "/readyz"):
+                time.sleep(3)  # every worker has finished starting
+                # first tiles of a started service whose cache is empty
+                firsts, sizes = [], []
+                for z, x, y in sets["z12 ×20"]:
+                    t = time.perf_counter()
+                    status, body = _get(ourbase + our_path(z, x, y), auth)
+                    firsts.append(time.perf_counter() - t)
+                    sizes.append(len(body))
+                    assert status == 200, body[:300]
             print(f"geo_service cold: first z12 tile {firsts[0] * 1000:.0f} ms, "
                   f"median of 20 cold z12 tiles {statistics.median(firsts) * 1000:.0f} ms, "
-                  f"largest {max(sizes):,} bytes gzipped")  # fmt: skip
+                  f"largest {max(sizes):,} bytes gzipped; "
+                  f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
             t = time.perf_counter()
             status, body = _get(tbase + tipg_path(*sets["z12 ×20"][7]), {"Accept-Encoding": "gzip"})
             print(f"tipg: first z12 tile {(time.perf_counter() - t) * 1000:.0f} ms, "
                   f"{len(body):,} bytes (status {status})")  # fmt: skip
-            for tiles in sets.values():
-                for _ in range(args.workers * 3):  # each worker has its own cache
-                    for tl in tiles:
-                        _get(warm + our_path(*tl), auth)
             tipg_headers = {"Accept-Encoding": "gzip"}
             for rnd in range(args.rounds):
                 for name, tiles in sets.items():
                     for c in conns:
-                        for kind, base, paths, hdrs in (
-                            ("tipg", tbase, [tipg_path(*t) for t in tiles], tipg_headers),
-                            ("cold", cold, [our_path(*t) for t in tiles], auth),
-                            ("start", START, [our_path(*t) for t in tiles], auth),
-                            ("warm", warm, [our_path(*t) for t in tiles], auth),
-                        ):
-                            if kind == "start":  # a just-started service, its cache empty
-                                cmd, env = ours(url, args.workers, 256, START_PORT)
-                                with server(cmd, env, START + "/readyz"):
-                                    time.sleep(3)
-                                    r = run_wrk(base, paths, hdrs, c, args.duration)
+                        for kind in ("tipg", "cold", "start", "warm"):
+                            if kind == "tipg":
+                                paths = [tipg_path(*t) for t in tiles]
+                                r = run_wrk(tbase, paths, tipg_headers, c, args.duration)
                             else:
-                                r = run_wrk(base, paths, hdrs, c, args.duration)
+                                cmd, env = ours(url, args.workers, cache_of[kind], PORT)
+                                with server(cmd, env, ourbase + "/readyz"):
+                                    time.sleep(3)
+                                    if kind == "warm":  # each worker has its own cache
+                                        for _ in range(args.workers * 3):
+                                            for tl in tiles:
+                                                _get(ourbase + our_path(*tl), auth)
+                                    paths = [our_path(*t) for t in tiles]
+                                    r = run_wrk(ourbase, paths, auth, c, args.duration)
+                            r["load"] = os.getloadavg()[0]
                             print(f"  round {rnd + 1} {name} {c} {kind}: {r['rps']:.1f} req/s, "
-                                  f"non-2xx {r['non2xx']}", flush=True)  # fmt: skip
+                                  f"non-2xx {r['non2xx']}, load average {r['load']:.1f}",
+                                  flush=True)  # fmt: skip
                             prev = results.get((kind, name, c))
                             if prev is None or r["rps"] > prev["rps"]:
                                 # non-2xx are added up over the rounds, never hidden
@@ -349,8 +350,11 @@ def main() -> None:
         print(f"\n{args.parcels:,} parcels, {args.workers} workers each, wrk {args.duration} s "
               f"per run, best of {args.rounds} rounds, "
               f"load average now {os.getloadavg()[0]:.1f}\n")  # fmt: skip
-        print("| tiles | conns | server | req/s | × tipg | p50 ms | p99 ms | non-2xx | timeouts |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        print(
+            "| tiles | conns | server | req/s | × tipg | p50 ms | p99 ms | non-2xx | timeouts "
+            "| load |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for name in sets:
             for c in conns:
                 peer = results[("tipg", name, c)]["rps"]
@@ -361,7 +365,8 @@ def main() -> None:
                              "warm": "geo_service warm (cache)"}[kind]  # fmt: skip
                     print(f"| {name} | {c} | {label} | {r['rps']:.1f} | "
                           f"{r['rps'] / peer if peer else float('nan'):.2f} | {r['p50']:.0f} | "
-                          f"{r['p99']:.0f} | {r['non2xx']} | {r['timeouts']} |")  # fmt: skip
+                          f"{r['p99']:.0f} | {r['non2xx']} | {r['timeouts']} | "
+                          f"{r['load']:.1f} |")  # fmt: skip
         if args.keep:
             print(f"\nkept: {url}")
     finally:

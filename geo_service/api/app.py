@@ -37,6 +37,7 @@ from geo_service.db.replica import ReadRouter
 from geo_service.errors import ConfigurationError
 from geo_service.readiness.rules import validate_rules
 from geo_service.settings import Settings, get_settings
+from geo_service.tiles.fastpath import TileFastPath
 from geo_service.tiles.warm import warm_up
 
 log = logging.getLogger("geo_service")
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(ReadYourWrites)  # the write's WAL position for the client's next read
+    app.add_middleware(TileFastPath)  # cached tiles in one round trip (tiles/fastpath.py)
     for module in (
         health,
         docs,

@@ -46,6 +46,10 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+#: what ``api_tokens.token_hash`` holds for a secret (for statements that look tokens up in SQL)
+hash_secret = _hash
+
+
 def create_token(
     session: Session, *, role: str, name: str, actor: str, county: str | None = None
 ) -> str:

@@ -15,6 +15,7 @@ staff, the most frequent map category and the count of each.
 
 from __future__ import annotations
 
+from geo_service.maps.data.common import SUMMARY_FROM
 from geo_service.readiness.rules import map_category_sql, net_land_sql
 from geo_service.spatial import SQM_PER_MU
 
@@ -28,9 +29,7 @@ HALF_WORLD = 20037508.342789244
 #: the tile rows: one table (``parcel_summary``, see migration 0005_scale) with every column the
 #: filters of ``maps.data`` read from ``p`` and ``c``; ``c`` is the same row under the name
 #: the readiness filters use
-FROM = """FROM parcel_summary p
-  CROSS JOIN LATERAL (SELECT p.met, p.unmet, p.unknown, p.checked, p.fails) c
-  LEFT JOIN zones z ON z.id = p.zone_id"""
+FROM = SUMMARY_FROM
 
 #: session settings of a tile build: a tile is one short index-driven query among many
 #: concurrent ones; parallel workers and JIT only add start-up cost to it

@@ -22,12 +22,12 @@ from geo_service.auth.tokens import Principal
 from geo_service.errors import NotFound
 from geo_service.maps import data
 from geo_service.tiles import cache as cache_mod
+from geo_service.tiles import http as tile_http
 from geo_service.tiles import queries
-from geo_service.tiles.cache import TileCache
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
-MVT = "application/vnd.mapbox-vector-tile"
+MVT = tile_http.MVT
 TILE: dict[int | str, dict[str, Any]] = {
     200: {"content": {MVT: {}}},
     304: {"description": "unchanged"},
@@ -64,61 +64,33 @@ def _envelope_sql(inner: str, layer: str) -> str:
       SELECT ST_AsMVT(q, '{layer}', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""  # noqa: S608 -- fixed fragments only; values bound
 
 
-def _cache(request: Request) -> TileCache | None:
-    settings = request.app.state.settings
-    if settings.tile_cache_mb <= 0:
-        return None
-    cache: TileCache | None = getattr(request.app.state, "tile_cache", None)
-    if cache is None:
-        cache = request.app.state.tile_cache = TileCache(settings.tile_cache_mb * 1024 * 1024)
-    return cache
-
-
-def _scope(principal: Principal) -> str:
-    """Who the tile is for, as far as its content goes (role, and a county when tokens have one)."""
-    if principal.is_public:
-        return f"public:{principal.county}" if principal.county else "public"
-    return f"{principal.role}:{getattr(principal, 'county', None) or '*'}"
-
-
 def _cached_tile(
     request: Request, session: Session, principal: Principal, build_body: Callable[[], bytes]
 ) -> Response:
     """Serve the tile from the cache when the data version still matches, else build it.
 
     ETag = data version + what was asked by whom: If-None-Match answers 304 without building.
+    The key and the answer are those of ``tiles.http`` (the fast path answers the same way).
     """
     public = principal.is_public
     version = cache_mod.data_version(session)
-    q = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.multi_items()))
-    key = f"{_scope(principal)}|{request.url.path}|{q}"
-    headers = {
-        # always revalidate: a write shows on the next request, a 304 costs one tiny query
-        "Cache-Control": "public, no-cache" if public else "private, no-cache",
-        "Vary": "Authorization, Cookie, Accept-Encoding",
-    }
-    etag = cache_mod.make_etag(version, key)
-    inm = request.headers.get("if-none-match")
-    if inm and etag in [t.strip().removeprefix("W/") for t in inm.split(",")]:
-        return Response(status_code=304, headers={**headers, "ETag": etag})
-    cache = _cache(request)
-    tile = cache.get(version, key) if cache is not None else None
+    key = tile_http.key_of(request, principal)
+    if (unchanged := tile_http.not_modified(request, version, key, public)) is not None:
+        return unchanged
+    cache = tile_http.cache_of(request.app.state, request.app.state.settings.tile_cache_mb)
+    tile = tile_http.cached(cache, version, key)
     if tile is None:
         tile = cache_mod.build(version, key, build_body())
         if cache is not None:
             cache.put(version, key, tile)
-    headers["ETag"] = tile.etag
-    if "gzip" in request.headers.get("accept-encoding", "") and tile.body:
-        headers["Content-Encoding"] = "gzip"
-        return Response(tile.gzipped, media_type=MVT, headers=headers)
-    return Response(tile.body, media_type=MVT, headers=headers)
+    return tile_http.tile_response(request, tile, public)
 
 
 @router.get(
     "/parcels/{z}/{x}/{y}.pbf",
     response_class=Response,
     responses=TILE,
-    dependencies=[require("parcels.read")],
+    dependencies=[require(tile_http.PARCEL_ACTION)],
 )
 def parcel_tile(
     request: Request,
@@ -181,7 +153,7 @@ def parcel_tile(
     "/projects/{z}/{x}/{y}.pbf",
     response_class=Response,
     responses=TILE,
-    dependencies=[require("maps.projects")],
+    dependencies=[require(tile_http.PROJECT_ACTION)],
 )
 def project_tile(
     request: Request, z: Z, x: XY, y: XY, session: SessionDep, principal: PrincipalDep

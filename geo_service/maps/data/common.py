@@ -30,6 +30,12 @@ CONDS = f"""LEFT JOIN LATERAL (
                  WHERE NOT x = ANY(coalesce(array_agg(pc.condition)
                                    FILTER (WHERE pc.status = 'met'), '{{}}'))) AS fails
     FROM parcel_conditions pc WHERE pc.parcel_id = p.id) c ON true"""
+#: the same ``p`` / ``z`` / ``c`` from the stored summary (``parcel_summary``, migration 0005_scale,
+#: kept equal to :data:`CONDS` by the database: tests/test_tiles_scale.py): for counts and choices,
+#: which need no evidence; a per-parcel aggregate of conditions costs seconds at 100 000 parcels
+SUMMARY_FROM = """FROM parcel_summary p
+  CROSS JOIN LATERAL (SELECT p.met, p.unmet, p.unknown, p.checked, p.fails) c
+  LEFT JOIN zones z ON z.id = p.zone_id"""
 #: the map category of ``p`` (after :data:`CONDS`): the one rule in ``readiness/rules.py``
 CATEGORY = category_sql("c.met", "c.unmet", "c.checked")
 NET_LAND = net_land_sql("c.met")

@@ -15,6 +15,7 @@ from geo_service.errors import InvalidInput
 from geo_service.maps.data.common import (
     AREA_MU,
     CONDS,
+    SUMMARY_FROM,
     MU,
     NET_LAND,
     check_zone,
@@ -156,7 +157,7 @@ def count_investor_parcels(session: Session, f: InvestorFilter) -> int:
     where, params = investor_where(f)
     return count(
         session,
-        f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS} WHERE {where}",
+        f"SELECT 1 {SUMMARY_FROM} WHERE {where}",
         params,
     )
 
@@ -257,8 +258,7 @@ def investor_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
     """Zones and industries that have available plots (for the filter lists)."""
     rows = session.execute(
         text(
-            f"""SELECT DISTINCT z.code, z.name, p.industry
-            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
+            f"""SELECT DISTINCT z.code, z.name, p.industry {SUMMARY_FROM}
             WHERE {AVAILABLE_WHERE}"""
         )
     ).all()

@@ -15,6 +15,7 @@ from geo_service.maps.data.common import (
     CATEGORY,
     CONDS,
     NET_LAND,
+    SUMMARY_FROM,
     check_zone,
     collection,
     count,
@@ -104,10 +105,14 @@ def readiness_list(session: Session, f: ReadinessFilter, *, limit: int) -> list[
     where, params = readiness_where(f.validate())
     rows = session.execute(
         text(
-            f"""SELECT p.code, p.name, coalesce(z.name, z.code), {AREA_MU}, {CATEGORY},
+            # from the stored summary; the first ``limit`` codes are picked on narrow rows (a
+            # bounded sort, no per-parcel aggregate), then only those rows are read whole
+            f"""WITH first AS (SELECT p.parcel_id {SUMMARY_FROM}
+                               WHERE {where} ORDER BY p.code LIMIT :lim)
+            SELECT p.code, p.name, coalesce(z.name, z.code), {AREA_MU}, {CATEGORY},
                    to_json(c.fails)::text
-            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
-            WHERE {where} ORDER BY p.code LIMIT :lim"""
+            {SUMMARY_FROM} JOIN first f ON f.parcel_id = p.parcel_id
+            ORDER BY p.code"""
         ),
         {**params, "lim": limit},
     ).all()
