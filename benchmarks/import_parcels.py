@@ -85,13 +85,13 @@ def _files(
     engine: Any, work: Path, n: int, k: int, boundary_file: Path
 ) -> list[tuple[str | None, Path]]:
     """The GeoPackages to import: one for the district, or one per county (``BENCH_COUNTIES``:
-    generated outlines, strips of 15 × 50 km side by side, stored as the counties' boundaries)."""
+    generated outlines, strips of 26 × 30 km side by side, stored as the counties' boundaries)."""
     if k == 1:
         district = shapely.union_all(gpd.read_file(boundary_file).to_crs(4547).geometry.to_numpy())
         make_gpkg(work / "parcels.gpkg", n, district)
         return [(None, work / "parcels.gpkg")]
     to_ll = Transformer.from_crs(4547, 4490, always_xy=True)
-    outlines = counties.strips((420_000.0, 3_700_000.0, 420_000.0 + k * 15_000, 3_750_000.0), k)
+    outlines = counties.strips((400_000.0, 3_700_000.0, 400_000.0 + k * 26_000, 3_730_000.0), k)
     counties.store(
         engine, [Polygon([to_ll.transform(*xy) for xy in b.exterior.coords]) for b in outlines]
     )
