@@ -257,9 +257,13 @@ def main() -> None:
         print(
             f"\nimport vs floor: {min(ratios):.2f}–{max(ratios):.2f}× over {len(rounds)} rounds "
             f"(target ≤ 4×) — {'OK' if ratio <= 4 else 'MISSED'}; peak {peak:.0f} MB "
-            f"(target < 1024) — {'OK' if peak < 1024 else 'MISSED'}; export {exp[0]:.1f} s "
-            f"(target < 60) — {'OK' if exp[0] < 60 else 'MISSED'}; "
-            f"load average now {os.getloadavg()[0]:.1f}"
+            f"(target < 1024) — {'OK' if peak < 1024 else 'MISSED'}; "
+            + (
+                ""
+                if args.no_export
+                else f"export {exp[0]:.1f} s (target < 60) — {'OK' if exp[0] < 60 else 'MISSED'}; "
+            )
+            + f"load average now {os.getloadavg()[0]:.1f}"
         )
         engine.dispose()
     finally:
