@@ -15,6 +15,7 @@ Prints the figures and the process's peak memory. Run: ``make bench`` or
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import resource
 import sys
@@ -182,10 +183,21 @@ def main() -> None:
             )
             load = os.getloadavg()[0]
             t = time.perf_counter()
-            res = rd.run_readiness(engine, settings=settings, actor="bench", as_of=AS_OF)
+            marks: list[tuple[str, float]] = []
+            res = rd.run_readiness(
+                engine,
+                settings=settings,
+                actor="bench",
+                as_of=AS_OF,
+                progress=lambda name, _i, _n, m=marks: m.append((name, time.perf_counter())),
+            )
             runs[label] = time.perf_counter() - t
+            steps = "; ".join(
+                f"{a} {tb - ta:.1f}" for (a, ta), (_, tb) in itertools.pairwise(marks)
+            )
             print(
-                f"{label} run (load average {load:.1f}): {res}  ({res.changed} status changes)",
+                f"{label} run (load average {load:.1f}): {res}  ({res.changed} status changes)\n"
+                f"  steps, s: {steps} (save: the save, needs_check reset and summary refresh)",
                 flush=True,
             )
 
