@@ -15,6 +15,7 @@ Prints the figures and the process's peak memory. Run: ``make bench`` or
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import resource
 import sys
@@ -22,6 +23,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pyproj import Transformer
+from shapely.geometry import Polygon
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -30,6 +33,7 @@ from geo_service.readiness import engine as rd
 from geo_service.settings import PROJECT_DIR, Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import counties  # noqa: E402
 from readiness_floor import floor_seconds  # noqa: E402
 
 AS_OF = datetime(2024, 6, 30, tzinfo=UTC)
@@ -38,27 +42,35 @@ AS_OF = datetime(2024, 6, 30, tzinfo=UTC)
 # (EPSG:4547), around the demo district; roads run in the 20 m gaps, mains along every other gap.
 GENERATE = """
 SELECT setseed(0.42);
-INSERT INTO zones (code, name, geom) VALUES ('BZ', 'bench zone',
-  ST_Multi(ST_Transform(ST_MakeEnvelope(560000, 3720000, 660000, 3800000, 4547), 4490)));
-INSERT INTO parcels (code, name, zone_id, geom, published, indicators, needs_check)
-SELECT format('B%s', i), format('bench %s', i), (SELECT id FROM zones WHERE code = 'BZ'),
+-- one zone per county (BENCH_COUNTIES): the county's strip of the grid, west to east
+INSERT INTO zones (code, name, county, geom)
+SELECT 'BZ', 'bench zone', u.c, ST_Multi(ST_Transform(ST_MakeEnvelope(
+    570000 + (u.j - 1) * :ncol * 220.0 / :k, 3730000,
+    570000 + u.j * :ncol * 220.0 / :k, 3730000 + (:nrow + 1) * 170, 4547), 4490))
+FROM unnest(CAST(:codes AS text[])) WITH ORDINALITY AS u(c, j);
+INSERT INTO parcels (code, name, zone_id, county, geom, published, indicators, needs_check)
+SELECT format('B%s', i), format('bench %s', i), z.id, z.county,
   ST_Multi(ST_Transform(ST_MakeEnvelope(
     570000 + (i % :ncol) * 220, 3730000 + (i / :ncol) * 170,
     570000 + (i % :ncol) * 220 + 200, 3730000 + (i / :ncol) * 170 + 150, 4547), 4490)),
   random() < 0.5, '[{"key": "far", "min": 1.0}]'::jsonb, true
-FROM generate_series(0, :n - 1) i;
+FROM generate_series(0, :n - 1) i
+JOIN zones z ON z.code = 'BZ' AND z.county = (CAST(:codes AS text[]))[1 + (i % :ncol) * :k / :ncol];
 
 -- roads: a segment of 4 cells in every gap row, 10 % missing
-INSERT INTO infrastructure (code, kind, status, road_class, geom)
-SELECT format('R%s-%s', r, c), 'road', CASE WHEN random() < 0.05 THEN 'planned' ELSE 'existing' END,
+INSERT INTO infrastructure (code, kind, county, status, road_class, geom)
+SELECT format('R%s-%s', r, c), 'road', (CAST(:codes AS text[]))[1 + least(:k - 1,
+    floor(greatest(0, c * 880) * :k / (:ncol * 220.0))::int)],
+  CASE WHEN random() < 0.05 THEN 'planned' ELSE 'existing' END,
   'branch', ST_Transform(ST_SetSRID(ST_MakeLine(
     ST_MakePoint(570000 + c * 880, 3730000 + r * 170 + 160),
     ST_MakePoint(570000 + c * 880 + 880, 3730000 + r * 170 + 160)), 4547), 4490)
 FROM generate_series(0, :nrow) r, generate_series(0, :ncol / 4) c WHERE random() > 0.10;
 
 -- water mains along every other gap row, varied diameters, 10 % planned
-INSERT INTO infrastructure (code, kind, status, diameter_mm, geom)
-SELECT format('W%s-%s', r, c), 'water',
+INSERT INTO infrastructure (code, kind, county, status, diameter_mm, geom)
+SELECT format('W%s-%s', r, c), 'water', (CAST(:codes AS text[]))[1 + least(:k - 1,
+    floor(greatest(0, c * 880) * :k / (:ncol * 220.0))::int)],
   CASE WHEN random() < 0.10 THEN 'planned' ELSE 'existing' END,
   (ARRAY[80, 100, 150, 200, 300])[1 + floor(random() * 5)::int],
   ST_Transform(ST_SetSRID(ST_MakeLine(
@@ -67,16 +79,18 @@ SELECT format('W%s-%s', r, c), 'water',
 FROM generate_series(0, :nrow, 2) r, generate_series(0, :ncol / 4) c;
 
 -- power lines every fifth gap row (2 km spans) and a substation every ~3 km
-INSERT INTO infrastructure (code, kind, status, voltage_kv, geom)
-SELECT format('E%s-%s', r, c), 'power',
+INSERT INTO infrastructure (code, kind, county, status, voltage_kv, geom)
+SELECT format('E%s-%s', r, c), 'power', (CAST(:codes AS text[]))[1 + least(:k - 1,
+    floor(greatest(0, c * 2000) * :k / (:ncol * 220.0))::int)],
   CASE WHEN random() < 0.10 THEN 'planned' ELSE 'existing' END,
   (ARRAY[0.4, 10, 10, 35, 110])[1 + floor(random() * 5)::int],
   ST_Transform(ST_SetSRID(ST_MakeLine(
     ST_MakePoint(570000 + c * 2000, 3730000 + r * 170 + 162),
     ST_MakePoint(570000 + c * 2000 + 2000, 3730000 + r * 170 + 162)), 4547), 4490)
 FROM generate_series(0, :nrow, 5) r, generate_series(0, :ncol * 220 / 2000) c;
-INSERT INTO infrastructure (code, kind, status, voltage_kv, geom)
-SELECT format('S%s-%s', x, y), 'power', 'existing', 110,
+INSERT INTO infrastructure (code, kind, county, status, voltage_kv, geom)
+SELECT format('S%s-%s', x, y), 'power', (CAST(:codes AS text[]))[1 + least(:k - 1,
+    floor(greatest(0, x * 3000) * :k / (:ncol * 220.0))::int)], 'existing', 110,
   ST_Transform(ST_SetSRID(ST_MakePoint(570000 + x * 3000, 3730000 + y * 3000), 4547), 4490)
 FROM generate_series(0, :ncol * 220 / 3000) x, generate_series(0, :nrow * 170 / 3000) y;
 
@@ -91,8 +105,10 @@ SELECT id, DATE '2024-06-30' - floor(random() * 300)::int,
   random() < 0.93, CASE WHEN random() < 0.03 THEN 1 ELSE 0 END FROM parcels;
 
 -- protected land: 100 × 100 m squares scattered over the grid
-INSERT INTO protected_areas (code, kind, geom)
-SELECT format('JB%s', i), 'basic_farmland', ST_Multi(ST_Transform(ST_MakeEnvelope(
+INSERT INTO protected_areas (code, kind, county, geom)
+SELECT format('JB%s', i), 'basic_farmland', (CAST(:codes AS text[]))[1 + least(:k - 1,
+    floor(greatest(0, x) * :k / (:ncol * 220.0))::int)],
+  ST_Multi(ST_Transform(ST_MakeEnvelope(
   570000 + x, 3730000 + y, 570000 + x + 100, 3730000 + y + 100, 4547), 4490))
 FROM (SELECT i, random() * :ncol * 220 AS x, random() * :nrow * 170 AS y
       FROM generate_series(1, :n / 200) i) s;
@@ -102,7 +118,13 @@ FROM (SELECT i, random() * :ncol * 220 AS x, random() * :nrow * 170 AS y
 def generate(engine: Engine, n: int) -> None:
     ncol = int(round(n**0.5))
     nrow = (n + ncol - 1) // ncol
-    params = {"n": n, "ncol": ncol, "nrow": nrow}
+    k = counties.wanted()
+    params = {"n": n, "ncol": ncol, "nrow": nrow, "k": k, "codes": counties.codes(k)}
+    # the counties' outlines: their strips of the grid, in lon/lat
+    to_ll = Transformer.from_crs(4547, 4490, always_xy=True)
+    grid = (570000.0, 3730000.0, 570000.0 + ncol * 220, 3730000.0 + (nrow + 1) * 170)
+    counties.store(engine, [Polygon([to_ll.transform(*xy) for xy in b.exterior.coords])
+                            for b in counties.strips(grid, k)])  # fmt: skip
     with engine.begin() as conn:
         for stmt in GENERATE.split(";\n"):
             if stmt.strip():
@@ -161,10 +183,21 @@ def main() -> None:
             )
             load = os.getloadavg()[0]
             t = time.perf_counter()
-            res = rd.run_readiness(engine, settings=settings, actor="bench", as_of=AS_OF)
+            marks: list[tuple[str, float]] = []
+            res = rd.run_readiness(
+                engine,
+                settings=settings,
+                actor="bench",
+                as_of=AS_OF,
+                progress=lambda name, _i, _n, m=marks: m.append((name, time.perf_counter())),
+            )
             runs[label] = time.perf_counter() - t
+            steps = "; ".join(
+                f"{a} {tb - ta:.1f}" for (a, ta), (_, tb) in itertools.pairwise(marks)
+            )
             print(
-                f"{label} run (load average {load:.1f}): {res}  ({res.changed} status changes)",
+                f"{label} run (load average {load:.1f}): {res}  ({res.changed} status changes)\n"
+                f"  steps, s: {steps} (save: the save, needs_check reset and summary refresh)",
                 flush=True,
             )
 

@@ -14,8 +14,10 @@ import mapbox_vector_tile
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from geo_service.db import summary as db_summary
 from geo_service.db.engine import transaction
 from geo_service.maps.data import CONDS
+from geo_service.parcels import writes
 from geo_service.readiness.engine import run_readiness
 from geo_service.readiness.rules import map_category, map_category_sql
 from geo_service.settings import Settings
@@ -157,8 +159,37 @@ def test_the_stored_summary_equals_the_computed_one_after_every_kind_of_write(
     with transaction(clean_engine) as s:
         s.execute(text("DELETE FROM parcel_conditions WHERE condition = 'water'"))
     assert _drift(clean_engine) == []
+    # runs that defer the summary triggers (migration 0007) and refresh what changed: one that
+    # decides the deleted conditions again, one with nothing changed, one after a record changed
+    for _ in range(2):
+        run_readiness(clean_engine, settings=settings, actor="test")
+        assert _drift(clean_engine) == []
+    met = "SELECT sum(met) FROM parcel_summary"
+    with transaction(clean_engine) as s:
+        before = s.execute(text(met)).scalar_one()
+        s.execute(
+            text(
+                "INSERT INTO leveling_surveys (parcel_id, surveyed_on, leveled, "
+                "earthwork_outstanding_m3) SELECT id, current_date, true, 0 FROM parcels"
+            )
+        )
+        s.execute(text("UPDATE parcels SET needs_check = true"))
+    run_readiness(clean_engine, settings=settings, actor="test", only_marked=True)
+    assert _drift(clean_engine) == []
+    with clean_engine.connect() as c:
+        assert c.execute(text(met)).scalar_one() > before  # leveling is met now, and shown
     with transaction(clean_engine) as s:
         s.execute(text("DELETE FROM parcels WHERE code = 'T-3'"))
+    assert _drift(clean_engine) == []
+
+    # a bulk insert with the triggers deferred, the summary built once after it (0007)
+    with transaction(clean_engine) as s:
+        with db_summary.deferred(s):
+            writes.upsert_parcels(
+                s, [{"code": "T-9", "wkb": to_lonlat(rect_m(600, 0, 80, 80)).wkb}]
+            )
+        ids = s.execute(text("SELECT id FROM parcels WHERE code = 'T-9'")).scalars().all()
+        db_summary.add(s, ids)
     assert _drift(clean_engine) == []
 
 

@@ -116,7 +116,7 @@ def _read_shapefile(path: Path, display: str, notes: list[str]) -> gpd.GeoDataFr
     )
 
 
-def _pick_layer(path: Path, layer: str | None, display: str) -> str | None:
+def pick_layer(path: Path, layer: str | None, display: str) -> str | None:
     try:
         layers = [str(n) for n, _ in pyogrio.list_layers(path)]
     except pyogrio.errors.DataSourceError:
@@ -142,7 +142,7 @@ def read_vector(
         if path.suffix.lower() == ".shp":
             gdf = _read_shapefile(path, display, notes)
         else:
-            chosen = _pick_layer(path, layer, display)
+            chosen = pick_layer(path, layer, display)
             gdf = pyogrio.read_dataframe(path, layer=chosen)
             if chosen:
                 notes.append(f"layer {chosen!r}")

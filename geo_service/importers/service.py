@@ -5,24 +5,20 @@ Every problem is collected before anything is committed (file, feature or row, r
 reported; with ``dry_run`` the merge runs and is rolled back, so the report says what *would*
 change.
 
-The parts: :mod:`.readers` (files → a GeoDataFrame), :mod:`.crs` (which coordinate system),
-:mod:`.checks` (every check), :mod:`.report` (the report and its words); this module runs them in
-order and writes. The district-extent check (the costliest pure-Python check, vectorised in GEOS
-without the GIL) runs on a second thread while PostgreSQL does the merge on the first; its
-problems still reject the whole import and the transaction is rolled back, so the result is the
-same as checking first, only sooner on two cores.
+The parts: :mod:`.readers` (files → a GeoDataFrame), :mod:`.chunks` (a large file in chunks of
+100 000 features), :mod:`.crs` (which coordinate system), :mod:`.checks` (every check),
+:mod:`.pipeline` (the checks and staging of each chunk, the extent check on a second thread),
+:mod:`.report` (the report and its words). This module runs them in order in ONE transaction and
+merges everything staged with one statement at the end: a problem anywhere in the file rejects
+all of it with nothing written, and its message names the file and the feature or row.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
 import shapely
 from sqlalchemy import Engine, text
 from sqlalchemy import exc as sa_exc
@@ -36,14 +32,11 @@ from geo_service.importers.checks import (
     POLYGONAL,
     TEXT_FIELDS,
     Checker,
-    attributes,
-    codes_of,
     district_shape,
-    extent_checks,
-    geometry_checks,
-    zone_checks,
 )
-from geo_service.importers.readers import coordinates, opened, read_source
+from geo_service.importers.chunks import read_chunks
+from geo_service.importers.pipeline import ChunkRun
+from geo_service.importers.readers import coordinates, opened
 from geo_service.importers.report import (
     MAX_LISTED,
     ImportReport,
@@ -56,7 +49,7 @@ from geo_service.importers.report import (
 from geo_service.parcels import writes
 from geo_service.readiness.rules import reach_m
 from geo_service.settings import Settings
-from geo_service.spatial import SQM_PER_MU, STORAGE_SRID, local_metric_epsg
+from geo_service.spatial import local_metric_epsg
 
 __all__ = [
     "INFRA_KINDS",
@@ -103,188 +96,146 @@ def run_import(
     )
     say("reading")
     with opened(path, display) as real:
-        src = read_source(real, layer=layer, display=display, extra=settings.import_column_aliases)
-    report.notes += src.notes
-    chk = Checker(src)
-    gdf = src.gdf
-    report.features = len(gdf)
-    by_field = {f: h for h, f in src.columns.items()}
-    for req in C.REQUIRED[kind]:
-        if req == "kind" and infra_kind:
-            continue
-        if req not in by_field and not (src.table and src.problems):
-            hint = "/".join(C.ALIASES[req][:4])
-            or_kind = " or pass --kind" if kind == "infrastructure" and req == "kind" else ""
-            found = ", ".join(str(c) for c in gdf.columns if c != "geometry")
-            chk.file(f"missing column {req} ({hint}){or_kind}; the file has {found or 'none'}")
-    if len(gdf) == 0 and not chk.problems:
-        chk.file("no features; nothing to import")
-    if len(gdf) == 0 or gdf.geometry.name not in gdf:
-        raise ImportRejected(rejected(report, chk.problems), extra=extra(report, chk.problems))
-
-    say("checking coordinates")
-    geoms = gdf.geometry.to_numpy()
-    xs, ys = coordinates(gdf)
-    district = district_shape(settings, engine)
-    local = None
-    if district is not None:
-        local = local_metric_epsg(shapely.centroid(district).x)
-    try:
-        source_crs, how = crsmod.resolve(
-            file_crs=gdf.crs,
-            override=crs,
-            eastings=xs,
-            northings=ys,
-            local_epsg=local,
-            source=display,
+        chunks = read_chunks(
+            real, layer=layer, display=display, extra=settings.import_column_aliases
         )
-    except InvalidInput as e:
-        if not chk.problems:
-            raise
-        # the rows already found wrong come first: they may be why no system fits
-        chk.problems.append(e.public)
-        raise ImportRejected(
-            rejected(report, chk.problems), extra=extra(report, chk.problems)
-        ) from None
-    report.crs = how
-    gs = gpd.GeoSeries(geoms, crs=source_crs)
-    if source_crs.to_epsg() != STORAGE_SRID:
-        gs = gs.to_crs(STORAGE_SRID)  # pyproj, always_xy (GeoPandas' convention)
-    geoms = gs.to_numpy()
+        src = next(chunks)
+        report.notes += src.notes
+        chk = Checker(src)
+        gdf = src.gdf
+        by_field = {f: h for h, f in src.columns.items()}
+        for req in C.REQUIRED[kind]:
+            if req == "kind" and infra_kind:
+                continue
+            if req not in by_field and not (src.table and src.problems):
+                hint = "/".join(C.ALIASES[req][:4])
+                or_kind = " or pass --kind" if kind == "infrastructure" and req == "kind" else ""
+                found = ", ".join(str(c) for c in gdf.columns if c != "geometry")
+                chk.file(f"missing column {req} ({hint}){or_kind}; the file has {found or 'none'}")
+        if len(gdf) == 0 and not chk.problems:
+            chk.file("no features; nothing to import")
+        if len(gdf) == 0 or gdf.geometry.name not in gdf:
+            report.features = len(gdf)
+            raise ImportRejected(rejected(report, chk.problems), extra=extra(report, chk.problems))
 
-    say("validating")
-    codes = codes_of(gdf, by_field, chk)
-    geoms = geometry_checks(
-        kind, geoms, codes, chk, report, repair=repair, max_vertices=settings.max_vertices
-    )
-    values, present = attributes(kind, gdf, by_field, codes, chk, infra_kind)
-    if district is None:
-        name = Path(settings.district_boundary).name if settings.district_boundary else ""
-        report.notes.append(
-            f"district extent not checked: the file GEO_SERVICE_DISTRICT_BOUNDARY names ({name}) "
-            "does not exist"
-            if name
-            else "district extent not checked: GEO_SERVICE_DISTRICT_BOUNDARY is not set"
-        )
-    # the extent check and the file's area run beside the database's merge (see the docstring)
-    outside = Checker(src, problems=[])
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-extent")
-    side = pool.submit(
-        _side_checks, kind, geoms, district, settings.district_tolerance_m, outside, codes, report
-    )
-    pool.shutdown(wait=False)
-
-    def late_problems(before: int) -> None:
-        """Wait for the side checks; their problems go where checking first would put them."""
-        side.result()
-        chk.problems[before:before] = outside.problems
-
-    factory = make_sessionmaker(engine)
-    with factory() as session:
-        session.begin()
-        # a bulk load may take longer than a request's statement limit: 2 ms per feature
-        limit = max(settings.db_statement_timeout_ms, 2 * len(geoms))
-        session.execute(text(f"SET LOCAL statement_timeout = {int(limit)}"))
-        before = len(chk.problems)
-        if kind == "parcels" and "zone_code" in values:
-            zone_checks(session, values["zone_code"], chk, codes)
-        if chk.problems:
-            late_problems(before)
-        result = writes.MergeResult()
-        if not chk.problems:
-            say("writing")
-            wkb = shapely.to_wkb(geoms, output_dimension=2)
-            table = {"code": codes, "wkb": list(wkb)}
-            table |= {k: _nullable(v) for k, v in values.items()}
+        say("checking coordinates")
+        xs, ys = coordinates(gdf)
+        district = district_shape(settings, engine)
+        local = None
+        if district is not None:
+            local = local_metric_epsg(shapely.centroid(district).x)
+        try:
+            # a large file's system is told from its first chunk; a later feature in another
+            # system lies outside the district, and the extent check says so
+            source_crs, how = crsmod.resolve(
+                file_crs=gdf.crs,
+                override=crs,
+                eastings=xs,
+                northings=ys,
+                local_epsg=local,
+                source=display,
+            )
+        except InvalidInput as e:
+            if not chk.problems:
+                raise
+            # the rows already found wrong come first: they may be why no system fits
+            chk.problems.append(e.public)
+            report.features = len(gdf)
+            raise ImportRejected(
+                rejected(report, chk.problems), extra=extra(report, chk.problems)
+            ) from None
+        del xs, ys
+        report.crs = how
+        if district is None:
+            name = Path(settings.district_boundary).name if settings.district_boundary else ""
+            report.notes.append(
+                f"district extent not checked: the file GEO_SERVICE_DISTRICT_BOUNDARY names "
+                f"({name}) does not exist"
+                if name
+                else "district extent not checked: GEO_SERVICE_DISTRICT_BOUNDARY is not set"
+            )
+        factory = make_sessionmaker(engine)
+        with factory() as session:
+            session.begin()
+            run = ChunkRun(kind, settings, district, report, infra_kind, source_crs, repair=repair)
             try:
-                result = writes.merge_layer(session, kind, table, columns=present)
-                writes.after_merge(session, kind, result, reach_m=reach_m(settings.readiness))
-            except (sa_exc.IntegrityError, sa_exc.DataError) as e:
-                session.rollback()
-                late_problems(before)
-                if not chk.problems:
+                for k, part in enumerate(itertools.chain([src], chunks)):
+                    say("validating" if k == 0 else f"validating from {part.locations[0]}")
+                    run.check(session, part, chk if k == 0 else Checker(part, problems=[]))
+                    if not run.problems(chk):
+                        run.stage(session)
+                run.finish()
+            finally:
+                run.pool.shutdown(wait=True)
+            del src, gdf
+            chk.problems += run.later
+            report.features = run.n
+            report.area_mu = run.area_mu()
+            codes = run.codes
+            result = writes.MergeResult()
+            if not chk.problems:
+                say("writing")
+                # a bulk load may take longer than a request's statement limit: 2 ms per feature
+                limit = max(settings.db_statement_timeout_ms, 2 * run.n)
+                session.execute(text(f"SET LOCAL statement_timeout = {int(limit)}"))
+                try:
+                    result = writes.merge_staged(session, kind, run.n, columns=run.present)
+                    writes.after_merge(session, kind, result, reach_m=reach_m(settings.readiness))
+                except (sa_exc.IntegrityError, sa_exc.DataError) as e:
+                    session.rollback()
                     diag = getattr(getattr(e.orig, "diag", None), "message_primary", None)
                     msg = f"the database refused the rows: {diag or type(e.orig).__name__}"
                     report.problems = [f"{display}: {msg}"]
                     raise ImportRejected(
                         rejected(report, report.problems), extra=extra(report, report.problems)
                     ) from None
-            else:
-                late_problems(before)
-        report.problems = chk.problems
-        if chk.problems:
-            session.rollback()
+            report.problems = chk.problems
+            if chk.problems:
+                session.rollback()
+                if dry_run:
+                    return report
+                problems = chk.problems
+                raise ImportRejected(rejected(report, problems), extra=extra(report, problems))
+            report.inserted, report.updated = len(result.inserted), len(result.updated)
+            report.unchanged = result.unchanged
+            report.inserted_codes = result.inserted[:MAX_LISTED]
+            report.updated_codes = result.updated[:MAX_LISTED]
+            changed = set(result.inserted) | set(result.updated)
+            report.unchanged_codes = [c for c in codes if c and c not in changed][:MAX_LISTED]
             if dry_run:
+                session.rollback()
                 return report
-            problems = chk.problems
-            raise ImportRejected(rejected(report, problems), extra=extra(report, problems))
-        report.inserted, report.updated = len(result.inserted), len(result.updated)
-        report.unchanged = result.unchanged
-        report.inserted_codes = result.inserted[:MAX_LISTED]
-        report.updated_codes = result.updated[:MAX_LISTED]
-        changed = set(result.inserted) | set(result.updated)
-        report.unchanged_codes = [c for c in codes if c and c not in changed][:MAX_LISTED]
-        if dry_run:
-            session.rollback()
-            return report
-        rec = audit.ImportRecord(
-            kind=kind,
-            file_name=display[:500],
-            sha256=report.sha256,
-            actor=actor,
-            counts={
-                "features": report.features,
-                "inserted": report.inserted,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-                "repaired": len(report.repairs),
-            },
-        )
-        session.add(rec)
-        session.flush()
-        report.import_id = rec.id
-        audit.record(
-            session,
-            actor=actor,
-            action=f"import.{kind}",
-            entity_type="import",
-            entity_code=display[:200],
-            after={
-                **rec.counts,
-                "sha256": report.sha256,
-                "import_id": rec.id,
-                "crs": report.crs,
-                "inserted_codes": report.inserted_codes,
-                "updated_codes": report.updated_codes,
-                "repairs": report.repairs,
-            },
-        )
-        session.commit()
+            rec = audit.ImportRecord(
+                kind=kind,
+                file_name=display[:500],
+                sha256=report.sha256,
+                actor=actor,
+                counts={
+                    "features": report.features,
+                    "inserted": report.inserted,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "repaired": len(report.repairs),
+                },
+            )
+            session.add(rec)
+            session.flush()
+            report.import_id = rec.id
+            audit.record(
+                session,
+                actor=actor,
+                action=f"import.{kind}",
+                entity_type="import",
+                entity_code=display[:200],
+                after={
+                    **rec.counts,
+                    "sha256": report.sha256,
+                    "import_id": rec.id,
+                    "crs": report.crs,
+                    "inserted_codes": report.inserted_codes,
+                    "updated_codes": report.updated_codes,
+                    "repairs": report.repairs,
+                },
+            )
+            session.commit()
     return report
-
-
-def _nullable(values: Any) -> list[Any]:
-    """A column as a list with NaN/NaT as None (vectorised; lists and dicts stay as they are)."""
-    col = pd.Series(values, dtype=object)
-    return col.where(col.notna(), None).tolist()
-
-
-def _side_checks(
-    kind: str,
-    geoms: np.ndarray,
-    district: Any,
-    tol_m: float,
-    chk: Checker,
-    codes: list[Any],
-    report: ImportReport,
-) -> None:
-    """The checks that only read the shapes: the district extent and the file's area in 亩."""
-    if district is not None:
-        extent_checks(kind, geoms, district, tol_m, chk, codes)
-    if kind == "parcels":
-        ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        report.area_mu = (
-            round(sum(geodesic_m2(g) for g in geoms[ok]) / SQM_PER_MU, 2)
-            if ok.sum() <= 5000
-            else None
-        )

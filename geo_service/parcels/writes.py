@@ -152,14 +152,26 @@ def columnar(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Any]]:
     return {k: [r.get(k) for r in data] for k in keys}
 
 
-def _stage(session: Session, layer: Layer, table: Mapping[str, Sequence[Any]], n: int) -> str:
-    """COPY the columns into a temporary table that disappears with the transaction."""
+def _stage(
+    session: Session,
+    layer: Layer,
+    table: Mapping[str, Sequence[Any]],
+    n: int,
+    *,
+    fresh: bool = True,
+) -> str:
+    """COPY the columns into a temporary table that disappears with the transaction (``fresh``:
+    a new one; else appended to the one this transaction has, as a chunked import does)."""
     name = f"_stage_{layer.table}"
     cols = [("code", "text"), ("wkb", "bytea"), *((c.name, c.pg_type) for c in layer.cols)]
-    session.execute(text(f"DROP TABLE IF EXISTS {name}"))
-    session.execute(
-        text(f"CREATE TEMP TABLE {name} ({', '.join(f'{n} {t}' for n, t in cols)}) ON COMMIT DROP")
-    )
+    if fresh:
+        session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        session.execute(
+            text(
+                f"CREATE TEMP TABLE {name} ({', '.join(f'{n} {t}' for n, t in cols)}) "
+                "ON COMMIT DROP"
+            )
+        )
     json_cols = {c.name for c in layer.cols if c.pg_type == "jsonb"}
     values: list[Sequence[Any]] = []
     for col, _ in cols:
@@ -198,13 +210,28 @@ def merge_layer(
     updated on existing codes, so a surveyor's file with code, name and shape does not wipe the
     bureau's indicators. ``None`` means every attribute (missing values become defaults).
     """
-    layer = LAYERS[kind]
     n = len(table.get("code") or [])
-    result = MergeResult(total=n)
     if not n:
-        return result
+        return MergeResult(total=0)
+    stage(session, kind, table)
+    return merge_staged(session, kind, n, columns=columns)
+
+
+def stage(
+    session: Session, kind: str, table: Mapping[str, Sequence[Any]], *, fresh: bool = True
+) -> None:
+    """Stage rows of ``kind`` for :func:`merge_staged` (``fresh=False``: add to those staged)."""
+    _stage(session, LAYERS[kind], table, len(table.get("code") or []), fresh=fresh)
+
+
+def merge_staged(
+    session: Session, kind: str, n: int, *, columns: Iterable[str] | None = None
+) -> MergeResult:
+    """Merge the ``n`` rows staged by :func:`stage` (see :func:`merge_layer`)."""
+    layer = LAYERS[kind]
+    result = MergeResult(total=n)
     present = {c.name for c in layer.cols} if columns is None else set(columns)
-    stage = _stage(session, layer, table, n)
+    staged = f"_stage_{layer.table}"
     t = layer.table
     geom = "ST_SetSRID(ST_GeomFromWKB(s.wkb), 4490)"
     if layer.multi:  # invalid input is refused by the CHECK, never silently fixed
@@ -226,7 +253,7 @@ def merge_layer(
     select = f"""
         INSERT INTO {t} (code, geom, {", ".join(targets)})
         SELECT s.code, g, {", ".join(values)}
-        FROM {stage} s CROSS JOIN LATERAL (SELECT {geom} AS g) AS gg"""  # noqa: S608
+        FROM {staged} s CROSS JOIN LATERAL (SELECT {geom} AS g) AS gg"""  # noqa: S608
     # codes already stored in this county: the upsert; new codes: a plain insert (a 100 000-parcel
     # first load spends a quarter less without ON CONFLICT's speculative insertion); one
     # transaction. The county is the transaction's (gs_current_county(), the column's default).
@@ -241,7 +268,7 @@ def merge_layer(
         (result.inserted if inserted else result.updated).append(code)
     fresh = f"{select} WHERE NOT EXISTS ({known}) RETURNING code"  # noqa: S608
     result.inserted += session.execute(text(fresh)).scalars().all()
-    session.execute(text(f"DROP TABLE {stage}"))
+    session.execute(text(f"DROP TABLE {staged}"))
     return result
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from geo_service.audit import record
+from geo_service.db import summary as parcel_summary
 from geo_service.db.engine import transaction
 from geo_service.errors import ConfigurationError
 from geo_service.readiness import county_rules, rules
@@ -177,16 +178,22 @@ def check_parcels(
     step(6)
     session.execute(text(st.OVERRIDES), {"as_of": as_of, "max_age": max_age})
     step(7)
-    result = session.execute(text(st.HISTORY), {"actor": actor, "run_id": run_id})
+    session.execute(text("DROP TABLE IF EXISTS _rd_changed"))
+    session.execute(text("CREATE TEMP TABLE _rd_changed (parcel_id bigint) ON COMMIT DROP"))
+    result = session.execute(text(st.HISTORY_CHANGED), {"actor": actor, "run_id": run_id})
     changed = result.rowcount  # type: ignore[attr-defined]
     step(8)
-    session.execute(text(st.SAVE), {"run_id": run_id})
-    session.execute(
-        text(
-            "UPDATE parcels SET needs_check = false "
-            "WHERE needs_check AND id IN (SELECT id FROM _rd_t)"
+    # the summary is refreshed once, for the parcels whose status changed (a warm run: none),
+    # not by the triggers for every saved row; the needs_check reset changes no summary column
+    with parcel_summary.deferred(session):
+        session.execute(text(st.SAVE), {"run_id": run_id})
+        session.execute(
+            text(
+                "UPDATE parcels SET needs_check = false "
+                "WHERE needs_check AND id IN (SELECT id FROM _rd_t)"
+            )
         )
-    )
+    parcel_summary.refresh_from(session, "SELECT DISTINCT parcel_id FROM _rd_changed")
     return checked, int(changed or 0)
 
 

@@ -170,6 +170,13 @@ LEFT JOIN parcel_conditions c ON c.parcel_id = r.parcel_id AND c.condition = r.c
 WHERE c.status IS DISTINCT FROM r.status
 """
 
+#: the history rows, and the parcels they name into ``_rd_changed``: the parcels whose stored
+#: summary the run must refresh (the save defers the summary triggers, see ``db.summary``)
+HISTORY_CHANGED = f"""
+WITH h AS ({HISTORY} RETURNING parcel_id)
+INSERT INTO _rd_changed SELECT parcel_id FROM h
+"""  # noqa: S608
+
 SAVE = """
 INSERT INTO parcel_conditions (parcel_id, condition, status, method, evidence, verified_at,
                                checked_at, run_id)
