@@ -194,6 +194,10 @@ def test_an_earliest_close_that_passed_is_not_shown_as_to_come(demo_client: Test
     page = demo_client.get("/maps/investors").text
     assert "挂牌期已满最早截止日（2026-11-23），以公告为准" in page
     assert "挂牌截止（最早） 2026-11-23" not in page
+    # the plot sheet investors print says the same, in its own table
+    sheet = text_of(demo_client.get("/maps/investors/parcels/HY-2026-045").text)
+    assert "挂牌截止（最早） 2026-11-23（已过最早截止日，以公告为准）" in sheet
+    assert "挂牌期至" not in sheet
 
 
 def test_the_public_stage_does_not_tell_payment_or_title_progress(

@@ -278,6 +278,15 @@ def render_investors(
     return finish(m, settings)
 
 
+def _due_text(defn: MapDefinition, d: Mapping[str, Any], issued: str) -> str:
+    """An open clock's day on the plot sheet; an earliest close already past is not shown as
+    if to come (the listing stays open until it closes), as the map's popup says."""
+    due = str(d.get("due") or "")
+    if d.get("rule") == "listing_period" and due and due < issued:
+        return defn.text(defn.data["supply_rules"]["listing_passed"]).format(d=due)
+    return due
+
+
 def render_plot_sheet(
     defn: MapDefinition, settings: Settings, *, sheet: Mapping[str, Any], issued: str
 ) -> Page:
@@ -324,7 +333,7 @@ def render_plot_sheet(
         (defn.text(ev_names.get(e.get("event")), str(e.get("event"))), e.get("on") or "")
         for e in sup.get("events") or []
     ] + [
-        (defn.text(rule_names.get(d.get("rule"))), d.get("due") or "")
+        (defn.text(rule_names.get(d.get("rule"))), _due_text(defn, d, issued))
         for d in sup.get("deadlines") or []
         if d.get("rule") in rule_names and d.get("status") == "open"
     ]
