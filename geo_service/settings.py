@@ -152,6 +152,9 @@ class Settings(BaseSettings):
 
     demo_dir: Path = PROJECT_DIR / "data" / "demo"
     district_boundary: Path = PROJECT_DIR / "data" / "huaiyang-boundary.geojson"
+    #: the city's name, for titles of the whole city when the service holds several counties
+    city_name_zh: str = "周口市"
+    city_name_en: str = "Zhoukou"
 
     max_page_size: int = Field(default=1000, ge=1, le=100_000)
     default_page_size: int = Field(default=100, ge=1)

@@ -171,3 +171,25 @@ def test_overview_row_switches_and_keeps_the_other_filters(
     r = demo_client.get(href, headers=heads["bureau"])
     listed = _listed(r.text)
     assert listed and all(c.startswith("DC-") for c in listed)
+
+
+def test_the_dashboard_and_weekly_report_name_the_place_they_count(
+    demo_client: TestClient, heads: dict[str, Any]
+) -> None:
+    """The title names the county chosen or walled to, else the city: never 淮阳区 over 郸城县's
+    charts (role-play)."""
+    h = heads["city"]
+    title = re.compile(r"<title>(.*?)</title>", re.S)
+
+    def page_title(params: dict[str, str]) -> str:
+        r = demo_client.get("/maps/dashboard", headers=h, params=params)
+        assert r.status_code == 200, r.text
+        return html.unescape(title.search(r.text)[1])  # type: ignore[index]
+
+    assert page_title({"county": DC}).startswith("郸城县重点项目图表")
+    assert page_title({"county": HY}).startswith("淮阳区重点项目图表")
+    assert page_title({}).startswith("周口市重点项目图表")
+    assert page_title({"county": DC, "lang": "en"}).startswith("Dancheng County key projects")
+    # a county's own token: its county, without asking
+    r = demo_client.get("/maps/dashboard", headers=heads["dc_official"])
+    assert html.unescape(title.search(r.text)[1]).startswith("郸城县")  # type: ignore[index]

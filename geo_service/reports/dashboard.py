@@ -137,7 +137,7 @@ def dashboard_page(
     svgs["reserve"] = C.reserve_chart(LD.reserve_history(session, settings, as_of=as_of), lang)
     svgs["supply"] = C.supply_chart(supply, lang)
     w = _WORDS[lang]
-    district = F.district_name(settings)
+    district = F.place_name(session, settings, lang)
     return (
         env()
         .get_template("dashboard.html.j2")

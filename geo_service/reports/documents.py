@@ -48,8 +48,8 @@ class Report:
         return f"{label}-{self.data['as_of']}.{fmt}"
 
 
-def _title(settings: Settings, kind: str) -> str:
-    district = F.district_name(settings)
+def _title(session: Session, settings: Settings, kind: str) -> str:
+    district = F.place_name(session, settings)
     return f"{district}重点项目{'督查专报' if kind == 'weekly' else '月度调度会材料'}"
 
 
@@ -73,7 +73,7 @@ def weekly_report(session: Session, settings: Settings, opts: F.ReportOptions) -
             charts["map"].append(
                 M.map_figure([], dense, title="红灯、黄灯项目分布图（项目密集区放大）", h=460)
             )
-    return Report("weekly", _title(settings, "weekly"), data, charts)
+    return Report("weekly", _title(session, settings, "weekly"), data, charts)
 
 
 def monthly_report(session: Session, settings: Settings, opts: F.ReportOptions) -> Report:
@@ -86,7 +86,7 @@ def monthly_report(session: Session, settings: Settings, opts: F.ReportOptions) 
             session, settings, as_of=opts.as_of, year=data["year"], stats=data["stats"]
         )
         charts["top"] = [C.start_rate_chart(m), C.investment_chart(m)]
-    return Report("monthly", _title(settings, "monthly"), data, charts)
+    return Report("monthly", _title(session, settings, "monthly"), data, charts)
 
 
 def _land_charts(

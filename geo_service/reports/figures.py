@@ -16,8 +16,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo_service.counties import scope as county_scope
 from geo_service.parcels.stats import land_stats
 from geo_service.projects import edits, problems, visits
 from geo_service.projects.stats import project_stats
@@ -56,6 +58,23 @@ def district_name(settings: Settings) -> str:
         return str(feats[0].get("properties", {}).get("name") or "")
     except (OSError, ValueError, AttributeError, IndexError):
         return ""
+
+
+def place_name(session: Session, settings: Settings, lang: str = "zh") -> str:
+    """Whose figures a title names: the county the request is walled to or asked for, else the
+    city when the service holds several counties, else the district of the boundary file."""
+    county = county_scope.current()
+    rows = session.execute(
+        text("SELECT code, name_zh, name_en FROM counties ORDER BY home DESC, code")
+    ).all()
+    names = {r.code: (r.name_zh, r.name_en) for r in rows}
+    if county in names:
+        return names[county][0 if lang == "zh" else 1]
+    if len(names) > 1:
+        return settings.city_name_zh if lang == "zh" else settings.city_name_en
+    if names:
+        return next(iter(names.values()))[0 if lang == "zh" else 1]
+    return district_name(settings)
 
 
 def headline(session: Session, settings: Settings, opts: ReportOptions) -> dict[str, Any]:
@@ -189,7 +208,7 @@ def weekly(session: Session, settings: Settings, opts: ReportOptions) -> dict[st
         "as_of_zh": L.zh_date(opts.as_of),
         "week_from_zh": L.zh_date(opts.as_of - timedelta(days=6)),
         "issue": f"{opts.as_of.isocalendar().year}年第{opts.as_of.isocalendar().week}期",
-        "district": district_name(settings),
+        "district": place_name(session, settings),
         "year": year,
         "stats": stats,
         "headline": headline_rows(stats) + LD.headline_rows(supply),
@@ -285,7 +304,7 @@ def monthly(session: Session, settings: Settings, opts: ReportOptions) -> dict[s
         "as_of": opts.as_of.isoformat(),
         "as_of_zh": L.zh_date(opts.as_of),
         "month_zh": f"{opts.as_of.year}年{opts.as_of.month}月",
-        "district": district_name(settings),
+        "district": place_name(session, settings),
         "year": year,
         "stuck_weeks": opts.stuck_weeks,
         "stuck_rule_zh": stuck_rule_zh(opts.stuck_weeks),
