@@ -93,6 +93,13 @@ def test_api_exports_per_county_or_all(
     assert dcc | hyc == allc  # and all of them together: the whole city
     if kind != "projects":
         assert all(c.startswith("DC-") for c in dcc) and all(c.startswith("HY-") for c in hyc)
+        # a city-wide file says each row's county (a code is unique within its county only)
+        head = next(iter(csv.reader(io.StringIO(every.text.lstrip("\ufeff")))))
+        col = "county" if "county" in head else "县区代码"
+        assert _codes(every.text, col) == {DC, HY} and _codes(dc.text, col) == {DC}
+    # and a county's file is named for it
+    assert f"{kind}-{DC}.csv" in dc.headers["content-disposition"]
+    assert f'filename="{kind}.csv"' in every.headers["content-disposition"]
 
 
 def test_cli_export_per_county_or_all(demo_engine: Engine, tmp_path: Path) -> None:

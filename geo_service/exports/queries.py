@@ -16,6 +16,7 @@ WHATS = ("parcels", "projects", "readiness")
 _PARCEL_COLS: tuple[tuple[str, str, str], ...] = (
     ("code", "p.code", "地块编号"),
     ("name", "p.name", "地块名称"),
+    ("county", "p.county", "县区代码"),  # a code is unique within its county only
     ("zone", "z.code", "园区"),
     ("area_m2", "round(p.area_m2::numeric, 1)::float8", "面积(平方米)"),
     ("area_mu", f"round((p.area_m2 / {SQM_PER_MU!r})::numeric, 2)::float8", "面积(亩)"),
@@ -64,6 +65,7 @@ STATUS_ZH = {"met": "已满足", "unmet": "未满足", "unknown": "未知"}
 _READINESS_COLS: tuple[tuple[str, str, str], ...] = (
     ("code", "p.code", "地块编号"),
     ("name", "p.name", "地块名称"),
+    ("county", "p.county", "县区代码"),
     ("zone", "z.code", "园区"),
     ("area_mu", f"round((p.area_m2 / {SQM_PER_MU!r})::numeric, 2)::float8", "面积(亩)"),
     ("net_land", "coalesce(r.met = 5, false)", "是否净地"),
@@ -154,6 +156,6 @@ def build_query(
     sql = (
         f"SELECT {select}, ST_AsBinary({geom}) AS _wkb, "
         f"ST_X(ST_PointOnSurface({geom})) AS _lon, ST_Y(ST_PointOnSurface({geom})) AS _lat "
-        f"{frm} ORDER BY p.code"
+        f"{frm} ORDER BY p.county, p.code"
     )
     return Query(what, cols, sql, gtype)

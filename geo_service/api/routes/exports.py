@@ -13,6 +13,7 @@ from starlette.background import BackgroundTask
 
 from geo_service.api.deps import PrincipalDep, SettingsDep, require_by
 from geo_service.auth import policy
+from geo_service.counties import scope as county_scope
 from geo_service.exports import FORMATS, export
 
 router = APIRouter(prefix="/api/v1", tags=["exports"])
@@ -54,7 +55,8 @@ def get_export(
     fields = policy.visible_fields(principal, "parcel", settings)
     f = FORMATS[format]
     folder = Path(tempfile.mkdtemp(prefix="geo-export-"))
-    out = folder / f"{what}{f.suffix}"
+    county = county_scope.current()  # the county asked for or walled to: in the file's name
+    out = folder / (f"{what}-{county}{f.suffix}" if county else f"{what}{f.suffix}")
     try:
         export(
             request.app.state.engine,
