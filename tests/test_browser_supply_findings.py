@@ -83,3 +83,23 @@ def test_investor_opens_plot_sheets_without_console_errors(site, browser) -> Non
     assert r is not None and r.status == 404
     assert not [e for e in errors if "Content Security Policy" in e], errors
     ctx.close()
+
+
+def test_a_popup_opens_clear_of_the_panels_on_a_laptop_screen(site, browser) -> None:
+    """At 1280 × 720 the idle parcel's popup (fee proposal, contradiction) is not under the
+    filters or the legend on the right (role-play: it opened beneath them)."""
+    page, errors, _ = open_page(browser, f"{site['base']}/maps/supply?as_of={DAY}", site["bureau"])
+    assert page.viewport_size == {"width": 1280, "height": 720}
+    page.locator("tr[data-gs-code='HY-2026-059']").click()
+    page.locator(".leaflet-popup-content").wait_for()
+    page.wait_for_function(
+        "() => !(window.GS && GS.map && GS.map._panAnim && GS.map._panAnim._inProgress)"
+    )
+    pop = page.locator(".leaflet-popup").bounding_box()
+    assert pop is not None
+    for panel in (".gs-filters", ".gs-legend"):
+        box = page.locator(panel).first.bounding_box()
+        assert box is not None
+        assert pop["x"] + pop["width"] <= box["x"], (panel, pop, box)  # left of it
+    assert "836.00 万元" in page.locator(".leaflet-popup-content").inner_text()
+    assert errors == []

@@ -448,4 +448,29 @@
       b.addEventListener('click', function () { window.print(); });
     });
   });
+
+  // a popup pans clear of the panels along the map's right edge (filters, legend, charts,
+  // county overview), not only of the map's edge: on a laptop screen it opened under them
+  GS.rightPanelsWidth = function (map) {
+    var box = map.getContainer().getBoundingClientRect(), pad = 0;
+    document.querySelectorAll('.gs-panel').forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (!r.width || !r.height || r.left < box.left + box.width / 2) return;
+      pad = Math.max(pad, box.right - r.left);
+    });
+    return Math.min(pad, box.width / 2);
+  };
+  if (L.Popup && L.Popup.prototype._adjustPan) {
+    var adjust = L.Popup.prototype._adjustPan;
+    L.Popup.include({
+      _adjustPan: function () {
+        if (this._map && this.options.autoPan) {
+          var right = GS.rightPanelsWidth(this._map) + 8;
+          var br = this.options.autoPanPaddingBottomRight || [0, 0];
+          this.options.autoPanPaddingBottomRight = [Math.max(right, 5), br[1] || 5];
+        }
+        return adjust.apply(this, arguments);
+      }
+    });
+  }
 })();
