@@ -48,6 +48,11 @@ def test_readiness_endpoint_answers_every_demo_parcel(
 
 
 def test_reserve_is_shown_against_500_mu(demo_client: TestClient) -> None:
-    land = demo_client.get("/api/v1/stats").json()["land"]
-    assert land["net_land_reserve_target_mu"] == 500
+    land = demo_client.get("/api/v1/stats", params={"county": "411603"}).json()["land"]
+    assert land["net_land_reserve_target_mu"] == 500  # the source's figure, for Huaiyang
     assert land["net_land_reserve_mu"] > 0
+    # 郸城县 is measured against its own stored target, and the city against their sum
+    dc = demo_client.get("/api/v1/stats", params={"county": "411625"}).json()["land"]
+    assert dc["net_land_reserve_target_mu"] == 200
+    city = demo_client.get("/api/v1/stats").json()["land"]
+    assert city["net_land_reserve_target_mu"] == 700

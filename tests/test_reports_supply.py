@@ -136,7 +136,9 @@ def test_the_pack_warns_30_days_before_a_parcel_becomes_idle(
     today = _get(demo_client, "/api/v1/stats", official).json()["land"]["net_land_reserve_mu"]
     assert then > today
     assert f"净地储备{then:.2f}亩" in flat
-    assert f"净地储备≥500亩{then:.2f}亩按供地事件回溯" in _flat("".join(pages[:start]))
+    target = _get(demo_client, "/api/v1/stats", official).json()["land"]
+    target_mu = target["net_land_reserve_target_mu"]  # the city's: the sum of its counties'
+    assert f"净地储备≥{target_mu:.0f}亩{then:.2f}亩按供地事件回溯" in _flat("".join(pages[:start]))
     d = _get(demo_client, f"/api/v1/reports/monthly?as_of={NEAR_1Y}&format=docx", official)
     text, _ = _docx_text(d.content)
     _assert_says(_flat(text), check)

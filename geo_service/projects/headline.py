@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from geo_service.counties.targets import reserve_target_mu
 from geo_service.parcels.stats import land_stats
 from geo_service.projects.stats import project_stats
 from geo_service.settings import Settings
@@ -27,7 +28,7 @@ def headline(
     as_of: date | None = None,
 ) -> dict[str, Any]:
     """The figures in the transaction's view (one county when scoped); ``internal``: staff's."""
-    land = land_stats(session, reserve_target_mu=settings.net_land_reserve_target_mu)
+    land = land_stats(session, reserve_target_mu=reserve_target_mu(session, settings))
     if not internal:
         return {"land": {k: land[k] for k in PUBLIC_LAND}}
     out = project_stats(

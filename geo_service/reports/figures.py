@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.counties import scope as county_scope
+from geo_service.counties.targets import reserve_target_mu
 from geo_service.parcels.stats import land_stats
 from geo_service.projects import edits, problems, visits
 from geo_service.projects.stats import project_stats
@@ -86,7 +87,7 @@ def headline(session: Session, settings: Settings, opts: ReportOptions) -> dict[
     stats = project_stats(
         session, year=opts.year or settings.ledger_year, as_of=opts.as_of, rules=settings.projects
     )
-    land = land_stats(session, reserve_target_mu=settings.net_land_reserve_target_mu)
+    land = land_stats(session, reserve_target_mu=reserve_target_mu(session, settings))
     if opts.as_of < date.today():
         then = LD.reserve_history(session, settings, as_of=opts.as_of, months=0)["points"][-1]
         if then["reserve_mu"] != land["net_land_reserve_mu"]:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from geo_service.counties.targets import reserve_target_mu
 from geo_service.parcels.models import Parcel
 from geo_service.parcels.repository import NET_LAND
 from geo_service.parcels.stats import land_stats
@@ -180,7 +181,7 @@ def reserve_history(
             if stage in RESERVE_STAGES:
                 m2 += float(area or 0)
         points.append({"date": d.isoformat(), "label": L.md(d), "reserve_mu": m2_to_mu(m2)})
-    land = land_stats(session, reserve_target_mu=settings.net_land_reserve_target_mu)
+    land = land_stats(session, reserve_target_mu=reserve_target_mu(session, settings))
     return {
         "points": points,
         "reserve_today_mu": land["net_land_reserve_mu"],

@@ -1,0 +1,31 @@
+"""The targets of the view a request sees: one county's, or the whole city's.
+
+A county's stored target (``counties.targets``) is its own; a county without one takes the
+service's setting (``GEO_SERVICE_NET_LAND_RESERVE_TARGET_MU``). The whole city's target is the
+sum of its counties'. Every figure that states a target reads it here: the stats, the maps'
+headline, the reserve chart and the reports."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo_service.counties import scope
+from geo_service.settings import Settings
+
+_TARGETS = text(
+    "SELECT code, (targets ->> 'net_land_reserve_target_mu')::float8 AS reserve FROM counties"
+)
+
+
+def reserve_target_mu(session: Session, settings: Settings) -> float:
+    """The net-land reserve target (亩) of the county in view, or of the whole city."""
+    default = float(settings.net_land_reserve_target_mu)
+    per = {
+        r.code: default if r.reserve is None else float(r.reserve)
+        for r in session.execute(_TARGETS)
+    }
+    county = scope.current()
+    if county:
+        return per.get(county, default)
+    return sum(per.values()) if per else default
