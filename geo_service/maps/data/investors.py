@@ -12,11 +12,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.errors import InvalidInput
+from geo_service.readiness.rules import ready_for_supply_sql, supply_params
+from geo_service.settings import ReadinessRules
 from geo_service.maps.data.common import (
     AREA_MU,
     CONDS,
     MU,
-    NET_LAND,
     check_zone,
     collection,
     count,
@@ -47,17 +48,33 @@ class InvestorFilter:
         return self
 
 
-#: the investor map's visibility rule, shared with the public vector tiles
-AVAILABLE_WHERE = "p.published AND p.supply_stage IN ('plan', 'notice', 'sale') AND " + NET_LAND
+def available_where(parcel_id: str = "p.id") -> str:
+    """THE investor map's visibility rule, shared with the public vector tiles: published, at a
+    stage still on offer, and ready for supply (``readiness/rules.py``: net land, indicators
+    set, every required assessment valid today). Bind :func:`available_params` with it."""
+    stages = ", ".join(f"'{s}'" for s in AVAILABLE_STAGES)
+    return f"p.published AND p.supply_stage IN ({stages}) AND {ready_for_supply_sql('c.met', parcel_id)}"
+
+
+def available_params(readiness: ReadinessRules) -> dict[str, Any]:
+    """The bound values of :func:`available_where` (the configured required assessments)."""
+    return supply_params(readiness)
+
+
+#: :func:`available_where` over ``parcels p`` (with :data:`CONDS`)
+AVAILABLE_WHERE = available_where()
 #: simplified, ~1 m-snapped public geometry (never the surveyed vertices)
 PUBLIC_GEOM = (
     f"ST_ReducePrecision(ST_SimplifyPreserveTopology(p.geom, {PUBLIC_GRID_DEG}), {PUBLIC_GRID_DEG})"
 )
 
 
-def investor_where(f: InvestorFilter) -> tuple[str, dict[str, Any]]:
-    conds: list[str] = [AVAILABLE_WHERE]
-    params: dict[str, Any] = {}
+def investor_where(
+    f: InvestorFilter, *, readiness: ReadinessRules, parcel_id: str = "p.id"
+) -> tuple[str, dict[str, Any]]:
+    """The visibility rule and the filter's conditions over ``p``, with their bound values."""
+    conds: list[str] = [available_where(parcel_id)]
+    params: dict[str, Any] = available_params(readiness)
     if f.zone is not None:
         conds.append("z.code = :zone")
         params["zone"] = f.zone
@@ -151,9 +168,11 @@ def fit_sql(q: FitQuery, fit_def: Mapping[str, Any]) -> tuple[str, dict[str, Any
     return sql, params
 
 
-def count_investor_parcels(session: Session, f: InvestorFilter) -> int:
+def count_investor_parcels(
+    session: Session, f: InvestorFilter, *, readiness: ReadinessRules
+) -> int:
     check_zone(session, f.validate().zone)
-    where, params = investor_where(f)
+    where, params = investor_where(f, readiness=readiness)
     return count(
         session,
         f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS} WHERE {where}",
@@ -166,9 +185,11 @@ def investor_parcels(
     f: InvestorFilter,
     fit: FitQuery | None = None,
     fit_def: Mapping[str, Any] | None = None,
+    *,
+    readiness: ReadinessRules,
 ) -> dict[str, Any]:
     """Available plots as features; with ``fit``, each carries ``fit`` (see :func:`fit_sql`)."""
-    where, params = investor_where(f.validate())
+    where, params = investor_where(f.validate(), readiness=readiness)
     extra = ""
     if fit is not None:
         rule, fit_params = fit_sql(fit, fit_def or {})
@@ -184,10 +205,11 @@ def investor_list(
     limit: int,
     fit: FitQuery | None = None,
     fit_def: Mapping[str, Any] | None = None,
+    readiness: ReadinessRules,
 ) -> list[dict[str, Any]]:
     """The first ``limit`` available plots (fitting ones first with ``fit``): code, name, zone,
     亩 and, with ``fit``, the reasons a plot does not fit (:func:`fit_sql`; empty = it fits)."""
-    where, params = investor_where(f.validate())
+    where, params = investor_where(f.validate(), readiness=readiness)
     misfit, order = "NULL::jsonb", "p.code"
     if fit is not None:
         rule, fit_params = fit_sql(fit, fit_def or {})
@@ -215,10 +237,15 @@ def investor_list(
 
 
 def fitting_codes(
-    session: Session, f: InvestorFilter, fit: FitQuery, fit_def: Mapping[str, Any]
+    session: Session,
+    f: InvestorFilter,
+    fit: FitQuery,
+    fit_def: Mapping[str, Any],
+    *,
+    readiness: ReadinessRules,
 ) -> list[str]:
     """The codes of every available plot that fits (tile mode highlights them; no geometry)."""
-    where, params = investor_where(f.validate())
+    where, params = investor_where(f.validate(), readiness=readiness)
     rule, fit_params = fit_sql(fit, fit_def)
     params.update(fit_params)
     return list(
@@ -232,9 +259,9 @@ def fitting_codes(
     )
 
 
-def locate_plot(session: Session, code: str) -> dict[str, Any] | None:
+def locate_plot(session: Session, code: str, *, readiness: ReadinessRules) -> dict[str, Any] | None:
     """One available plot's public fields, bbox ``[w, s, e, n]`` and a point inside it."""
-    where, params = investor_where(InvestorFilter())
+    where, params = investor_where(InvestorFilter(), readiness=readiness)
     params["code"] = code
     row = session.execute(
         text(
@@ -253,24 +280,27 @@ def locate_plot(session: Session, code: str) -> dict[str, Any] | None:
     return None if row is None else dict(json.loads(row))
 
 
-def investor_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
+def investor_choices(
+    session: Session, *, readiness: ReadinessRules
+) -> dict[str, list[tuple[str, str]]]:
     """Zones and industries that have available plots (for the filter lists)."""
     rows = session.execute(
         text(
             f"""SELECT DISTINCT z.code, z.name, p.industry
             FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
             WHERE {AVAILABLE_WHERE}"""
-        )
+        ),
+        available_params(readiness),
     ).all()
     zones = sorted({(r[0], r[1] or r[0]) for r in rows if r[0]})
     industries = sorted({(r[2], r[2]) for r in rows if r[2]})
     return {"zones": zones, "industries": industries}
 
 
-def plot_sheet(session: Session, code: str) -> dict[str, Any] | None:
+def plot_sheet(session: Session, code: str, *, readiness: ReadinessRules) -> dict[str, Any] | None:
     """One available plot with the assessments covering it (expired ones marked, never dropped),
     its condition statuses and the roads near it (public)."""
-    where, params = investor_where(InvestorFilter())
+    where, params = investor_where(InvestorFilter(), readiness=readiness)
     params["code"] = code
     fc = collection(session, _investor_sql(f"{where} AND p.code = :code"), params)
     if not fc["features"]:
@@ -347,7 +377,12 @@ def public_context(session: Session) -> dict[str, dict[str, Any]]:
 
 
 def search_parcels(
-    session: Session, q: str, *, available_only: bool, limit: int = 20
+    session: Session,
+    q: str,
+    *,
+    available_only: bool,
+    readiness: ReadinessRules,
+    limit: int = 20,
 ) -> list[dict[str, Any]]:
     """Parcels whose code or name contains ``q`` (any case): code, name, bbox, a point inside.
 
@@ -364,7 +399,7 @@ def search_parcels(
             WHERE {where} AND (p.code ILIKE :q OR p.name ILIKE :q)
             ORDER BY (p.code ILIKE :start) DESC, p.code LIMIT :lim"""
         ),
-        {"q": like(q), "start": like(q)[1:], "lim": limit},
+        {"q": like(q), "start": like(q)[1:], "lim": limit, **available_params(readiness)},
     ).all()
     return [
         {
