@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -10,8 +9,14 @@ from sqlalchemy import Engine, text
 from geo_service.db.engine import transaction
 from geo_service.parcels import writes
 from geo_service.projects import writes as pwrites
-from geo_service.settings import ReadinessRules
-from tests.helpers import add_infrastructure, add_parcels, line_m, rect_m, to_lonlat
+from tests.helpers import (
+    add_assessments,
+    add_infrastructure,
+    add_parcels,
+    line_m,
+    rect_m,
+    to_lonlat,
+)
 
 XSS = "<img src=x onerror=alert(1)>"
 INDICATORS = [
@@ -44,21 +49,6 @@ def set_conditions(engine: Engine, code: str, statuses: dict[str, str]) -> None:
 
 
 ALL_MET = dict.fromkeys(("water", "power", "road", "leveling", "title"), "met")
-
-
-def add_assessments(engine: Engine, area_m: Any, *, prefix: str = "RA") -> None:
-    """Every regional assessment the settings require, valid until 2099, over ``area_m``
-    (local metres): the parcels inside it lack nothing for supply but net land and indicators."""
-    wkb = to_lonlat(area_m).wkb_hex
-    kinds = ReadinessRules().required_assessments
-    with transaction(engine) as s:
-        writes.upsert_assessments(
-            s,
-            [
-                {"code": f"{prefix}-{i}", "kind": k, "wkb": wkb, "valid_until": date(2099, 12, 31)}
-                for i, k in enumerate(kinds, 1)
-            ],
-        )
 
 
 def load_small_district(engine: Engine) -> dict[str, Any]:
