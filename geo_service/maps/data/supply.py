@@ -6,7 +6,6 @@ here. This module adds only the parcels' geometry and names, and the projects' p
 visits for the timeline.
 """
 
-
 from __future__ import annotations
 
 from datetime import date
