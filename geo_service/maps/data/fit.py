@@ -62,7 +62,7 @@ def fit_sql(q: FitQuery, fit_def: Mapping[str, Any]) -> tuple[str, dict[str, Any
                AND CAST(:fit_investment AS float8) / NULLIF({area}, 0) < b.lo)
            OR (ind->>'key' = ANY(CAST(:fit_tax_keys AS text[]))
                AND CAST(:fit_tax AS float8) IS NOT NULL AND CAST(:fit_tax AS float8) < b.lo)
-      ) r)"""
+      ) r)"""  # noqa: S608 -- fixed fragments only; values bound
     params = {
         "fit_area": float(q.area_mu),
         "fit_tol": float(fit_def.get("area_tolerance_pct", 10)) / 100,

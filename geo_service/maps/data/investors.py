@@ -106,7 +106,7 @@ def _investor_sql(where: str, extra: str = "") -> str:
           'geometry', ST_AsGeoJSON({PUBLIC_GEOM}, 5, 0)::json,
           'properties', {_investor_props_sql(extra)}) AS f
         FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
-        WHERE {where} ORDER BY p.code"""
+        WHERE {where} ORDER BY p.code"""  # noqa: S608 -- fixed fragments only; values bound
 
 
 def count_investor_parcels(
@@ -116,7 +116,7 @@ def count_investor_parcels(
     where, params = investor_where(f, readiness=readiness)
     return count(
         session,
-        f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS} WHERE {where}",
+        f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS} WHERE {where}",  # noqa: S608 -- fixed fragments only; values bound
         params,
     )
 
@@ -161,7 +161,7 @@ def investor_list(
             f"""SELECT p.code, p.name, coalesce(z.name, z.code), {AREA_MU}, m.misfit::text
             FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
             CROSS JOIN LATERAL (SELECT {misfit} AS misfit) m
-            WHERE {where} ORDER BY {order} LIMIT :lim"""
+            WHERE {where} ORDER BY {order} LIMIT :lim"""  # noqa: S608 -- fixed fragments only; values bound
         ),
         {**params, "lim": limit},
     ).all()
@@ -193,7 +193,7 @@ def fitting_codes(
         session.execute(
             text(
                 f"""SELECT p.code FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
-                WHERE {where} AND jsonb_array_length({rule}) = 0 ORDER BY p.code"""
+                WHERE {where} AND jsonb_array_length({rule}) = 0 ORDER BY p.code"""  # noqa: S608 -- fixed fragments only; values bound
             ),
             params,
         ).scalars()
@@ -214,7 +214,7 @@ def locate_plot(session: Session, code: str, *, readiness: ReadinessRules) -> di
                    round(ST_Y(ST_PointOnSurface(g.g))::numeric, 5)))::text
             FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
             CROSS JOIN LATERAL (SELECT {PUBLIC_GEOM} AS g) g
-            WHERE {where} AND p.code = :code"""
+            WHERE {where} AND p.code = :code"""  # noqa: S608 -- fixed fragments only; values bound
         ),
         params,
     ).scalar()
@@ -229,7 +229,7 @@ def investor_choices(
         text(
             f"""SELECT DISTINCT z.code, z.name, p.industry
             FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
-            WHERE {AVAILABLE_WHERE}"""
+            WHERE {AVAILABLE_WHERE}"""  # noqa: S608 -- fixed fragments only; values bound
         ),
         available_params(readiness),
     ).all()

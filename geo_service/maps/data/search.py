@@ -37,7 +37,7 @@ def search_parcels(
             FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
             CROSS JOIN LATERAL (SELECT {geom} AS g) g
             WHERE {where} AND (p.code ILIKE :q OR p.name ILIKE :q)
-            ORDER BY (p.code ILIKE :start) DESC, p.code LIMIT :lim"""
+            ORDER BY (p.code ILIKE :start) DESC, p.code LIMIT :lim"""  # noqa: S608 -- fixed fragments only; values bound
         ),
         {"q": like(q), "start": like(q)[1:], "lim": limit, **available_params(readiness)},
     ).all()
