@@ -63,6 +63,13 @@ def readiness_map(
     return _html(page)
 
 
+#: why a plot is not on the investor map (unpublished, sold, or not ready for supply)
+NOT_ON_OFFER_ZH = (
+    "地块“{code}”目前不在供应中（未公开、已出让，或尚不具备供应条件，如区域评估已过期）；"
+    "招商地图列出全部可供应地块"
+)
+
+
 @router.get(
     "/maps/investors",
     response_class=HTMLResponse,
@@ -122,7 +129,8 @@ def find_plot(
     found = pages.plot_location(session, settings, code=code.strip(), lang=lang)
     if found is None:
         raise NotFound(
-            "no available plot with this code; the investor map lists the plots on offer"
+            "no available plot with this code; the investor map lists the plots on offer",
+            zh=NOT_ON_OFFER_ZH.format(code=code.strip()),
         )
     return JSONResponse(
         found,
@@ -151,7 +159,8 @@ def plot_sheet(
     page = pages.plot_sheet_page(session, settings, code=code, lang=lang)
     if page is None:
         raise NotFound(
-            f"no available plot with code {code!r}; the investor map lists the plots on offer"
+            f"no available plot with code {code!r}; the investor map lists the plots on offer",
+            zh=NOT_ON_OFFER_ZH.format(code=code),
         )
     return _html(page, public=True)
 
