@@ -48,7 +48,7 @@ format: venv
 	$(BIN)/ruff check --fix .
 
 demo-data: venv ## regenerate data/demo/ (deterministic)
-	$(BIN)/python -m geo_service.demo.generate --out data/demo
+	$(BIN)/python -m tools.demo.generate --out data/demo
 
 bench: bench-readiness bench-import bench-maps bench-tiles
 

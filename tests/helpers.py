@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import date
 from typing import Any
 
 import shapely
@@ -18,7 +19,7 @@ from sqlalchemy import Engine
 from geo_service.auth.tokens import create_token
 from geo_service.db.engine import transaction
 from geo_service.parcels import writes
-from geo_service.settings import Settings
+from geo_service.settings import ReadinessRules, Settings
 
 ORIGIN = (114.90, 33.72)  # the demo development zone
 
@@ -124,3 +125,18 @@ def run_cli(
 def settings_for(engine: Engine, **overrides: Any) -> Settings:
     """The settings a command run against ``engine``'s database uses (plus ``overrides``)."""
     return Settings(database_url=engine.url.render_as_string(hide_password=False), **overrides)
+
+
+def add_assessments(engine: Engine, area_m: Any, *, prefix: str = "RA") -> None:
+    """Every regional assessment the settings require, valid until 2099, over ``area_m``
+    (local metres): the parcels inside it lack nothing for supply but net land and indicators."""
+    wkb = to_lonlat(area_m).wkb_hex
+    kinds = ReadinessRules().required_assessments
+    with transaction(engine) as s:
+        writes.upsert_assessments(
+            s,
+            [
+                {"code": f"{prefix}-{i}", "kind": k, "wkb": wkb, "valid_until": date(2099, 12, 31)}
+                for i, k in enumerate(kinds, 1)
+            ],
+        )

@@ -9,7 +9,14 @@ from sqlalchemy import Engine, text
 from geo_service.db.engine import transaction
 from geo_service.parcels import writes
 from geo_service.projects import writes as pwrites
-from tests.helpers import add_infrastructure, add_parcels, line_m, rect_m, to_lonlat
+from tests.helpers import (
+    add_assessments,
+    add_infrastructure,
+    add_parcels,
+    line_m,
+    rect_m,
+    to_lonlat,
+)
 
 XSS = "<img src=x onerror=alert(1)>"
 INDICATORS = [
@@ -103,6 +110,7 @@ def load_small_district(engine: Engine) -> dict[str, Any]:
     for code in ("INV-OK-1", "INV-XSS", "INV-SOLD", "INV-HIDDEN"):
         set_conditions(engine, code, ALL_MET)
     set_conditions(engine, "INV-NOTNET", {**ALL_MET, "water": "unmet", "leveling": "unknown"})
+    add_assessments(engine, rect_m(-100, -100, 2000, 800))
     add_infrastructure(
         engine,
         {

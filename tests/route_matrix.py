@@ -17,7 +17,7 @@ from geo_service.auth import policy
 from geo_service.db.engine import transaction
 from geo_service.parcels import writes as land
 from geo_service.projects import writes as ledger
-from tests.helpers import ORIGIN, add_parcels, rect_m, to_lonlat
+from tests.helpers import ORIGIN, add_assessments, add_parcels, rect_m, to_lonlat
 
 OK = "ok"
 Caller = str | None  # None = no token
@@ -154,6 +154,7 @@ def seed(engine: Engine) -> dict[str, str]:
         },
         {"code": "HID-2", "geom_m": rect_m(400, 400, 100, 100), "published": False},
     )
+    add_assessments(engine, rect_m(-2000, -2000, 6000, 6000))  # every required one, valid
     with transaction(engine) as s:  # PUB-1 and HID-1 are net land: all five conditions met
         s.execute(
             text(

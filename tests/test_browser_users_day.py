@@ -146,11 +146,12 @@ def test_clerk_records_a_survey_and_the_parcel_turns_net_land(
 
 def test_investor_runs_the_fit_check_with_a_blank_tax(demo_site, browser) -> None:
     page, errors, _ = open_page(browser, demo_site["base"] + "/maps/investors")
-    page.fill("input[name=investment_wan]", "8000")
+    # 9500 万元 on 28 亩: about 339 万元/亩, above the 300–320 minimums of the plots on offer
+    page.fill("input[name=investment_wan]", "9500")
     page.fill("input[name=area_mu]", "28")
     page.get_by_role("button", name="应用").click()  # the tax box is left blank
     page.wait_for_selector(".leaflet-container")
-    assert query_of(page) == {"investment_wan": ["8000"], "area_mu": ["28"]}
+    assert query_of(page) == {"investment_wan": ["9500"], "area_mu": ["28"]}
     panel = page.locator("[data-gs-results]").inner_text()
     n = int(re.search(r"符合的地块：(\d+)", panel).group(1))  # type: ignore[union-attr]
     assert n > 0  # a blank tax rules nothing out
@@ -183,19 +184,28 @@ def test_investor_sees_a_bad_link_explained_in_the_page(demo_site, browser) -> N
 
 
 def test_investor_prints_the_plot_sheet_on_one_a4_page(demo_site, browser, tmp_path) -> None:
-    page, errors, _ = open_page(browser, demo_site["base"] + "/maps/investors/parcels/HY-2026-008")
+    page, errors, _ = open_page(browser, demo_site["base"] + "/maps/investors/parcels/HY-2026-002")
     page.wait_for_timeout(300)
     pages, size, body = pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
     assert pages == 1
     assert "A4" in size and size.startswith("594.96 x 841")  # A4 portrait
-    for expected in ("HY-2026-008", "出具日期", "控制指标", "净地条件", "区域评估", "位置图"):
+    for expected in ("HY-2026-002", "出具日期", "控制指标", "净地条件", "区域评估", "位置图"):
         assert expected in body, expected
-    # the expired flood assessment is shown as expired, not dropped
-    assert "已过期" in body
     assert page.locator(".gs-sheet-map .folium-map").count() == 1  # the map sits on the sheet
-    assert page.evaluate("() => GS.map.getBounds().contains(GS.index['HY-2026-008'].getBounds())")
+    assert page.evaluate("() => GS.map.getBounds().contains(GS.index['HY-2026-002'].getBounds())")
     assert page.locator("path.gs-parcel").count() == 1
     assert errors == []
+
+
+def test_investor_following_an_old_link_to_a_lapsed_plot_reads_why(demo_site, browser) -> None:
+    """HY-2026-008 is net land, but its flood assessment expired on 2026-05-31: not on offer."""
+    page = browser.new_context().new_page()
+    resp = page.goto(demo_site["base"] + "/maps/investors/parcels/HY-2026-008")
+    assert resp.status == 404
+    body = page.locator("body").inner_text()
+    assert "目前不在供应中" in body and "区域评估已过期" in body and "{" not in body
+    ready = _api(demo_site, "/api/v1/parcels/HY-2026-008/readiness")
+    assert ready["net_land"] is True and ready["ready_for_supply"] is False
 
 
 # ------------------------------------------------------------------ the official
@@ -274,14 +284,14 @@ def test_english_popup_states_the_limit(demo_site, browser) -> None:
 
 def test_english_investor_picks_an_industry_by_its_english_name(demo_site, browser) -> None:
     page, errors, _ = open_page(browser, demo_site["base"] + "/maps/investors?lang=en")
-    page.select_option("select[name=industry]", label="food processing")
+    page.select_option("select[name=industry]", label="electronics and IT")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_selector(".leaflet-container")
-    assert query_of(page)["industry"] == ["食品加工"]  # the stored value is sent
+    assert query_of(page)["industry"] == ["电子信息"]  # the stored value is sent
     page.locator("[data-gs-results] tr[data-gs-code]").first.click()
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
-    assert "food processing" in popup.inner_text() and "食品加工" not in popup.inner_text()
+    assert "electronics and IT" in popup.inner_text() and "电子信息" not in popup.inner_text()
     assert errors == []
 
 

@@ -56,7 +56,7 @@ def test_demo_stats_reproduce_the_source(demo_client: TestClient, demo_engine: E
     assert (p["found"], p["resolved"], p["in_progress"]) == (36, 33, 3)
 
 
-# what the demo generator designed each parcel to lack (see geo_service/demo/generate.py)
+# what the demo generator designed each parcel to lack (see tools/demo/generate.py)
 DESIGNED = {
     ("water", "unmet"): {"HY-2026-018", "HY-2026-050"},
     ("power", "unmet"): {"HY-2026-040", "HY-2026-051"},

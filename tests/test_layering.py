@@ -198,3 +198,18 @@ def test_known_exceptions_are_still_real() -> None:
     }
     stale = [k for k in KNOWN if k not in seen]
     assert not stale, f"fixed: remove from KNOWN {stale}"
+
+
+def test_test_modules_import_only_helper_modules() -> None:
+    """Shared test code lives in helper modules (helpers, databases, documents, samples…), never
+    in a ``test_*.py`` another test module imports; and the package never imports the tools."""
+    tests = Path(__file__).resolve().parent
+    for path in sorted(tests.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith("tests.test_"), f"{path.name}: {node.module}"
+    for path in ROOT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            assert not [n for n in names if n.split(".")[0] == "tools"], path

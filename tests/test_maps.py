@@ -247,7 +247,15 @@ def test_demo_district_maps_render(demo_client, demo_engine) -> None:
                 )
             ).scalars()
         )
-    assert on_offer, "the demo district should have plots on offer"
+    # on offer: net land at an offered stage that the readiness answer calls ready for supply
+    ready = {
+        code
+        for code in on_offer
+        if demo_client.get(f"/api/v1/parcels/{code}/readiness").json()["ready_for_supply"]
+    }
+    assert ready, "the demo district should have plots on offer"
+    assert ready < on_offer, "the demo has net land whose regional assessment has lapsed"
+    on_offer = ready
     r = demo_client.get("/maps/investors")
     assert r.status_code == 200
     embedded = set(re.findall(r'"sheet":"([^"]+)"', r.text))

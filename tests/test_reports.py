@@ -16,28 +16,13 @@ from sqlalchemy import Engine
 
 from geo_service.db.engine import transaction
 from geo_service.projects import writes as ledger
-from tests.documents import CJK_FONT, SVG  # noqa: F401
-from tests.documents import (
-    cjk_cmap as _cjk_cmap,
-)
-from tests.documents import (
-    docx_text as _docx_text,
-)
-from tests.documents import (
-    flat as _flat,
-)
-from tests.documents import (
-    fonts as _fonts,
-)
-from tests.documents import (
-    get_ok as _get,
-)
-from tests.documents import (
-    pdf_text as _pdf_text,
-)
-from tests.documents import (
-    points as _points,
-)
+from tests.documents import cjk_cmap as _cjk_cmap
+from tests.documents import docx_text as _docx_text
+from tests.documents import flat as _flat
+from tests.documents import fonts as _fonts
+from tests.documents import get_ok as _get
+from tests.documents import pdf_text as _pdf_text
+from tests.documents import points as _points
 from tests.helpers import run_cli, token
 
 AS_OF = date(2026, 11, 27)  # the demo's own date

@@ -18,6 +18,8 @@ from geo_service.counties import scope
 from geo_service.counties.service import upsert_county
 from geo_service.parcels import writes as land
 from geo_service.projects import writes as ledger
+from geo_service.readiness.rules import reach_m
+from geo_service.settings import ReadinessRules
 
 CODE, NAME_ZH, NAME_EN = "411625", "郸城县", "Dancheng County"
 #: the generated outline: east of Huaiyang's boundary (its easternmost point is 115.0797 E)
@@ -156,7 +158,7 @@ def load(session: Session, *, year: int) -> dict[str, int]:
         rows = parcels()
         counts["parcels"] = land.upsert_parcels(session, rows)
         counts["infrastructure"] = land.upsert_infrastructure(
-            session, infrastructure(), within_m=1000
+            session, infrastructure(), within_m=reach_m(ReadinessRules())
         )
         done = [r["code"] for r in rows[:6]]  # the first six are level and their title clear
         land.replace_records(

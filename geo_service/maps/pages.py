@@ -123,7 +123,7 @@ def investors_page(
     """The investor map; ``typed``: the fit-check boxes as filled in, shown again as they were
     even when the check could not run (one box missing)."""
     defn = load_definition(settings.maps_dir, "investors", lang)
-    n = data.count_investor_parcels(session, filters)
+    n = data.count_investor_parcels(session, filters, readiness=settings.readiness)
     query: dict[str, Any] = {
         "zone": filters.zone,
         "industry": filters.industry,
@@ -138,18 +138,22 @@ def investors_page(
     query.update({k: v for k, v in (typed or {}).items() if v is not None})
     fit_def = defn.section("fit")
     common: dict[str, Any] = {
-        "choices": data.investor_choices(session),
+        "choices": data.investor_choices(session, readiness=settings.readiness),
         "query": query,
         "fit": fit,
-        "fit_codes": None if fit is None else data.fitting_codes(session, filters, fit, fit_def),
-        "results": data.investor_list(session, filters, limit=LIST_MAX, fit=fit, fit_def=fit_def),
+        "fit_codes": None
+        if fit is None
+        else data.fitting_codes(session, filters, fit, fit_def, readiness=settings.readiness),
+        "results": data.investor_list(
+            session, filters, limit=LIST_MAX, fit=fit, fit_def=fit_def, readiness=settings.readiness
+        ),
         "count": n,
         "context": data.public_context(session),
         "notice": notice,
         "counties": county_view(session, settings, internal=False),
     }
     if embed_all or n <= settings.map_max_embedded_features:
-        plots = data.investor_parcels(session, filters, fit, fit_def)
+        plots = data.investor_parcels(session, filters, fit, fit_def, readiness=settings.readiness)
         supply_pages.add_notice_dates(session, settings, plots["features"], lang=lang)
         return render.render_investors(defn, settings, parcels=plots, **common)
     tiles = "/tiles/parcels/{z}/{x}/{y}.pbf" + _query_string(
@@ -176,7 +180,7 @@ def plot_sheet_page(
     session: Session, settings: Settings, *, code: str, lang: str = "zh"
 ) -> render.Page | None:
     defn = load_definition(settings.maps_dir, "investors", lang)
-    sheet = data.plot_sheet(session, code)
+    sheet = data.plot_sheet(session, code, readiness=settings.readiness)
     if sheet is None:
         return None
     # the public dates of its supply: the notice, the sale, its clocks (land supply, SUPPLY.md)
@@ -190,7 +194,7 @@ def plot_location(
 ) -> dict[str, Any] | None:
     """Where an available plot is (bbox, a point inside) and its popup fields, all escaped."""
     defn = load_definition(settings.maps_dir, "investors", lang)
-    found = data.locate_plot(session, code)
+    found = data.locate_plot(session, code, readiness=settings.readiness)
     if found is None:
         return None
     supply_pages.add_notice_dates(session, settings, [found], lang=lang)
@@ -201,12 +205,14 @@ def plot_location(
     }
 
 
-def search(session: Session, map_name: str, q: str) -> list[dict[str, Any]]:
+def search(session: Session, settings: Settings, map_name: str, q: str) -> list[dict[str, Any]]:
     """What the map's search box finds for part of a code or a name (escaped for the page)."""
     if map_name == "projects":
         found = data.search_projects(session, q)
     else:
-        found = data.search_parcels(session, q, available_only=map_name == "investors")
+        found = data.search_parcels(
+            session, q, available_only=map_name == "investors", readiness=settings.readiness
+        )
     return [render.escape_tree(f) for f in found]
 
 

@@ -269,11 +269,12 @@ def render_readiness(
         + [(v["color"], defn.text(v)) for v in defn.section("network_kinds").values()]
         + [(v["color"], defn.text(v)) for v in defn.section("context_legend").values()]
     )
+    judged = checked or as_of
     subtitle = " · ".join(
         x
         for x in (
             # readiness is the last check's; a past day asked for judges the supply lines only
-            f"{defn.label('as_of')} {(checked or as_of).isoformat()}" if checked or as_of else "",
+            f"{defn.label('as_of')} {judged.isoformat()}" if judged else "",
             f"{defn.label('supply_as_of')} {as_of.isoformat()}"
             if as_of and checked and as_of != checked
             else "",

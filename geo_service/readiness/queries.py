@@ -17,15 +17,6 @@ from geo_service.readiness.models import ConditionOverride
 from geo_service.settings import CONDITIONS, Settings
 from geo_service.spatial import m2_to_mu
 
-#: kinds of the required assessments that validly cover a parcel (union per kind)
-_COVERED = """
-SELECT a.kind FROM assessment_areas a
-WHERE a.kind = ANY(CAST(:kinds AS text[])) AND ST_Intersects(a.geom, p.geom)
-  AND (a.valid_from IS NULL OR a.valid_from <= CAST(:today AS date))
-  AND (a.valid_until IS NULL OR a.valid_until >= CAST(:today AS date))
-GROUP BY a.kind HAVING ST_CoveredBy(p.geom, ST_Union(a.geom))
-"""
-
 
 def check_condition(condition: str) -> str:
     if condition not in CONDITIONS:
@@ -37,10 +28,9 @@ def _parcel(session: Session, code: str, *, published_only: bool) -> Any:
     row = (
         session.execute(
             text(
-                """SELECT id, code, published, version,
-                  jsonb_typeof(indicators) = 'array' AND jsonb_array_length(indicators) > 0
+                f"""SELECT id, code, published, version, {rules.indicators_set_sql("parcels")}
                     AS indicators_set
-                FROM parcels WHERE code = :code"""
+                FROM parcels WHERE code = :code"""  # noqa: S608 -- fixed fragments only; values bound
             ),
             {"code": code},
         )
@@ -122,17 +112,20 @@ def parcel_readiness(
     statuses = {c: v["status"] for c, v in conditions.items()}
     net_land = rules.is_net_land(statuses)
     kinds = list(settings.readiness.required_assessments)
-    covered = set(
-        session.execute(
-            text(f"SELECT kind FROM parcels p, LATERAL ({_COVERED}) k WHERE p.id = :pid"),  # noqa: S608
-            {"pid": p["id"], "kinds": kinds, "today": now.date()},
-        ).scalars()
-    )
-    missing = [k for k in kinds if k not in covered]
+    supply = {"pid": p["id"], **rules.supply_params(settings.readiness, now.date())}
+    ready, covered = session.execute(
+        text(
+            f"""SELECT {rules.ready_for_supply_sql()},
+                  ARRAY(SELECT kind FROM ({rules.covered_kinds_sql()}) k)
+            FROM parcels p WHERE p.id = :pid"""  # noqa: S608 -- fixed fragments only; values bound
+        ),
+        supply,
+    ).one()
+    missing = [k for k in kinds if k not in set(covered)]
     out: dict[str, Any] = {
         "parcel": p["code"],
         "net_land": net_land,
-        "ready_for_supply": net_land and not missing and bool(p["indicators_set"]),
+        "ready_for_supply": bool(ready),
         "labels": rules.earned_labels(statuses, settings.readiness.labels),
         "conditions": conditions,
         "checked_at": max((r["checked_at"] for r in rows), default=None),
@@ -280,12 +273,13 @@ def _current(session: Session, pid: int, condition: str) -> dict[str, Any] | Non
 
 _REPORT = f"""
 SELECT p.code, p.name, z.code AS zone, p.area_m2, p.supply_stage, p.published,
-  jsonb_typeof(p.indicators) = 'array' AND jsonb_array_length(p.indicators) > 0 AS indicators_set,
+  {rules.ready_for_supply_sql("c.met")} AS ready_for_supply,
   coalesce(c.conds, '{{}}'::jsonb) AS conds, coalesce(k.kinds, ARRAY[]::text[]) AS covered
 FROM parcels p
 LEFT JOIN zones z ON z.id = p.zone_id
 LEFT JOIN LATERAL (
-  SELECT jsonb_object_agg(pc.condition, jsonb_build_object(
+  SELECT count(*) FILTER (WHERE pc.status = 'met') AS met,
+    jsonb_object_agg(pc.condition, jsonb_build_object(
     'status', pc.status, 'method', pc.method, 'verified_at', pc.verified_at,
     'reason', coalesce(pc.evidence->>'reason', pc.evidence->'override'->>'reason'),
     'distance_m', coalesce(pc.evidence->'nearest'->'distance_m',
@@ -293,18 +287,17 @@ LEFT JOIN LATERAL (
     'nearest', coalesce(pc.evidence->'nearest'->>'code',
                         pc.evidence->'computed'->'evidence'->'nearest'->>'code'))) AS conds
   FROM parcel_conditions pc WHERE pc.parcel_id = p.id) c ON true
-LEFT JOIN LATERAL (SELECT array_agg(kind) AS kinds FROM ({_COVERED}) x) k ON true
+LEFT JOIN LATERAL (SELECT array_agg(kind) AS kinds FROM ({rules.covered_kinds_sql()}) x) k ON true
 ORDER BY p.code
 """  # noqa: S608
 
 
 def report_rows(session: Session, *, settings: Settings) -> Iterator[dict[str, Any]]:
     """One flat row per parcel for the XLSX/CSV report, streamed from the database."""
-    today = session.execute(text("SELECT current_date")).scalar_one()
     kinds = list(settings.readiness.required_assessments)
     result = session.execute(
         text(_REPORT),
-        {"kinds": kinds, "today": today},
+        rules.supply_params(settings.readiness),
         execution_options={"yield_per": 2000},
     ).mappings()
     for r in result:
@@ -320,7 +313,7 @@ def report_rows(session: Session, *, settings: Settings) -> Iterator[dict[str, A
             "supply_stage": r["supply_stage"],
             "published": r["published"],
             "net_land": net,
-            "ready_for_supply": net and not missing_ass and bool(r["indicators_set"]),
+            "ready_for_supply": bool(r["ready_for_supply"]),
             "labels": " ".join(rules.earned_labels(statuses, settings.readiness.labels)),
             "missing": " ".join(c for c in CONDITIONS if statuses[c] != "met"),
             "missing_assessments": " ".join(missing_ass),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from geo_service.errors import InvalidInput
@@ -148,6 +148,56 @@ def category_sql(met: str, unmet: str, checked: str) -> str:
 def is_net_land(statuses: Mapping[str, str]) -> bool:
     """Net land (净地): all five conditions met."""
     return all(statuses.get(c) == "met" for c in CONDITIONS)
+
+
+def indicators_set_sql(parcel: str = "p") -> str:
+    """True when parcel ``parcel`` has its planning indicators (a non-empty JSON array)."""
+    return (
+        f"(jsonb_typeof({parcel}.indicators) = 'array' "
+        f"AND jsonb_array_length({parcel}.indicators) > 0)"
+    )
+
+
+def covered_kinds_sql(parcel: str = "p") -> str:
+    """The kinds of the required assessments (``:supply_kinds``) that validly cover parcel
+    ``parcel`` on ``:supply_today`` (today when None): the union of a kind's areas valid that day
+    must cover the whole parcel. One row per covered kind (see :func:`supply_params`)."""
+    today = "coalesce(CAST(:supply_today AS date), current_date)"
+    return f"""SELECT a.kind FROM assessment_areas a
+WHERE a.kind = ANY(CAST(:supply_kinds AS text[])) AND ST_Intersects(a.geom, {parcel}.geom)
+  AND (a.valid_from IS NULL OR a.valid_from <= {today})
+  AND (a.valid_until IS NULL OR a.valid_until >= {today})
+GROUP BY a.kind HAVING ST_CoveredBy({parcel}.geom, ST_Union(a.geom))"""  # noqa: S608 -- fixed fragments only; values bound
+
+
+def ready_for_supply_sql(met: str | None = None, parcel_id: str = "p.id") -> str:
+    """THE ready-for-supply rule (可供应) in SQL: net land (``met``: an SQL count of the
+    parcel's met conditions; by default counted here), its planning indicators set, and every
+    required regional assessment (``:supply_kinds``) valid on ``:supply_today`` covering it.
+
+    ``parcel_id`` names the parcel's id in the caller's row (``p.parcel_id`` over the tiles'
+    summary). The readiness answer, the readiness report, the investor map, its search and plot
+    sheet and the public tiles of plots on offer all take the rule from here; bind
+    :func:`supply_params` with it.
+    """
+    if met is None:
+        met = (
+            "(SELECT count(*) FROM parcel_conditions pcm "  # noqa: S608 -- fixed fragments only; values bound
+            f"WHERE pcm.parcel_id = {parcel_id} AND pcm.status = 'met')"
+        )
+    return (
+        f"({net_land_sql(met)} AND EXISTS (SELECT 1 FROM parcels rp "  # noqa: S608 -- fixed fragments only; values bound
+        f"WHERE rp.id = {parcel_id} AND {indicators_set_sql('rp')} "
+        f"AND (SELECT count(*) FROM ({covered_kinds_sql('rp')}) k) = "
+        "(SELECT count(DISTINCT x) FROM unnest(CAST(:supply_kinds AS text[])) x)))"
+    )
+
+
+def supply_params(rules: ReadinessRules, today: date | None = None) -> dict[str, Any]:
+    """The bound values of :func:`ready_for_supply_sql` and :func:`covered_kinds_sql`: the
+    configured required assessments (``GEO_SERVICE_READINESS__REQUIRED_ASSESSMENTS``) and the
+    day they must be valid on (None: the database's today)."""
+    return {"supply_kinds": list(rules.required_assessments), "supply_today": today}
 
 
 def map_category(met: int, unmet: int, checked: int) -> str:

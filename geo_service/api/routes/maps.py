@@ -22,6 +22,7 @@ from geo_service.maps.data import FitQuery
 from geo_service.maps.render import STATIC_DIR
 from geo_service.projects.repository import ProjectFilter
 from geo_service.reports import span
+from geo_service.settings import Settings
 
 router = APIRouter(tags=["maps"])
 
@@ -66,6 +67,13 @@ def readiness_map(
         session, settings, filters=f, lang=lang, supply_filter=supply, as_of=as_of
     )
     return _html(page)
+
+
+#: why a plot is not on the investor map (unpublished, sold, or not ready for supply)
+NOT_ON_OFFER_ZH = (
+    "地块“{code}”目前不在供应中（未公开、已出让，或尚不具备供应条件，如区域评估已过期）；"
+    "招商地图列出全部可供应地块"
+)
 
 
 @router.get(
@@ -127,7 +135,8 @@ def find_plot(
     found = pages.plot_location(session, settings, code=code.strip(), lang=lang)
     if found is None:
         raise NotFound(
-            "no available plot with this code; the investor map lists the plots on offer"
+            "no available plot with this code; the investor map lists the plots on offer",
+            zh=NOT_ON_OFFER_ZH.format(code=code.strip()),
         )
     return JSONResponse(
         found,
@@ -156,7 +165,8 @@ def plot_sheet(
     page = pages.plot_sheet_page(session, settings, code=code, lang=lang)
     if page is None:
         raise NotFound(
-            f"no available plot with code {code!r}; the investor map lists the plots on offer"
+            f"no available plot with code {code!r}; the investor map lists the plots on offer",
+            zh=NOT_ON_OFFER_ZH.format(code=code),
         )
     return _html(page, public=True)
 
@@ -238,9 +248,9 @@ Query_ = Annotated[
 ]
 
 
-def _hits(session: Any, map_name: str, q: str, *, public: bool) -> JSONResponse:
+def _hits(session: Any, settings: Settings, map_name: str, q: str, *, public: bool) -> JSONResponse:
     q = q.strip()
-    hits = pages.search(session, map_name, q) if q else []
+    hits = pages.search(session, settings, map_name, q) if q else []
     cache = "public, max-age=60" if public else "private, no-store"
     return JSONResponse(
         {"query": q, "hits": hits}, headers=_JSON_HEADERS | {"Cache-Control": cache}
@@ -248,22 +258,24 @@ def _hits(session: Any, map_name: str, q: str, *, public: bool) -> JSONResponse:
 
 
 @router.get("/maps/readiness/search", dependencies=[require("maps.readiness")])
-def search_readiness(session: SessionDep, q: Query_ = "") -> JSONResponse:
+def search_readiness(session: SessionDep, settings: SettingsDep, q: Query_ = "") -> JSONResponse:
     """Parcels whose code or name contains ``q`` (bureau/official): up to 20, with a bbox."""
-    return _hits(session, "readiness", q, public=False)
+    return _hits(session, settings, "readiness", q, public=False)
 
 
 @router.get("/maps/investors/search", dependencies=[require("maps.investors")])
-def search_investors(session: SessionDep, _principal: PrincipalDep, q: Query_ = "") -> JSONResponse:
+def search_investors(
+    session: SessionDep, settings: SettingsDep, _principal: PrincipalDep, q: Query_ = ""
+) -> JSONResponse:
     """Plots on offer whose code or name contains ``q`` (public): up to 20, with a bbox."""
-    return _hits(session, "investors", q, public=True)
+    return _hits(session, settings, "investors", q, public=True)
 
 
 @router.get("/maps/projects/search", dependencies=[require("maps.projects")])
-def search_projects(session: SessionDep, q: Query_ = "") -> JSONResponse:
+def search_projects(session: SessionDep, settings: SettingsDep, q: Query_ = "") -> JSONResponse:
     """Located projects whose code or name, or one of whose problems' codes, contains ``q``
     (official/bureau): up to 20, with a point."""
-    return _hits(session, "projects", q, public=False)
+    return _hits(session, settings, "projects", q, public=False)
 
 
 @router.get("/maps/login", response_class=HTMLResponse, responses=HTML, dependencies=[open_route()])

@@ -21,8 +21,8 @@ from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, open_rou
 from geo_service.api.routes.ogc_common import (
     CONFORMANCE,
     OGC_READ,
+    CollectionCall,
     allowed_crs,
-    collection_for,
     json_response,
     link_header,
     no_params,
@@ -182,15 +182,9 @@ def collections(
 
 
 @router.get("/collections/{collectionId}", dependencies=[OGC_READ])
-def collection(
-    collectionId: str,  # noqa: N803 -- the OGC name, shown in the route
-    request: Request,
-    session: SessionDep,
-    principal: PrincipalDep,
-    settings: SettingsDep,
-) -> JSONResponse:
+def collection(call: CollectionCall) -> JSONResponse:
     """One collection's metadata (the same values as in /collections)."""
-    coll = collection_for(collectionId, principal)
+    request, session, principal, settings, coll = call
     no_params(request)
     meta = _describe(request_base(request), coll, session, principal, settings)
     return json_response(meta, Link=link_header(meta["links"], (REL_QUERYABLES, "self", "items")))
@@ -224,14 +218,9 @@ def _schema(
 
 
 @router.get("/collections/{collectionId}/queryables", dependencies=[OGC_READ])
-def queryables(
-    collectionId: str,  # noqa: N803
-    request: Request,
-    principal: PrincipalDep,
-    settings: SettingsDep,
-) -> JSONResponse:
+def queryables(call: CollectionCall) -> JSONResponse:
     """The fields the CALLER may filter on (JSON Schema): the public gets the public fields."""
-    coll = collection_for(collectionId, principal)
+    request, _, principal, settings, coll = call
     no_params(request)
     return _schema(
         request, coll, coll.visible(principal, settings), queryable=True, name="queryables"
@@ -239,14 +228,9 @@ def queryables(
 
 
 @router.get("/collections/{collectionId}/schema", dependencies=[OGC_READ])
-def schema(
-    collectionId: str,  # noqa: N803
-    request: Request,
-    principal: PrincipalDep,
-    settings: SettingsDep,
-) -> JSONResponse:
+def schema(call: CollectionCall) -> JSONResponse:
     """Every property a feature carries for the caller (JSON Schema)."""
-    coll = collection_for(collectionId, principal)
+    request, _, principal, settings, coll = call
     no_params(request)
     return _schema(request, coll, coll.visible(principal, settings), queryable=False, name="schema")
 

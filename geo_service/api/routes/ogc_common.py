@@ -5,12 +5,14 @@ parameters, the CRS a caller may ask for and the collection's visible records.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi import Path as FPath
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
-from geo_service.api.deps import require
+from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep, require
 from geo_service.auth import policy
 from geo_service.auth.tokens import Principal
 from geo_service.errors import Forbidden, NotFound, Unauthorized
@@ -155,3 +157,28 @@ def link_header(links: list[dict[str, Any]], rels: tuple[str, ...] | None = None
         for lk in links
         if lk["rel"] in rels
     )
+
+
+class OgcCall(NamedTuple):
+    """One call of a route under ``/collections/{collectionId}``: the request, its session, the
+    caller, the settings and the collection, already checked (404 for an unknown id, 401/403
+    when the caller may not read it). Routes unpack it: ``request, session, … , coll = call``."""
+
+    request: Request
+    session: Session
+    principal: Principal
+    settings: Settings
+    coll: Collection
+
+
+def collection_call(
+    collectionId: Annotated[str, FPath(description="the collection, e.g. parcels")],  # noqa: N803
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+) -> OgcCall:
+    return OgcCall(request, session, principal, settings, collection_for(collectionId, principal))
+
+
+CollectionCall = Annotated[OgcCall, Depends(collection_call)]

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep
 from geo_service.api.routes.ogc_common import (
     OGC_READ,
+    CollectionCall,
     allowed_crs,
-    collection_for,
     json_response,
     link_header,
     media_of,
@@ -37,15 +35,9 @@ from geo_service.ogc.links import (
 
 
 @router.get("/collections/{collectionId}/items", dependencies=[OGC_READ])
-def items(
-    collectionId: str,  # noqa: N803
-    request: Request,
-    session: SessionDep,
-    principal: PrincipalDep,
-    settings: SettingsDep,
-) -> JSONResponse:
+def items(call: CollectionCall) -> JSONResponse:
     """One page of features with ``next``/``prev`` links, numberMatched and numberReturned."""
-    coll = collection_for(collectionId, principal)
+    request, session, principal, settings, coll = call
     fields = coll.visible(principal, settings)
     by_name = {f.name: f for f in fields if f.column is not None}
     q = query_of(request)
@@ -149,15 +141,11 @@ def _add_filter(
 
 @router.get("/collections/{collectionId}/items/{featureId}", dependencies=[OGC_READ])
 def item(
-    collectionId: str,  # noqa: N803
+    call: CollectionCall,
     featureId: str,  # noqa: N803
-    request: Request,
-    session: SessionDep,
-    principal: PrincipalDep,
-    settings: SettingsDep,
 ) -> Response:
     """One feature by its code, with a strong ETag."""
-    coll = collection_for(collectionId, principal)
+    request, session, principal, settings, coll = call
     q = query_of(request)
     params.check_known(q, params.FEATURE_PARAMS)
     media = media_of(q)

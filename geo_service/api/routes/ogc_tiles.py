@@ -3,16 +3,18 @@ same tiles as /tiles, through geo_service.tiles)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi import Path as FPath
 from fastapi.responses import JSONResponse, Response
 
-from geo_service.api.deps import PrincipalDep, SessionDep, SettingsDep
+from geo_service.api.deps import PrincipalDep
 from geo_service.api.routes import tiles as mvt
 from geo_service.api.routes.ogc_common import (
     OGC_READ,
-    collection_for,
+    CollectionCall,
+    OgcCall,
     json_response,
     no_params,
     request_base,
@@ -65,11 +67,31 @@ def tile_matrix_set(
     return json_response(ogc_tiles.matrix_set_document(tileMatrixSetId))
 
 
-def _tiled(cid: str, principal: Principal) -> Collection:
-    coll = collection_for(cid, principal)
-    if coll.id not in ogc_tiles.TILED:
-        raise NotFound(f"collection {coll.id!r} has no vector tiles; parcels and projects do")
-    return coll
+def tiled_call(call: CollectionCall) -> OgcCall:
+    """The call of a route under a collection's tiles: 404 for a collection without tiles."""
+    if call.coll.id not in ogc_tiles.TILED:
+        raise NotFound(f"collection {call.coll.id!r} has no vector tiles; parcels and projects do")
+    return call
+
+
+TiledCall = Annotated[OgcCall, Depends(tiled_call)]
+
+
+def served_call(
+    call: TiledCall,
+    tileMatrixSetId: Annotated[str, FPath(description="WebMercatorQuad")],  # noqa: N803
+) -> OgcCall:
+    """The call of a route under one tileset: 404 unless the tile matrix set is one we serve."""
+    if tileMatrixSetId != ogc_tiles.WEB_MERCATOR:
+        ogc_tiles.matrix_set(tileMatrixSetId)  # 404 for an unknown id
+        raise NotFound(
+            f"tiles are served in {ogc_tiles.WEB_MERCATOR} only; {tileMatrixSetId!r} is a "
+            "definition"
+        )
+    return call
+
+
+ServedCall = Annotated[OgcCall, Depends(served_call)]
 
 
 def _tileset(
@@ -112,59 +134,29 @@ def _tileset(
 
 
 @router.get("/collections/{collectionId}/tiles", dependencies=[OGC_READ])
-def tilesets(
-    collectionId: str,  # noqa: N803
-    request: Request,
-    session: SessionDep,
-    principal: PrincipalDep,
-    settings: SettingsDep,
-) -> JSONResponse:
+def tilesets(call: TiledCall) -> JSONResponse:
     """The collection's vector tilesets (WebMercatorQuad)."""
-    coll = _tiled(collectionId, principal)
+    request, session, principal, settings, coll = call
     no_params(request)
     ts = _tileset(request_base(request), coll, session, principal, settings)
     return json_response({"links": [ts["links"][0]], "tilesets": [ts]})
 
 
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}", dependencies=[OGC_READ])
-def tileset(
-    collectionId: str,  # noqa: N803
-    tileMatrixSetId: str,  # noqa: N803
-    request: Request,
-    session: SessionDep,
-    principal: PrincipalDep,
-    settings: SettingsDep,
-) -> JSONResponse:
+def tileset(call: ServedCall) -> JSONResponse:
     """Tileset metadata: limits, the templated tile link, the tiling scheme."""
-    coll = _tiled(collectionId, principal)
+    request, session, principal, settings, coll = call
     no_params(request)
-    _served_tms(tileMatrixSetId)
     return json_response(_tileset(request_base(request), coll, session, principal, settings))
-
-
-def _served_tms(tms_id: str) -> None:
-    if tms_id != ogc_tiles.WEB_MERCATOR:
-        ogc_tiles.matrix_set(tms_id)  # 404 for an unknown id
-        raise NotFound(
-            f"tiles are served in {ogc_tiles.WEB_MERCATOR} only; {tms_id!r} is a definition"
-        )
 
 
 @router.get(
     "/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json", dependencies=[OGC_READ]
 )
-def tilejson(
-    collectionId: str,  # noqa: N803
-    tileMatrixSetId: str,  # noqa: N803
-    request: Request,
-    session: SessionDep,
-    principal: PrincipalDep,
-    settings: SettingsDep,
-) -> JSONResponse:
+def tilejson(call: ServedCall) -> JSONResponse:
     """TileJSON 3.0 for MapLibre / Mapbox GL."""
-    coll = _tiled(collectionId, principal)
+    request, session, principal, settings, coll = call
     no_params(request)
-    _served_tms(tileMatrixSetId)
     bbox = visible_where(session, coll, principal, settings)
     url = f"{request_base(request)}/collections/{coll.id}/tiles/{ogc_tiles.WEB_MERCATOR}"
     return json_response(
@@ -185,21 +177,15 @@ def tilejson(
     dependencies=[OGC_READ],
 )
 def tile(
-    collectionId: str,  # noqa: N803
-    tileMatrixSetId: str,  # noqa: N803
+    call: ServedCall,
     tileMatrix: str,  # noqa: N803
     tileRow: str,  # noqa: N803
     tileCol: str,  # noqa: N803
-    request: Request,
-    session: SessionDep,
-    principal: PrincipalDep,
-    settings: SettingsDep,
 ) -> Response:
     """One vector tile, row before column; built by the /tiles code with the same role filter
     and cache headers. 204 when empty, 404 outside the tileset's limits."""
-    coll = _tiled(collectionId, principal)
+    request, session, principal, settings, coll = call
     no_params(request, frozenset())
-    _served_tms(tileMatrixSetId)
     try:
         z, row, col = int(tileMatrix), int(tileRow), int(tileCol)
     except ValueError:

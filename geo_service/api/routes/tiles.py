@@ -125,7 +125,10 @@ def parcel_tile(
     )
     public = principal.is_public
     if available:
-        where, p = data.investor_where(investor)
+        # the summary row carries the parcel's id as parcel_id
+        where, p = data.investor_where(
+            investor, readiness=settings.readiness, parcel_id="p.parcel_id"
+        )
     elif public:
         where, p = "p.published", {}
         if zone is not None:

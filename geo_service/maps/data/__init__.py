@@ -2,18 +2,17 @@
 
 Render code never touches the database: routes and the export command call these functions and
 pass the plain dicts to :mod:`geo_service.maps.render`. Strings come back raw; the page escapes
-them. One module per map (``readiness``, ``investors``, ``projects``); ``common`` holds the SQL
-pieces they share.
+them. One module per map (``readiness``, ``investors`` with ``fit``, ``projects``, ``supply``), the
+search boxes in ``search``; ``common`` holds the SQL pieces they share.
 """
 
 from geo_service.maps.data.common import AREA_MU, CATEGORY, CONDS, MU, NET_LAND
+from geo_service.maps.data.fit import FitQuery, fit_sql
 from geo_service.maps.data.investors import (
     AVAILABLE_WHERE,
     PUBLIC_GEOM,
-    FitQuery,
     InvestorFilter,
     count_investor_parcels,
-    fit_sql,
     fitting_codes,
     investor_choices,
     investor_list,
@@ -23,8 +22,6 @@ from geo_service.maps.data.investors import (
     plot_sheet,
     public_context,
     roads_near,
-    search_parcels,
-    search_projects,
 )
 from geo_service.maps.data.projects import project_choices, projects
 from geo_service.maps.data.readiness import (
@@ -37,6 +34,7 @@ from geo_service.maps.data.readiness import (
     readiness_parcels,
     readiness_where,
 )
+from geo_service.maps.data.search import search_parcels, search_projects
 
 __all__ = [
     "AREA_MU", "AVAILABLE_WHERE", "CATEGORY", "CONDS", "MU", "NET_LAND", "PUBLIC_GEOM",

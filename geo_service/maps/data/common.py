@@ -29,7 +29,7 @@ CONDS = f"""LEFT JOIN LATERAL (
            ARRAY(SELECT x FROM unnest({_ALL_CONDITIONS}) x
                  WHERE NOT x = ANY(coalesce(array_agg(pc.condition)
                                    FILTER (WHERE pc.status = 'met'), '{{}}'))) AS fails
-    FROM parcel_conditions pc WHERE pc.parcel_id = p.id) c ON true"""
+    FROM parcel_conditions pc WHERE pc.parcel_id = p.id) c ON true"""  # noqa: S608 -- fixed fragments only; values bound
 #: the same ``p`` / ``z`` / ``c`` from the stored summary (``parcel_summary``, migration 0005_scale,
 #: kept equal to :data:`CONDS` by the database: tests/test_tiles_scale.py): for counts and choices,
 #: which need no evidence; a per-parcel aggregate of conditions costs seconds at 100 000 parcels
@@ -45,13 +45,13 @@ AREA_MU = f"round(CAST(p.area_m2 / {MU} AS numeric), 2)"
 
 def collection(session: Session, sql: str, params: dict[str, Any]) -> dict[str, Any]:
     """Run a SELECT of one json Feature per row (column ``f``) and fold it into a collection."""
-    agg = f"SELECT coalesce(json_agg(q.f), '[]'::json)::text FROM ({sql}) q"
+    agg = f"SELECT coalesce(json_agg(q.f), '[]'::json)::text FROM ({sql}) q"  # noqa: S608 -- fixed fragments only; values bound
     features = json.loads(session.execute(text(agg), params).scalar_one())
     return {"type": "FeatureCollection", "features": features}
 
 
 def count(session: Session, sql: str, params: dict[str, Any]) -> int:
-    return int(session.execute(text(f"SELECT count(*) FROM ({sql}) q"), params).scalar_one())
+    return int(session.execute(text(f"SELECT count(*) FROM ({sql}) q"), params).scalar_one())  # noqa: S608 -- fixed fragments only; values bound
 
 
 def check_zone(session: Session, zone: str | None) -> None:

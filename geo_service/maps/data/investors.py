@@ -1,5 +1,6 @@
-"""The investor map: available plots (public fields, simplified geometry), the fit rule, the
-plot sheet, the public context layers, and the search boxes of every map."""
+"""The investor map: which plots are on offer (the visibility rule), their public fields and
+simplified geometry, the list beside the map, the plot sheet and the public context layers.
+The fit rule is in ``fit.py``, the search boxes of every map in ``search.py``."""
 
 from __future__ import annotations
 
@@ -15,14 +16,15 @@ from geo_service.errors import InvalidInput
 from geo_service.maps.data.common import (
     AREA_MU,
     CONDS,
-    SUMMARY_FROM,
     MU,
-    NET_LAND,
+    SUMMARY_FROM,
     check_zone,
     collection,
     count,
-    like,
 )
+from geo_service.maps.data.fit import FitQuery, fit_sql
+from geo_service.readiness.rules import ready_for_supply_sql, supply_params
+from geo_service.settings import ReadinessRules
 
 PUBLIC_GRID_DEG = 0.00001
 AVAILABLE_STAGES = ("plan", "notice", "sale")
@@ -48,17 +50,34 @@ class InvestorFilter:
         return self
 
 
-#: the investor map's visibility rule, shared with the public vector tiles
-AVAILABLE_WHERE = "p.published AND p.supply_stage IN ('plan', 'notice', 'sale') AND " + NET_LAND
+def available_where(parcel_id: str = "p.id") -> str:
+    """THE investor map's visibility rule, shared with the public vector tiles: published, at a
+    stage still on offer, and ready for supply (``readiness/rules.py``: net land, indicators
+    set, every required assessment valid today). Bind :func:`available_params` with it."""
+    stages = ", ".join(f"'{s}'" for s in AVAILABLE_STAGES)
+    ready = ready_for_supply_sql("c.met", parcel_id)
+    return f"p.published AND p.supply_stage IN ({stages}) AND {ready}"
+
+
+def available_params(readiness: ReadinessRules) -> dict[str, Any]:
+    """The bound values of :func:`available_where` (the configured required assessments)."""
+    return supply_params(readiness)
+
+
+#: :func:`available_where` over ``parcels p`` (with :data:`CONDS`)
+AVAILABLE_WHERE = available_where()
 #: simplified, ~1 m-snapped public geometry (never the surveyed vertices)
 PUBLIC_GEOM = (
     f"ST_ReducePrecision(ST_SimplifyPreserveTopology(p.geom, {PUBLIC_GRID_DEG}), {PUBLIC_GRID_DEG})"
 )
 
 
-def investor_where(f: InvestorFilter) -> tuple[str, dict[str, Any]]:
-    conds: list[str] = [AVAILABLE_WHERE]
-    params: dict[str, Any] = {}
+def investor_where(
+    f: InvestorFilter, *, readiness: ReadinessRules, parcel_id: str = "p.id"
+) -> tuple[str, dict[str, Any]]:
+    """The visibility rule and the filter's conditions over ``p``, with their bound values."""
+    conds: list[str] = [available_where(parcel_id)]
+    params: dict[str, Any] = available_params(readiness)
     if f.zone is not None:
         conds.append("z.code = :zone")
         params["zone"] = f.zone
@@ -88,76 +107,18 @@ def _investor_sql(where: str, extra: str = "") -> str:
           'geometry', ST_AsGeoJSON({PUBLIC_GEOM}, 5, 0)::json,
           'properties', {_investor_props_sql(extra)}) AS f
         FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
-        WHERE {where} ORDER BY p.code"""
+        WHERE {where} ORDER BY p.code"""  # noqa: S608 -- fixed fragments only; values bound
 
 
-@dataclass(frozen=True)
-class FitQuery:
-    """An investor's project: investment (万元), land needed (亩), expected tax (万元/亩/年).
-
-    ``tax_per_mu`` None means "not given": the tax minimums are then not checked (never 0).
-    """
-
-    investment_wan: float
-    area_mu: float
-    tax_per_mu: float | None = None
-
-
-_NUMBER = r"'^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$'"
-
-
-def fit_sql(q: FitQuery, fit_def: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """THE fit rule over ``p``: a jsonb array of the reasons a plot does not fit (empty = fits).
-
-    A plot fits when its area (亩, 2 decimals) is within ±``area_tolerance_pct`` of the area
-    needed, the investment per 亩 of the plot is at least each investment-intensity minimum and,
-    when a tax is given, the expected tax per 亩 at least each tax minimum (indicator keys from
-    ``fit_def``; an indicator without a numeric ``min`` sets no bound). Each reason names the
-    rule, the plot's value and the bound, so the map can say why. The embedded map, the tile
-    mode's list and the popups all use this one expression.
-    """
-    area = f"CAST({AREA_MU} AS float8)"
-    lo = "CAST(:fit_area AS float8) * (1 - CAST(:fit_tol AS float8))"
-    hi = "CAST(:fit_area AS float8) * (1 + CAST(:fit_tol AS float8))"
-    tax_keys = "CAST(:fit_tax_keys AS text[])"
-    sql = f"""(SELECT coalesce(jsonb_agg(r.j ORDER BY r.o), '[]'::jsonb) FROM (
-        SELECT 0 AS o, jsonb_build_object('rule', 'area', 'value', {area},
-                 'min', round(CAST({lo} AS numeric), 2),
-                 'max', round(CAST({hi} AS numeric), 2)) AS j
-        WHERE NOT ({area} > 0 AND {area} BETWEEN {lo} AND {hi})
-        UNION ALL
-        SELECT 1, jsonb_build_object('rule', CASE WHEN ind->>'key' = ANY({tax_keys})
-                 THEN 'tax' ELSE 'intensity' END, 'key', ind->>'key',
-                 'value', round(CAST(CASE WHEN ind->>'key' = ANY({tax_keys})
-                   THEN CAST(:fit_tax AS float8)
-                   ELSE CAST(:fit_investment AS float8) / NULLIF({area}, 0) END AS numeric), 1),
-                 'min', b.lo)
-        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.indicators) = 'array'
-                                  THEN p.indicators ELSE '[]'::jsonb END) ind
-        CROSS JOIN LATERAL (SELECT CASE WHEN ind->>'min' ~ {_NUMBER}
-                            THEN CAST(ind->>'min' AS float8) END AS lo) b
-        WHERE (ind->>'key' = ANY(CAST(:fit_intensity_keys AS text[]))
-               AND CAST(:fit_investment AS float8) / NULLIF({area}, 0) < b.lo)
-           OR (ind->>'key' = ANY(CAST(:fit_tax_keys AS text[]))
-               AND CAST(:fit_tax AS float8) IS NOT NULL AND CAST(:fit_tax AS float8) < b.lo)
-      ) r)"""
-    params = {
-        "fit_area": float(q.area_mu),
-        "fit_tol": float(fit_def.get("area_tolerance_pct", 10)) / 100,
-        "fit_investment": float(q.investment_wan),
-        "fit_tax": None if q.tax_per_mu is None else float(q.tax_per_mu),
-        "fit_intensity_keys": [str(k) for k in fit_def.get("investment_intensity_keys", [])],
-        "fit_tax_keys": [str(k) for k in fit_def.get("tax_keys", [])],
-    }
-    return sql, params
-
-
-def count_investor_parcels(session: Session, f: InvestorFilter) -> int:
+def count_investor_parcels(
+    session: Session, f: InvestorFilter, *, readiness: ReadinessRules
+) -> int:
     check_zone(session, f.validate().zone)
-    where, params = investor_where(f)
+    # over the stored summary (one row a parcel): its id is p.parcel_id
+    where, params = investor_where(f, readiness=readiness, parcel_id="p.parcel_id")
     return count(
         session,
-        f"SELECT 1 {SUMMARY_FROM} WHERE {where}",
+        f"SELECT 1 {SUMMARY_FROM} WHERE {where}",  # noqa: S608 -- fixed fragments only; values bound
         params,
     )
 
@@ -167,9 +128,11 @@ def investor_parcels(
     f: InvestorFilter,
     fit: FitQuery | None = None,
     fit_def: Mapping[str, Any] | None = None,
+    *,
+    readiness: ReadinessRules,
 ) -> dict[str, Any]:
     """Available plots as features; with ``fit``, each carries ``fit`` (see :func:`fit_sql`)."""
-    where, params = investor_where(f.validate())
+    where, params = investor_where(f.validate(), readiness=readiness)
     extra = ""
     if fit is not None:
         rule, fit_params = fit_sql(fit, fit_def or {})
@@ -185,10 +148,11 @@ def investor_list(
     limit: int,
     fit: FitQuery | None = None,
     fit_def: Mapping[str, Any] | None = None,
+    readiness: ReadinessRules,
 ) -> list[dict[str, Any]]:
     """The first ``limit`` available plots (fitting ones first with ``fit``): code, name, zone,
     亩 and, with ``fit``, the reasons a plot does not fit (:func:`fit_sql`; empty = it fits)."""
-    where, params = investor_where(f.validate())
+    where, params = investor_where(f.validate(), readiness=readiness)
     misfit, order = "NULL::jsonb", "p.code"
     if fit is not None:
         rule, fit_params = fit_sql(fit, fit_def or {})
@@ -199,7 +163,7 @@ def investor_list(
             f"""SELECT p.code, p.name, coalesce(z.name, z.code), {AREA_MU}, m.misfit::text
             FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
             CROSS JOIN LATERAL (SELECT {misfit} AS misfit) m
-            WHERE {where} ORDER BY {order} LIMIT :lim"""
+            WHERE {where} ORDER BY {order} LIMIT :lim"""  # noqa: S608 -- fixed fragments only; values bound
         ),
         {**params, "lim": limit},
     ).all()
@@ -216,26 +180,31 @@ def investor_list(
 
 
 def fitting_codes(
-    session: Session, f: InvestorFilter, fit: FitQuery, fit_def: Mapping[str, Any]
+    session: Session,
+    f: InvestorFilter,
+    fit: FitQuery,
+    fit_def: Mapping[str, Any],
+    *,
+    readiness: ReadinessRules,
 ) -> list[str]:
     """The codes of every available plot that fits (tile mode highlights them; no geometry)."""
-    where, params = investor_where(f.validate())
+    where, params = investor_where(f.validate(), readiness=readiness)
     rule, fit_params = fit_sql(fit, fit_def)
     params.update(fit_params)
     return list(
         session.execute(
             text(
                 f"""SELECT p.code FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
-                WHERE {where} AND jsonb_array_length({rule}) = 0 ORDER BY p.code"""
+                WHERE {where} AND jsonb_array_length({rule}) = 0 ORDER BY p.code"""  # noqa: S608 -- fixed fragments only; values bound
             ),
             params,
         ).scalars()
     )
 
 
-def locate_plot(session: Session, code: str) -> dict[str, Any] | None:
+def locate_plot(session: Session, code: str, *, readiness: ReadinessRules) -> dict[str, Any] | None:
     """One available plot's public fields, bbox ``[w, s, e, n]`` and a point inside it."""
-    where, params = investor_where(InvestorFilter())
+    where, params = investor_where(InvestorFilter(), readiness=readiness)
     params["code"] = code
     row = session.execute(
         text(
@@ -247,30 +216,33 @@ def locate_plot(session: Session, code: str) -> dict[str, Any] | None:
                    round(ST_Y(ST_PointOnSurface(g.g))::numeric, 5)))::text
             FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
             CROSS JOIN LATERAL (SELECT {PUBLIC_GEOM} AS g) g
-            WHERE {where} AND p.code = :code"""
+            WHERE {where} AND p.code = :code"""  # noqa: S608 -- fixed fragments only; values bound
         ),
         params,
     ).scalar()
     return None if row is None else dict(json.loads(row))
 
 
-def investor_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
+def investor_choices(
+    session: Session, *, readiness: ReadinessRules
+) -> dict[str, list[tuple[str, str]]]:
     """Zones and industries that have available plots (for the filter lists)."""
     rows = session.execute(
         text(
             f"""SELECT DISTINCT z.code, z.name, p.industry {SUMMARY_FROM}
-            WHERE {AVAILABLE_WHERE}"""
-        )
+            WHERE {available_where("p.parcel_id")}"""  # noqa: S608 -- fixed fragments only; values bound
+        ),
+        available_params(readiness),
     ).all()
     zones = sorted({(r[0], r[1] or r[0]) for r in rows if r[0]})
     industries = sorted({(r[2], r[2]) for r in rows if r[2]})
     return {"zones": zones, "industries": industries}
 
 
-def plot_sheet(session: Session, code: str) -> dict[str, Any] | None:
+def plot_sheet(session: Session, code: str, *, readiness: ReadinessRules) -> dict[str, Any] | None:
     """One available plot with the assessments covering it (expired ones marked, never dropped),
     its condition statuses and the roads near it (public)."""
-    where, params = investor_where(InvestorFilter())
+    where, params = investor_where(InvestorFilter(), readiness=readiness)
     params["code"] = code
     fc = collection(session, _investor_sql(f"{where} AND p.code = :code"), params)
     if not fc["features"]:
@@ -344,61 +316,3 @@ def public_context(session: Session) -> dict[str, dict[str, Any]]:
             {},
         ),
     }
-
-
-def search_parcels(
-    session: Session, q: str, *, available_only: bool, limit: int = 20
-) -> list[dict[str, Any]]:
-    """Parcels whose code or name contains ``q`` (any case): code, name, bbox, a point inside.
-
-    ``available_only``: the investor map's plots on offer, with their public geometry.
-    """
-    where = AVAILABLE_WHERE if available_only else "true"
-    geom = PUBLIC_GEOM if available_only else "p.geom"
-    rows = session.execute(
-        text(
-            f"""SELECT p.code, p.name, ST_XMin(g.g), ST_YMin(g.g), ST_XMax(g.g), ST_YMax(g.g),
-                   ST_X(ST_PointOnSurface(g.g)), ST_Y(ST_PointOnSurface(g.g))
-            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
-            CROSS JOIN LATERAL (SELECT {geom} AS g) g
-            WHERE {where} AND (p.code ILIKE :q OR p.name ILIKE :q)
-            ORDER BY (p.code ILIKE :start) DESC, p.code LIMIT :lim"""
-        ),
-        {"q": like(q), "start": like(q)[1:], "lim": limit},
-    ).all()
-    return [
-        {
-            "code": r[0],
-            "name": r[1],
-            "bbox": [round(float(v), 6) for v in r[2:6]],
-            "point": [round(float(r[6]), 6), round(float(r[7]), 6)],
-        }  # fmt: skip
-        for r in rows
-    ]
-
-
-def search_projects(session: Session, q: str, *, limit: int = 20) -> list[dict[str, Any]]:
-    """Located projects of the latest year whose code or name, or one of whose problems' codes,
-    contains ``q``: code, name, the matching problem, a point."""
-    rows = session.execute(
-        text(
-            """SELECT pr.code, pr.name, pb.code,
-                   ST_X(ST_PointOnSurface(pr.geom)), ST_Y(ST_PointOnSurface(pr.geom))
-            FROM projects pr
-            LEFT JOIN LATERAL (SELECT x.code FROM problems x WHERE x.project_id = pr.id
-                               AND x.code ILIKE :q ORDER BY x.code LIMIT 1) pb ON true
-            WHERE pr.geom IS NOT NULL AND pr.year = (SELECT max(year) FROM projects)
-              AND (pr.code ILIKE :q OR pr.name ILIKE :q OR pb.code IS NOT NULL)
-            ORDER BY (pr.code ILIKE :start) DESC, pr.code LIMIT :lim"""
-        ),
-        {"q": like(q), "start": like(q)[1:], "lim": limit},
-    ).all()
-    return [
-        {
-            "code": r[0],
-            "name": r[1],
-            "problem": r[2],
-            "point": [round(float(r[3]), 6), round(float(r[4]), 6)],
-        }  # fmt: skip
-        for r in rows
-    ]

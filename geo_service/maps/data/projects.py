@@ -46,7 +46,7 @@ def projects(
         LEFT JOIN LATERAL (SELECT json_agg(json_build_object('round', r.round_no, 'list', r.list,
                      'date', r.round_date) ORDER BY r.round_no, r.list) AS items
             FROM project_rounds r WHERE r.project_id = pr.id) rd ON true
-        WHERE pr.geom IS NOT NULL AND pr.id = ANY(CAST(:ids AS bigint[])) ORDER BY pr.code"""
+        WHERE pr.geom IS NOT NULL AND pr.id = ANY(CAST(:ids AS bigint[])) ORDER BY pr.code"""  # noqa: S608 -- fixed fragments only; values bound
     return collection(session, sql, {**rag.params(as_of, rules), "ids": list(ids)})
 
 

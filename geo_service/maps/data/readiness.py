@@ -76,7 +76,7 @@ def _readiness_sql(where: str, limit: str = "") -> str:
             'cat', {CATEGORY}, 'fails', to_json(c.fails),
             'conditions', coalesce(c.conds, '{{}}'::json))) AS f
         FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
-        WHERE {where} ORDER BY p.code {limit}"""
+        WHERE {where} ORDER BY p.code {limit}"""  # noqa: S608 -- fixed fragments only; values bound
 
 
 def count_readiness_parcels(session: Session, f: ReadinessFilter) -> int:
@@ -84,7 +84,7 @@ def count_readiness_parcels(session: Session, f: ReadinessFilter) -> int:
     where, params = readiness_where(f)
     return count(
         session,
-        f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS} WHERE {where}",
+        f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS} WHERE {where}",  # noqa: S608 -- fixed fragments only; values bound
         params,
     )
 
@@ -112,7 +112,7 @@ def readiness_list(session: Session, f: ReadinessFilter, *, limit: int) -> list[
             SELECT p.code, p.name, coalesce(z.name, z.code), {AREA_MU}, {CATEGORY},
                    to_json(c.fails)::text
             {SUMMARY_FROM} JOIN first f ON f.parcel_id = p.parcel_id
-            ORDER BY p.code"""
+            ORDER BY p.code"""  # noqa: S608 -- fixed fragments only; values bound
         ),
         {**params, "lim": limit},
     ).all()

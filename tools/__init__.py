@@ -1,0 +1,1 @@
+"""Developer tools around the service (not installed with it, not imported by it)."""
