@@ -16,7 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from geo_service.supply.calendar import add_period
-from tests.helpers import add_parcels, patch_current, rect_m, run_cli, token
+from tests.helpers import patch_current, run_cli, token
+from tests.supply_helpers import CONTRACT, ok, post, sold
+from tests.supply_helpers import seed as _seed
 
 # ------------------------------------------------------------------ the calendar, by hand
 
@@ -51,53 +53,6 @@ def test_a_deadline_in_a_year_the_calendar_does_not_cover_is_provisional() -> No
 
 
 # ------------------------------------------------------------------ API helpers
-
-CONTRACT = {"start_by": "2025-03-31", "complete_by": "2026-12-31", "price_wan": 1234.5}
-
-
-def _seed(engine: Engine, *codes: str, published: bool = True) -> None:
-    add_parcels(
-        engine,
-        *(
-            {
-                "code": c,
-                "geom_m": rect_m(400 * i, 0, 200, 100),
-                "published": published,
-                "indicators": [
-                    {"key": "investment_intensity", "min": 300, "unit": "万元/亩"},
-                    {"key": "far", "min": 1.0, "max": 2.0},
-                ],
-            }
-            for i, c in enumerate(codes)
-        ),
-    )
-
-
-def post(client: TestClient, code: str, h: dict[str, str], event: str, on: str, **kw: Any) -> Any:
-    body = {"event": event, "on": on, "document_ref": f"文号-{event}", **kw}
-    return client.post(f"/api/v1/parcels/{code}/supply/events", json=body, headers=h)
-
-
-def ok(r: Any) -> dict[str, Any]:
-    assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
-
-
-def sold(
-    client: TestClient,
-    code: str,
-    h: dict[str, str],
-    *,
-    contract_on: str = "2024-09-20",
-    handed_on: str = "2024-12-01",
-    **contract: Any,
-) -> None:
-    """A parcel sold and handed over, not started."""
-    ok(post(client, code, h, "notice_published", "2024-07-01"))
-    ok(post(client, code, h, "sale_started", "2024-07-22"))
-    ok(post(client, code, h, "sale_closed", "2024-08-05"))
-    ok(post(client, code, h, "contract_signed", contract_on, **{**CONTRACT, **contract}))
-    ok(post(client, code, h, "handed_over", handed_on))
 
 
 def supply(client: TestClient, code: str, h: dict[str, str], as_of: str | None = None) -> Any:

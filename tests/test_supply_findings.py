@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from tests.helpers import token
-from tests.test_supply_maps import get, rows, text_of
+from tests.pages import get, rows, text_of
 
 DAY = "2026-11-27"  # the demo's own date
 EARLY = "2026-12-01"  # HY-2026-006's notice is of 2026-11-16: the earliest start is 2026-12-06
@@ -208,9 +208,9 @@ def test_the_public_stage_does_not_tell_payment_or_title_progress(
 
 
 def test_a_missing_step_is_named_as_not_recorded(client: TestClient, clean_engine: Engine) -> None:
-    from tests.test_supply import CONTRACT, _seed, ok, post
+    from tests.supply_helpers import CONTRACT, ok, post, seed
 
-    _seed(clean_engine, "S-9")
+    seed(clean_engine, "S-9")
     h = token(clean_engine, "bureau")
     ok(post(client, "S-9", h, "notice_published", "2024-07-01"))
     ok(post(client, "S-9", h, "sale_started", "2024-07-22"))

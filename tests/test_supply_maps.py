@@ -4,7 +4,6 @@ it, and the investor map's public notice dates with nothing internal."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from typing import Any
@@ -14,32 +13,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.helpers import token
+from tests.pages import get, rows, text_of
 
 DAY = "2026-11-27"  # the demo's own date
-
-
-def rows(page: str) -> dict[str, str]:
-    """The result list as a person reads it: code → the row's text."""
-    out = {}
-    for code, cells in re.findall(r'<tr data-gs-code="([^"]+)">(.*?)</tr>', page, re.S):
-        out[html.unescape(code)] = html.unescape(re.sub(r"<[^>]+>", " ", cells))
-    return out
-
-
-def text_of(page: str) -> str:
-    body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", page, flags=re.S)
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
 
 
 @pytest.fixture(scope="module")
 def bureau(demo_engine: Engine) -> dict[str, str]:
     return token(demo_engine, "bureau")
-
-
-def get(client: TestClient, url: str, headers: dict[str, str] | None = None) -> str:
-    r = client.get(url, headers=headers or {})
-    assert r.status_code == 200, r.text
-    return r.text
 
 
 # ------------------------------------------------------------------ the supply map
