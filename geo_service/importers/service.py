@@ -54,7 +54,7 @@ from geo_service.importers.report import (
     sha256_of,
 )
 from geo_service.parcels import writes
-from geo_service.readiness.rules import reach_m
+from geo_service.readiness.county_rules import reach_m as county_reach_m
 from geo_service.settings import Settings
 from geo_service.spatial import SQM_PER_MU, STORAGE_SRID, local_metric_epsg
 
@@ -198,7 +198,8 @@ def run_import(
             table |= {k: _nullable(v) for k, v in values.items()}
             try:
                 result = writes.merge_layer(session, kind, table, columns=present)
-                writes.after_merge(session, kind, result, reach_m=reach_m(settings.readiness))
+                reach = county_reach_m(session, settings)  # the longest distance of any county
+                writes.after_merge(session, kind, result, reach_m=reach)
             except (sa_exc.IntegrityError, sa_exc.DataError) as e:
                 session.rollback()
                 late_problems(before)
