@@ -141,6 +141,11 @@ def test_investor_clicks_a_county_in_the_city_overview(site, browser, tmp_path) 
     assert query_of(page) == {"county": [DC]}
     assert page.locator("select[name=county] option:checked").inner_text() == "郸城县"
     assert not [c for c in _listed(page) if c.startswith("HY-")]
+    # no plot on offer there yet: the map still shows 郸城县 (its outline), not 淮阳区
+    view = _view(page)
+    assert _inside(view, _county_bbox(page, site["base"], DC))
+    assert not _inside(view, _county_bbox(page, site["base"], HY))
+    page.screenshot(path=str(tmp_path / "investors_dancheng_zh.png"))
     assert errors == []
 
 

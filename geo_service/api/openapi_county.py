@@ -12,13 +12,13 @@ from typing import Any
 
 from geo_service.api.deps import Gate
 from geo_service.auth import policy
-from geo_service.counties.models import CODE_PATTERN
 
 COUNTY_PARAMETER: dict[str, Any] = {
     "name": "county",
     "in": "query",
     "required": False,
-    "schema": {"type": "string", "pattern": CODE_PATTERN, "examples": ["411603"]},
+    # sent empty it counts as not sent (the whole city), on every method
+    "schema": {"type": "string", "pattern": "^([0-9]{6})?$", "examples": ["411603"]},
     "description": (
         "one county (its administrative division code, see GET /api/v1/counties): the same "
         "answer narrowed to that county; without it the whole city (every county the caller "

@@ -47,7 +47,7 @@ from geo_service.importers.report import (
     sha256_of,
 )
 from geo_service.parcels import writes
-from geo_service.readiness.rules import reach_m
+from geo_service.readiness.county_rules import reach_m as county_reach_m
 from geo_service.settings import Settings
 from geo_service.spatial import local_metric_epsg
 
@@ -180,7 +180,8 @@ def run_import(
                 session.execute(text(f"SET LOCAL statement_timeout = {int(limit)}"))
                 try:
                     result = writes.merge_staged(session, kind, run.n, columns=run.present)
-                    writes.after_merge(session, kind, result, reach_m=reach_m(settings.readiness))
+                    reach = county_reach_m(session, settings)  # the longest distance of any county
+                    writes.after_merge(session, kind, result, reach_m=reach)
                 except (sa_exc.IntegrityError, sa_exc.DataError) as e:
                     session.rollback()
                     diag = getattr(getattr(e.orig, "diag", None), "message_primary", None)

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+import folium
+
 from geo_service.maps.definitions import MapDefinition
 from geo_service.maps.layers import DataVar, GsGeoJson
 from geo_service.maps.panels import mu, panel
@@ -98,6 +100,38 @@ def _cells(figures: Mapping[str, Any], internal: bool) -> list[Any]:
     ]
 
 
+def _bbox(geometry: Mapping[str, Any]) -> list[list[float]]:
+    """[[south, west], [north, east]] of a GeoJSON geometry."""
+    xs: list[float] = []
+    ys: list[float] = []
+
+    def walk(c: Any) -> None:
+        if c and isinstance(c[0], int | float):
+            xs.append(float(c[0]))
+            ys.append(float(c[1]))
+        else:
+            for x in c:
+                walk(x)
+
+    walk(geometry["coordinates"])
+    return [[min(ys), min(xs)], [max(ys), max(xs)]]
+
+
+def _fit_county(m: Any, counties: list[Mapping[str, Any]]) -> None:
+    """Show the chosen county: the map's view stays when it lies in the county (its records),
+    else (nothing to show: the district file's view) it becomes the county's outline."""
+    if not counties:
+        return
+    (s, w), (n, e) = _bbox(counties[0]["boundary"])
+    fits = [k for k, v in m._children.items() if isinstance(v, folium.map.FitBounds)]
+    for key in fits:
+        (bs, bw), (bn, be) = m._children[key].bounds
+        if s <= (bs + bn) / 2 <= n and w <= (bw + be) / 2 <= e:
+            return  # the county's own records
+        del m._children[key]
+    m.fit_bounds([[s, w], [n, e]])
+
+
 def add_counties(
     m: Any,
     defn: MapDefinition,
@@ -126,6 +160,8 @@ def add_counties(
              "className": "gs-county"}  # fmt: skip
     GsGeoJson(DataVar(outlines).add_to(m), {"style": style, "tooltip": "name"},
               name=w["outlines"]).add_to(m)  # fmt: skip
+    if view["chosen"] is not None:
+        _fit_county(m, [c for c in shown if c["boundary"]])
     by_county = view.get("by_county")
     if view["chosen"] is not None or not by_county:
         return ""

@@ -46,19 +46,19 @@ WITH base AS (
            AS we
   FROM projects p
 ),
-inv AS (
+inv AS MATERIALIZED (
   SELECT r.project_id, sum(r.completed_wan) AS done
   FROM investment_reports r JOIN projects p ON p.id = r.project_id
   WHERE r.month <= :as_of AND extract(year FROM r.month) = p.year
   GROUP BY r.project_id
 ),
-ms AS (
+ms AS MATERIALIZED (
   SELECT project_id, count(*) AS n, max(:as_of - due_on) AS late_days, min(due_on) AS first_due
   FROM milestones
   WHERE due_on < :as_of AND (done_on IS NULL OR done_on > :as_of)
   GROUP BY project_id
 ),
-pr AS (
+pr AS MATERIALIZED (
   SELECT project_id, count(*) AS n, min(deadline) AS first_deadline
   FROM problems
   WHERE found_on <= :as_of AND deadline < :as_of

@@ -26,14 +26,14 @@ from geo_service.spatial import growth_pct, wan_to_yi
 NONE_KEY = "(none)"
 
 _PER_PROJECT = f"""
-WITH rag AS ({RAG_SQL}),
-rep AS (
+WITH rag AS MATERIALIZED ({RAG_SQL}),
+rep AS MATERIALIZED (
   SELECT r.project_id,
          sum(r.completed_wan) FILTER (WHERE r.month <= :as_of
                                        AND extract(year FROM r.month) = :year) AS done
   FROM investment_reports r GROUP BY r.project_id
 ),
-prob AS (
+prob AS MATERIALIZED (
   SELECT project_id,
     count(*) FILTER (WHERE found_on <= :as_of) AS found,
     count(*) FILTER (WHERE status = 'resolved' AND resolved_on <= :as_of) AS resolved,
