@@ -118,7 +118,9 @@ def test_duties_without_an_event_are_not_shown_as_done(
 ) -> None:
     a = demo_client.get(f"/api/v1/parcels/HY-2026-028/supply?as_of={DAY}", headers=bureau).json()
     refund = next(d for d in a["deadlines"] if d["rule"] == "deposit_refund")
-    assert refund["status"] == "not_tracked" and refund["days_left"] is None
+    # CONTRACT.md's statuses: an open clock, marked as not tracked
+    assert refund["status"] == "open" and refund["tracked"] is False
+    assert refund["days_left"] is None
     listed = rows(get(demo_client, f"/maps/supply?as_of={DAY}&county=411603", bureau))
     assert "保证金退还" not in listed["HY-2026-028"]  # never the "next deadline, 0 days left"
     tl = text_of(get(demo_client, f"/maps/parcels/HY-2026-028/timeline?as_of={DAY}", bureau))

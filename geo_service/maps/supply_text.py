@@ -30,7 +30,10 @@ def early_text(sd: MapDefinition, rule: Any, days: Any) -> str:
 
 
 def status_key(d: Mapping[str, Any]) -> str:
-    """The deadline status shown: a broken minimum is "too early", not late."""
+    """The deadline status shown: a broken minimum is "too early", not late; a duty with no
+    event of its own (``tracked`` false) is "not tracked"."""
+    if d.get("tracked") is False:
+        return "not_tracked"
     if d.get("status") == "missed" and d.get("kind") == "minimum":
         return "too_early"
     return str(d.get("status") or "")
@@ -57,7 +60,7 @@ def clock_text(sd: MapDefinition, d: Mapping[str, Any]) -> str:
     # a minimum period's day is the earliest the next step may come, not a due day
     day = "earliest_on" if d.get("kind") == "minimum" else "due_on"
     parts = [rule_text(sd, d.get("rule")), _fmt(sd, day, d=d.get("due"))]
-    if d.get("status") == "not_tracked":
+    if status_key(d) == "not_tracked":
         parts.append(sd.vocab("deadline_status", "not_tracked"))
     elif d.get("status") == "missed" and d.get("days_late") is not None:
         parts.append(_fmt(sd, "days_late", n=d["days_late"]))

@@ -132,8 +132,9 @@ def deadlines(events: Sequence[Event], rules: Sequence[Rule], as_of: date) -> li
             status = "open" if done_on is None else "met" if done_on >= due.on else "missed"
         elif rule.target is None:
             # a duty with no event of its own (deposits refunded): no record can say it was
-            # done, so it is never "met" nor a next deadline; shown with its due day only
-            status = "not_tracked"
+            # done, so it is never "met" nor a next deadline; shown with its due day only, as
+            # an "open" clock (CONTRACT.md's statuses) that is not tracked
+            status = "open"
         elif done_on is not None:
             status = "met" if done_on <= due.on else "missed"
         else:
@@ -150,7 +151,12 @@ def deadlines(events: Sequence[Event], rules: Sequence[Rule], as_of: date) -> li
             "length": rule.length,
             "unit": rule.unit,
             "status": status,
-            "days_left": (due.on - as_of).days if status == "open" else None,
+            "tracked": rule.target is not None or rule.kind == "minimum",
+            "days_left": (
+                (due.on - as_of).days
+                if status == "open" and (rule.target is not None or rule.kind == "minimum")
+                else None
+            ),
             "days_late": _days_late(rule, due.on, done_on, as_of, status),
             # a minimum broken: the step came this many days before its earliest day
             "days_early": (

@@ -51,7 +51,9 @@ def check_all(session: Session, *, settings: Settings, as_of: date | None) -> di
             (
                 d
                 for d in deadlines
-                if d["status"] == "open" and (d["kind"] == "deadline" or d["due"] >= when)
+                if d["status"] == "open"
+                and d.get("tracked", True)
+                and (d["kind"] == "deadline" or d["due"] >= when)
             ),
             key=lambda d: d["due"],
         )
