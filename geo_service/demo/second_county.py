@@ -76,7 +76,7 @@ def infrastructure() -> list[dict[str, Any]]:
         "status": "existing",
     }
     feats = []
-    for i, y in enumerate((120, 670, 1220)):
+    for i, y in enumerate((170, 720, 1270)):  # 30 m below each row of parcels (rule: 50 m)
         feats.append(
             {
                 **base,
