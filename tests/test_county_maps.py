@@ -193,3 +193,15 @@ def test_the_dashboard_and_weekly_report_name_the_place_they_count(
     # a county's own token: its county, without asking
     r = demo_client.get("/maps/dashboard", headers=heads["dc_official"])
     assert html.unescape(title.search(r.text)[1]).startswith("郸城县")  # type: ignore[index]
+
+
+def test_the_overviews_late_column_says_it_counts_projects(
+    demo_client: TestClient, heads: dict[str, Any]
+) -> None:
+    """On the supply map beside "3 宗逾期" parcels, the overview's 102 are late projects, and
+    its header says so (role-play)."""
+    zh = demo_client.get("/maps/supply", headers=heads["city"]).text
+    head = re.search(r"全市概览（按县区）.*?</tr>", zh, re.S)
+    assert head and "逾期项目" in head[0]
+    en = demo_client.get("/maps/supply?lang=en", headers=heads["city"]).text
+    assert "Projects late" in en
