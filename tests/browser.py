@@ -88,27 +88,36 @@ def pdf_facts(pdf: bytes, tmp_path: Path) -> tuple[int, str, str]:
 
 
 def follow_popup_link(page: Any, name: str, timeout: float = 90_000) -> None:
-    """Click a link in the open popup as a person does: once the popup has its last content (a
-    popup may be filled from the server) and the map has stopped panning it into view (a click
-    during the pan lands beside the link), and wait for the page it opens. A click that opened
-    nothing (the popup was redrawn under it) is made again, as a person would."""
+    """Click a link in the open popup as a person does, once the map has stopped panning it into
+    view (a click during the pan lands beside the link), and wait for the page it opens. A click
+    that opened nothing (the popup was redrawn under it, e.g. by the marker clusters) is made
+    again, as a person would; a click that did ask for the page waits for it, however slow."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     start = page.url
-    for attempt in range(3):
-        page.wait_for_load_state("networkidle")
-        page.wait_for_function(
-            "() => !(window.GS && GS.map && GS.map._panAnim && GS.map._panAnim._inProgress)"
-        )
-        link = page.locator(".leaflet-popup-content").get_by_role("link", name=name)
-        link.wait_for()
-        try:
-            with page.expect_navigation(timeout=timeout if attempt == 2 else 20_000):
-                link.click()
+    asked: list[str] = []
+
+    def on_request(r: Any) -> None:
+        if r.resource_type == "document" and r.frame == page.main_frame:
+            asked.append(r.url)
+
+    page.on("request", on_request)
+    try:
+        for attempt in range(3):
+            page.wait_for_function(
+                "() => !(window.GS && GS.map && GS.map._panAnim && GS.map._panAnim._inProgress)"
+            )
+            link = page.locator(".leaflet-popup-content").get_by_role("link", name=name)
+            link.wait_for()
+            before = len(asked)
+            link.click(no_wait_after=True)
+            try:
+                page.wait_for_url(lambda u: u != start, timeout=15_000)
+            except PlaywrightTimeout:
+                if len(asked) == before and attempt < 2:
+                    continue  # nothing was asked for: click again
+                page.wait_for_url(lambda u: u != start, timeout=timeout)
+            page.wait_for_load_state("load", timeout=timeout)
             return
-        except PlaywrightTimeout:
-            if page.url != start:  # it did go: the new page is only slow to load
-                page.wait_for_load_state("load", timeout=timeout)
-                return
-            if attempt == 2:
-                raise
+    finally:
+        page.remove_listener("request", on_request)
