@@ -20,6 +20,7 @@ import folium
 
 from geo_service.maps.definitions import MapDefinition
 from geo_service.maps.layers import DataVar, GsGeoJson
+from geo_service.maps.page import bounds_of
 from geo_service.maps.panels import mu, panel
 
 #: filters naming things of one county: not carried to another county
@@ -107,29 +108,15 @@ def _cells(figures: Mapping[str, Any], internal: bool) -> list[Any]:
     ]
 
 
-def _bbox(geometry: Mapping[str, Any]) -> list[list[float]]:
-    """[[south, west], [north, east]] of a GeoJSON geometry."""
-    xs: list[float] = []
-    ys: list[float] = []
-
-    def walk(c: Any) -> None:
-        if c and isinstance(c[0], int | float):
-            xs.append(float(c[0]))
-            ys.append(float(c[1]))
-        else:
-            for x in c:
-                walk(x)
-
-    walk(geometry["coordinates"])
-    return [[min(ys), min(xs)], [max(ys), max(xs)]]
-
-
 def _fit_county(m: Any, counties: list[Mapping[str, Any]]) -> None:
     """Show the chosen county: the map's view stays when it lies in the county (its records),
     else (nothing to show: the district file's view) it becomes the county's outline."""
     if not counties:
         return
-    (s, w), (n, e) = _bbox(counties[0]["boundary"])
+    box = bounds_of([{"features": [{"geometry": counties[0]["boundary"]}]}])
+    if box is None:
+        return
+    (s, w), (n, e) = box
     fits = [k for k, v in m._children.items() if isinstance(v, folium.map.FitBounds)]
     for key in fits:
         (bs, bw), (bn, be) = m._children[key].bounds
