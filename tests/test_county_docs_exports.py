@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -135,3 +136,41 @@ def test_county_token_exports_only_its_county(demo_client: TestClient, demo_engi
         "/api/v1/exports/parcels", params={"format": "csv", "county": HY}, headers=h
     )
     assert r.status_code == 403
+
+
+def test_a_countys_weekly_report_is_that_countys(demo_client: TestClient, demo_engine: Engine,
+                                                 tmp_path: Path) -> None:  # fmt: skip
+    """A city official asks for 郸城县's 督查专报: its title, figures and flagged projects are the
+    county's (as /api/v1/stats?county= and the project list say), none of 淮阳区's."""
+    from tests.documents import docx_text, flat, pdf_text
+
+    official = token(demo_engine, "official")
+    q = f"as_of=2026-11-27&county={DC}"
+    stats = demo_client.get(f"/api/v1/stats?{q}", headers=official).json()
+    red = demo_client.get(f"/api/v1/projects?{q}&rag=red&limit=1000", headers=official).json()
+    red_codes = {f["id"] for f in red["features"]}
+    hy = demo_client.get("/api/v1/projects?as_of=2026-11-27&county=411603&rag=red&limit=1000",
+                         headers=official).json()  # fmt: skip
+    hy_codes = {f["id"] for f in hy["features"]}
+    assert red_codes and hy_codes and not red_codes & hy_codes
+
+    r = demo_client.get(f"/api/v1/reports/weekly?{q}&format=pdf", headers=official)
+    assert r.status_code == 200, r.text[:300]
+    text = flat("\n".join(pdf_text(r.content)[0]))
+    assert text.startswith("郸城县重点项目督查专报")
+    assert f"重点项目{stats['projects']['count']}个" in text
+    assert f"红灯项目{stats['projects']['rag']['red']}个" in text
+    assert all(c in text for c in red_codes)
+    said_codes = set(re.findall(r"[A-Z]*XM\d{4}-\d{3}", text))
+    assert red_codes <= said_codes and not said_codes & hy_codes, "淮阳区's projects are in it"
+
+    # the same from the command line, as Word; an unknown county writes nothing
+    out = tmp_path / "dc.docx"
+    r2 = run_cli(demo_engine, "report", "weekly", "--as-of", "2026-11-27", "--county", DC,
+                 "--out", str(out))  # fmt: skip
+    assert r2.returncode == 0, r2.stderr
+    said, _doc = docx_text(out.read_bytes())
+    assert "郸城县" in said and all(c in said for c in red_codes)
+    bad = tmp_path / "bad.pdf"
+    r3 = run_cli(demo_engine, "report", "weekly", "--county", "999999", "--out", str(bad))
+    assert r3.returncode != 0 and "--county" in (r3.stdout + r3.stderr) and not bad.exists()

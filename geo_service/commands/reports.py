@@ -1,4 +1,4 @@
-"""``geo-service report weekly|monthly [--as-of DATE] --out FILE.pdf|FILE.docx``."""
+"""``geo-service report weekly|monthly [--as-of DATE] [--county CODE] --out FILE.pdf|FILE.docx``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,15 @@ import typer
 
 
 def _write(
-    kind: str, out_path: Path, as_of: str | None, year: int | None, stuck_weeks: int
+    kind: str,
+    out_path: Path,
+    as_of: str | None,
+    year: int | None,
+    stuck_weeks: int,
+    county: str | None = None,
 ) -> None:
     from geo_service.commands import err, friendly_errors, load_settings, open_engine, out
+    from geo_service.counties import scope
     from geo_service.db.engine import transaction
     from geo_service.errors import InvalidInput
     from geo_service.exports.service import check_out_path
@@ -30,7 +36,11 @@ def _write(
             raise InvalidInput(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD") from None
         check_out_path(out_path)
         opts = ReportOptions(as_of=day, year=year, stuck_weeks=stuck_weeks)
-        with transaction(open_engine(settings)) as s:
+        engine = open_engine(settings)
+        if county is not None:  # one county's report: the county wall scopes every query
+            with transaction(engine) as s:
+                county = scope.check_code(s, county, field="--county")
+        with scope.scoped(county), transaction(engine) as s:
             span.check_year(s, year, param="--year")
             span.check_day(s, day, param="--as-of")
             build = documents.weekly_report if kind == "weekly" else documents.monthly_report
@@ -62,6 +72,10 @@ AsOf = Annotated[
 ]
 Out = Annotated[Path, typer.Option("--out", help="FILE.pdf or FILE.docx")]
 Year = Annotated[int | None, typer.Option(help="ledger year (default the latest)")]
+County = Annotated[
+    str | None,
+    typer.Option("--county", help="one county's report (division code); default: the whole city"),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -69,10 +83,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
 
     @report_app.command("weekly")
-    def weekly(out_path: Out, as_of: AsOf = None, year: Year = None) -> None:
+    def weekly(out_path: Out, as_of: AsOf = None, year: Year = None, county: County = None) -> None:
         """督查专报: figures against targets, slow/overdue projects by leader, problems,
         projects not visited, changes since last week, a map of the flagged projects."""
-        _write("weekly", out_path, as_of, year, 8)
+        _write("weekly", out_path, as_of, year, 8, county)
 
     @report_app.command("monthly")
     def monthly(
@@ -82,6 +96,7 @@ def register(app: typer.Typer) -> None:
         stuck_weeks: Annotated[
             int, typer.Option(min=4, max=52, help="久推不动: red at every weekly check, weeks")
         ] = 8,
+        county: County = None,
     ) -> None:
         """The monthly meeting pack: the stuck projects (久推不动), one page each."""
-        _write("monthly", out_path, as_of, year, stuck_weeks)
+        _write("monthly", out_path, as_of, year, stuck_weeks, county)
