@@ -570,6 +570,7 @@ def test_supply_ledger_exports_and_imports_back_all_or_nothing(
     row = dict(zip(head, summary[1], strict=True))
     assert row["地块编号 parcel"] == "X-1" and row["阶段 stage"] == "handed_over"
     assert row["价款(万元) price_wan"] == 1234.5
+    assert str(row["挂牌开始 sale_started"])[:10] == "2024-07-22"  # the listing's first day
     events = wb["供地事件"]
     header = [str(c.value) for c in events[1]]
     assert events.max_row == 6  # the header and five events

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from geo_service.errors import GeoServiceError, ImportRejected, InvalidInput
 from geo_service.settings import Settings
+from geo_service.spatial import m2_to_mu
 from geo_service.supply import service
 from geo_service.supply.events import RANK
 from geo_service.supply.schemas import SupplyEventIn
@@ -60,6 +61,7 @@ SUMMARY_COLUMNS = (
     ("area_mu", "面积(亩)"),
     ("stage", "阶段"),
     ("notice_published", "公告日期"),
+    ("sale_started", "挂牌开始"),
     ("sale_closed", "成交日期"),
     ("contract_signed", "合同日期"),
     ("price_wan", "价款(万元)"),
@@ -94,9 +96,7 @@ def export_ledger(session: Session, *, settings: Settings, as_of: date | None) -
     firsts: dict[str, dict[str, Any]] = {}
     for r in rows:
         data = dict(r["data"] or {})
-        f = firsts.setdefault(
-            r["parcel"], {"name": r["name"], "area_mu": round(r["area_m2"] * 15 / 10000, 2)}
-        )
+        f = firsts.setdefault(r["parcel"], {"name": r["name"], "area_mu": m2_to_mu(r["area_m2"])})
         if not r["corrected"]:
             f.setdefault(r["event"], r["occurred_on"])
             if r["event"] == "contract_signed":
