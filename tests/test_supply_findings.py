@@ -111,6 +111,18 @@ def test_contradicting_records_are_flagged(demo_client: TestClient, bureau: dict
     assert "记录矛盾：地块已闲置，但关联项目 XM2026-087 状态为“在建”" in tl
     tl = text_of(get(demo_client, f"/maps/parcels/HY-2026-034/timeline?as_of={DAY}", bureau))
     assert "记录矛盾：自 2026-01-15 因征收补偿中止计时" in tl and "补偿已到位" in tl
+    # the 出让台账 says the same in its 核查提示 column, and nothing for a parcel without findings
+    import io
+
+    from openpyxl import load_workbook
+
+    r = demo_client.get(f"/api/v1/supply/ledger/export?as_of={DAY}", headers=bureau)
+    sheet = list(load_workbook(io.BytesIO(r.content))["出让台账"].iter_rows(values_only=True))
+    head = [str(c) for c in sheet[0]]
+    said = {row[0]: dict(zip(head, row, strict=True))["核查提示 findings"] for row in sheet[1:]}
+    assert "记录矛盾：地块已闲置，但关联项目 XM2026-087 状态为“在建”" in said["HY-2026-059"]
+    assert "补偿已到位" in said["HY-2026-034"]
+    assert not said["HY-2026-028"]
 
 
 def test_duties_without_an_event_are_not_shown_as_done(

@@ -171,6 +171,7 @@ def register(app: typer.Typer) -> None:
         from geo_service.commands import friendly_errors, load_settings, open_engine, out
         from geo_service.db.engine import transaction
         from geo_service.exports.service import check_out_path
+        from geo_service.maps.supply_text import finding_describer
         from geo_service.supply.ledger_xlsx import export_ledger
 
         settings = load_settings()
@@ -178,7 +179,8 @@ def register(app: typer.Typer) -> None:
             check_out_path(out_path)
             when = _date(as_of)
             with transaction(open_engine(settings)) as s:
-                data = export_ledger(s, settings=settings, as_of=when)
+                describe = finding_describer(settings.maps_dir)
+                data = export_ledger(s, settings=settings, as_of=when, describe=describe)
             out_path.write_bytes(data)
         out.print(f"wrote {out_path}", highlight=False)
 

@@ -4,7 +4,8 @@ come raw from ``geo_service.supply`` and are escaped where they are written."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -168,3 +169,12 @@ def popup_rows(sd: MapDefinition) -> list[list[str]]:
         ["supply_risk", sd.label("risk")],
         ["supply_clocks", sd.label("clocks"), "list"],
     ]
+
+
+def finding_describer(maps_dir: Path, lang: str = "zh") -> Callable[[Mapping[str, Any]], str]:
+    """``finding_text`` with the supply map's words, for documents outside the maps (the
+    出让台账's 核查提示 column): one wording for the popup, the timeline and the ledger."""
+    from geo_service.maps.definitions import load_definition
+
+    sd = load_definition(maps_dir, "supply", lang)
+    return lambda f: finding_text(sd, f)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -74,11 +75,22 @@ SUMMARY_COLUMNS = (
     ("next_rule", "下一期限"),
     ("next_due", "到期日"),
     ("missed", "已逾期"),
+    ("findings", "核查提示"),
 )
 
 
-def export_ledger(session: Session, *, settings: Settings, as_of: date | None) -> bytes:
-    """Both sheets of every parcel with events, judged as of ``as_of``."""
+def export_ledger(
+    session: Session,
+    *,
+    settings: Settings,
+    as_of: date | None,
+    describe: Callable[[dict[str, Any]], str] | None = None,
+) -> bytes:
+    """Both sheets of every parcel with events, judged as of ``as_of``.
+
+    ``describe`` words one finding of the check (``supply.findings``) for the 核查提示 column: the
+    callers pass the maps' wording so the ledger, the popup and the timeline say the same; without
+    it the finding's key is written."""
     check = service.check_all(session, settings=settings, as_of=as_of)
     rows = session.execute(
         text(
@@ -129,6 +141,9 @@ def export_ledger(session: Session, *, settings: Settings, as_of: date | None) -
             "next_rule": nxt.get("rule"),
             "next_due": nxt.get("due"),
             "missed": ", ".join(d["rule"] for d in p["missed"]),
+            "findings": "；".join(
+                describe(f) if describe else str(f["key"]) for f in p.get("findings") or []
+            ),
         }
         summary.append(xlsx_cells(summary, [_cell(values.get(k)) for k, _ in SUMMARY_COLUMNS]))
     buf = io.BytesIO()

@@ -14,6 +14,7 @@ from geo_service.auth import policy
 from geo_service.auth.tokens import Principal
 from geo_service.counties import scope as county_scope
 from geo_service.errors import InvalidInput, TooLarge
+from geo_service.maps.supply_text import finding_describer
 from geo_service.supply import county_clocks, ledger_xlsx, service
 from geo_service.supply.schemas import SupplyEventIn
 
@@ -93,7 +94,8 @@ def export_ledger(
     session: SessionDep, settings: SettingsDep, _: Staff, as_of: AsOf = None
 ) -> Response:
     """The supply ledger (出让台账): a summary per parcel and every event (XLSX)."""
-    data = ledger_xlsx.export_ledger(session, settings=settings, as_of=as_of)
+    describe = finding_describer(settings.maps_dir)
+    data = ledger_xlsx.export_ledger(session, settings=settings, as_of=as_of, describe=describe)
     return Response(
         data,
         media_type=XLSX,
