@@ -205,3 +205,16 @@ def test_the_overviews_late_column_says_it_counts_projects(
     assert head and "逾期项目" in head[0]
     en = demo_client.get("/maps/supply?lang=en", headers=heads["city"]).text
     assert "Projects late" in en
+
+
+def test_an_investor_is_offered_the_second_countys_net_land(demo_client: TestClient) -> None:
+    """郸城县 has its regional assessments (区域评估), so its published net land is on offer to
+    investors, as 淮阳区's is; what the map lists is what the investor plot search finds."""
+    page = demo_client.get(f"/maps/investors?county={DC}").text
+    listed = _listed(page)
+    assert listed and all(c.startswith("DC-") for c in listed), listed
+    public = demo_client.get(f"/api/v1/parcels?county={DC}&limit=500").json()["features"]
+    published = {f["properties"]["code"] for f in public}
+    assert set(listed) <= published
+    city = _listed(demo_client.get("/maps/investors").text)
+    assert set(listed) <= set(city) and any(c.startswith("HY-") for c in city)

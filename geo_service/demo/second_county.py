@@ -110,6 +110,39 @@ def infrastructure() -> list[dict[str, Any]]:
     return feats
 
 
+#: the names of the county's regional assessments (区域评估), by kind
+ASSESSMENT_NAMES = {
+    "land_survey": "区域土地勘测",
+    "mineral_overlay": "区域压覆矿产资源评估",
+    "geological_hazard": "区域地质灾害危险性评估",
+    "energy_saving": "区域节能评价",
+    "soil_water": "区域水土保持方案",
+    "cultural_relics": "区域文物保护评估",
+    "flood_impact": "区域洪水影响评价",
+    "seismic_safety": "区域地震安全性评价",
+    "climate": "区域气候可行性论证",
+    "environmental_impact": "区域规划环境影响评价",
+}
+
+
+def assessments(kinds: list[str]) -> list[dict[str, Any]]:
+    """One of each kind the rules require, valid from 2025-03-01 for five years, each covering
+    the whole zone: the county's net land is on offer to investors, as 淮阳区's is."""
+    area = ZONE.buffer(0.002).wkb_hex
+    return [
+        {
+            "code": f"{PREFIX}QY-{i:03d}",
+            "kind": kind,
+            "name": f"郸城县产业集聚区{ASSESSMENT_NAMES.get(kind, kind)}",
+            "valid_from": "2025-03-01",
+            "valid_until": "2030-02-28",
+            "document_ref": f"郸集聚评〔2025〕{i}号",
+            "wkb": area,
+        }
+        for i, kind in enumerate(kinds, start=1)
+    ]
+
+
 def projects(year: int) -> list[dict[str, Any]]:
     rows = []
     statuses = ("started", "under_construction", "signed", "planned", "in_production", "started")
@@ -157,6 +190,8 @@ def load(session: Session, *, year: int) -> dict[str, int]:
         )
         rows = parcels()
         counts["parcels"] = land.upsert_parcels(session, rows)
+        kinds = ReadinessRules().required_assessments
+        counts["assessments"] = land.upsert_assessments(session, assessments(kinds))
         counts["infrastructure"] = land.upsert_infrastructure(
             session, infrastructure(), within_m=reach_m(ReadinessRules())
         )
