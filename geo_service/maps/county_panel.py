@@ -26,37 +26,27 @@ from geo_service.maps.panels import mu, panel
 #: filters naming things of one county: not carried to another county
 COUNTY_OWN = ("zone", "leader", "unit", "round", "round_list")
 
-WORDS = {
-    "zh": {
-        "county": "县区",
-        "city": "全市",
-        "heading": "全市概览（按县区）",
-        "outlines": "县区界线",
-        "columns": ["县区", "地块", "面积（亩）", "净地储备（亩）", "项目", "逾期项目"],
-        "public_columns": ["县区", "净地储备（亩）"],
-        "note": "与 /api/v1/stats 的 by_county 同一口径；点击一行切换到该县区",
-    },
-    "en": {
-        "county": "County",
-        "city": "Whole city",
-        "heading": "City overview by county",
-        "outlines": "County outlines",
-        "columns": [
-            "County",
-            "Parcels",
-            "Area (mu)",
-            "Net land reserve (mu)",
-            "Projects",
-            "Projects late",
-        ],
-        "public_columns": ["County", "Net land reserve (mu)"],
-        "note": "Same figures as by_county of /api/v1/stats; click a row to switch to that county",
-    },
-}
-
 
 def _words(defn: MapDefinition) -> dict[str, Any]:
-    return WORDS["en" if defn.lang == "en" else "zh"]
+    """The switcher's and the overview's words, from ``maps/common.json``'s labels."""
+    lb = defn.label
+    reserve = lb("county_reserve_mu")
+    return {
+        "county": lb("county"),
+        "city": lb("county_city"),
+        "heading": lb("county_heading"),
+        "outlines": lb("county_outlines"),
+        "columns": [
+            lb("county"),
+            lb("county_parcels"),
+            lb("area_mu"),
+            reserve,
+            lb("county_projects"),
+            lb("county_projects_late"),
+        ],
+        "public_columns": [lb("county"), reserve],
+        "note": lb("county_note"),
+    }
 
 
 def _name(defn: MapDefinition, c: Mapping[str, Any]) -> str:
