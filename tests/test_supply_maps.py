@@ -121,6 +121,21 @@ def test_timeline_shows_shortfalls_with_penalty_and_provisional_deadlines(
     assert missing.status_code == 404 and "NOPE" in missing.json()["detail"]
 
 
+def test_an_events_note_is_on_the_timeline_escaped(client: TestClient, clean_engine: Engine):
+    from tests.supply_helpers import ok, post, seed
+
+    seed(clean_engine, "N-1")
+    h = token(clean_engine, "bureau")
+    note = '公告已在县政府网站发布 <script>alert("x")</script>'
+    ok(post(client, "N-1", h, "notice_published", "2024-07-01", note=note))
+    r = client.get("/maps/parcels/N-1/timeline", headers=h)
+    assert r.status_code == 200
+    assert "<script>alert" not in r.text and "&lt;script&gt;" in r.text
+    assert f"备注：{note}" in text_of(r.text)
+    en = client.get("/maps/parcels/N-1/timeline?lang=en", headers=h).text
+    assert "Note: 公告已在县政府网站发布" in text_of(en)
+
+
 # ------------------------------------------------------------------ readiness and projects
 
 

@@ -72,6 +72,7 @@ def _event_rows(sd: MapDefinition, events: list[Mapping[str, Any]]) -> list[dict
                 "file": e.get("file_ref") or "",
                 "by": e.get("recorded_by") or "",
                 "extra": extra,
+                "note": e.get("note") or "",
                 "counts": e.get("counts", True),
             }
         )
