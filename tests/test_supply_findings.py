@@ -44,6 +44,12 @@ def test_a_sale_started_before_the_notice_period_ended_is_kept_and_flagged(
     assert notice["status"] == "missed" and notice["days_early"] == 5
     assert notice["due"] == "2026-12-06" and notice["days_late"] is None
     assert [f["key"] for f in answer["findings"]] == ["too_early"]
+    # the public sees it too (docs/supply.md: judged from the dates the notice publishes), but
+    # neither the internal findings nor the internal clocks
+    public = client.get(f"/api/v1/parcels/HY-2026-006/supply?as_of={AFTER}").json()
+    seen = {d["rule"]: d for d in public["deadlines"]}
+    assert seen["notice_period"]["status"] == "missed" and seen["notice_period"]["days_early"] == 5
+    assert "first_payment" not in seen and "findings" not in public
     # the daily check counts it
     after = client.get(f"/api/v1/supply/idle?as_of={AFTER}", headers=h).json()
     assert after["summary"]["parcels_with_missed"] == before["parcels_with_missed"] + 1

@@ -34,7 +34,17 @@ SPEEDS: dict[str, tuple[str, str]] = {
 #: stage of its register group (``contract`` or ``handed_over``), so payments, title and
 #: performance stay internal
 PUBLIC_STAGES = frozenset({"reserve", "notice", "sale", "confirmation", "result_published"})
-_CLOCK_FIELDS = ("rule", "label", "due", "unit", "status", "provisional", "source", "article")
+_CLOCK_FIELDS = (
+    "rule",
+    "label",
+    "due",
+    "unit",
+    "status",
+    "days_early",
+    "provisional",
+    "source",
+    "article",
+)
 
 
 def speeds(events: Sequence[Event], as_of: date) -> dict[str, int | None]:
