@@ -174,3 +174,33 @@ def test_a_countys_weekly_report_is_that_countys(demo_client: TestClient, demo_e
     bad = tmp_path / "bad.pdf"
     r3 = run_cli(demo_engine, "report", "weekly", "--county", "999999", "--out", str(bad))
     assert r3.returncode != 0 and "--county" in (r3.stdout + r3.stderr) and not bad.exists()
+
+
+def _map_svgs(page: str) -> list[str]:
+    """The report's map figures (their SVG), from its HTML form."""
+    import base64
+
+    svgs = [
+        base64.b64decode(b).decode("utf-8")
+        for b in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", page)
+    ]
+    return [s for s in svgs if "项目分布图" in s]
+
+
+def test_the_report_map_draws_the_counties_reported_on(demo_client: TestClient,
+                                                      demo_engine: Engine) -> None:  # fmt: skip
+    """郸城县's 督查专报 draws 郸城县's outline (not 淮阳区's) with its projects labelled as its
+    own; the city's draws both counties; 郸城县's few crowded points get an enlarged figure."""
+    official = token(demo_engine, "official")
+    url = "/api/v1/reports/weekly?as_of=2026-11-27&format=html"
+    outline = 'fill="#f4f1e8"'
+    dc = _map_svgs(demo_client.get(f"{url}&county={DC}", headers=official).text)
+    city = _map_svgs(demo_client.get(url, headers=official).text)
+    hy = _map_svgs(demo_client.get(f"{url}&county={HY}", headers=official).text)
+    assert dc[0].count(outline) == 1 and hy[0].count(outline) >= 1
+    assert city[0].count(outline) == dc[0].count(outline) + hy[0].count(outline)
+    # the outline drawn for 郸城县 is its own: 郸城县's (5-point) box, not 淮阳区's long ring
+    dc_path = re.search(r'<path d="([^"]+)" fill="#f4f1e8"', dc[0])
+    assert dc_path and dc_path[1].count("L") == 4
+    assert ">DC001<" in dc[0] and ">DC001<" in city[0]
+    assert len(dc) == 2, "郸城县's points sit together in its zone: an enlarged figure follows"

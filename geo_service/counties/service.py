@@ -35,6 +35,19 @@ def as_feature(row: dict[str, Any]) -> dict[str, Any]:
     return {"type": "Feature", "id": row["code"], "geometry": geom, "properties": props}
 
 
+def outlines(session: Session) -> list[dict[str, Any]]:
+    """The outlines (GeoJSON geometries, lon/lat) of the counties the transaction sees: its
+    county's when it is scoped to one, else every county's (home first)."""
+    rows = session.execute(
+        text(
+            "SELECT ST_AsGeoJSON(boundary, 5) FROM counties WHERE boundary IS NOT NULL AND "
+            "coalesce(nullif(current_setting('geo_service.county', true), ''), code) = code "
+            "ORDER BY home DESC, code"
+        )
+    ).scalars()
+    return [json.loads(g) for g in rows]
+
+
 def boundary_wkb(session: Session, county: str | None = None) -> str | None:
     """The boundary of ``county`` (default: the transaction's county) as hex WKB, or None."""
     return session.execute(  # type: ignore[no-any-return]

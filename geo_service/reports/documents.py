@@ -15,6 +15,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from geo_service.counties.service import outlines
 from geo_service.errors import InvalidInput
 from geo_service.reports import charts as C
 from geo_service.reports import figures as F
@@ -66,10 +67,11 @@ def weekly_report(session: Session, settings: Settings, opts: F.ReportOptions) -
         weeks = S.problem_weeks(session, as_of=opts.as_of, year=data["year"])
         charts["problems"] = [C.problems_chart(weeks)]
         charts["splits"] = [C.split_chart(data["stats"], "domain")]
-        rings = M.boundary_rings(settings.district_boundary)
+        # the outlines of the counties reported on (one county's, or every county's for the city)
+        rings = M.geometry_rings(outlines(session)) or M.boundary_rings(settings.district_boundary)
         pts = data["flagged_points"]
         charts["map"] = [M.map_figure(rings, pts, title="红灯、黄灯项目分布图")]
-        if dense := M.dense_area(pts):
+        if dense := M.dense_area(pts, rings=rings):
             charts["map"].append(
                 M.map_figure([], dense, title="红灯、黄灯项目分布图（项目密集区放大）", h=460)
             )

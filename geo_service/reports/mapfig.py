@@ -1,4 +1,4 @@
-"""The map figure of the weekly report: flagged projects over the district outline, no tiles.
+"""The map figure of the weekly report: flagged projects over the counties' outlines, no tiles.
 
 A local equirectangular projection (x scaled by cos(latitude)); labels that would overlap are
 left off, and ``dense_area`` picks the crowded area that gets an enlarged figure of its own.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,18 @@ def _rings(geom: dict[str, Any]) -> list[list[list[float]]]:
     if geom["type"] == "MultiPolygon":
         return [ring for poly in geom["coordinates"] for ring in poly]
     return []
+
+
+def geometry_rings(geoms: Sequence[dict[str, Any]]) -> list[list[list[float]]]:
+    """The rings (lon/lat) of GeoJSON polygons (the counties' outlines)."""
+    return [ring for g in geoms for ring in _rings(g)]
+
+
+def point_label(code: str) -> str:
+    """A project's label on the figure: its number, with the county's letters when its code has
+    any before ``XM`` (``XM2026-018`` → ``018``, ``DCXM2026-001`` → ``DC001``)."""
+    m = re.match(r"^([A-Z]*)XM\d{4}-(\w+)$", code)
+    return f"{m[1]}{m[2]}" if m else code.rsplit("-", 1)[-1]
 
 
 def boundary_rings(path: Path) -> list[list[list[float]]]:
@@ -43,12 +56,22 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 
 
 def dense_area(
-    points: Sequence[dict[str, Any]], *, radius_deg: float = 0.03, min_points: int = 10
+    points: Sequence[dict[str, Any]],
+    *,
+    rings: Sequence[Sequence[Sequence[float]]] = (),
+    radius_deg: float = 0.03,
+    min_points: int = 10,
 ) -> list[dict[str, Any]]:
-    """The points within ``radius_deg`` of the median point, when there are enough of them to
-    crowd the district map (they get an enlarged figure of their own)."""
+    """The points that get an enlarged figure of their own: those within ``radius_deg`` of the
+    median point when there are enough of them to crowd the map, or all of them when they sit in
+    a corner of an outline more than eight times their extent (a county's one zone)."""
     if len(points) < min_points:
-        return []
+        if len(points) < 2 or not rings:
+            return []
+        extent = [max(v) - min(v) for v in zip(*(c for r in rings for c in r), strict=False)][:2]
+        spread = [max(p[k] for p in points) - min(p[k] for p in points) for k in ("lon", "lat")]
+        small = all(s * 8 < e for s, e in zip(spread, extent, strict=False))
+        return list(points) if len(extent) == 2 and small else []
     lons = sorted(p["lon"] for p in points)
     lats = sorted(p["lat"] for p in points)
     mx, my = lons[len(lons) // 2], lats[len(lats) // 2]
@@ -80,11 +103,12 @@ def map_figure(
         y0, y1 = min(lats), max(lats)
         pad, top = 20.0, 36.0
         span = max(x1 - x0, y1 - y0, 1e-6)
+        room = 40.0  # on the right, for the labels of the easternmost points
         scale = min(
-            (w - 2 * pad) / max(x1 - x0, span * 0.05),
+            (w - 2 * pad - room) / max(x1 - x0, span * 0.05),
             (h - top - pad - 24) / max(y1 - y0, span * 0.05),
         )
-        ox = (w - (x1 - x0) * scale) / 2
+        ox = (w - room - (x1 - x0) * scale) / 2
         oy = top + ((h - top - pad - 24) - (y1 - y0) * scale) / 2
 
         def xy(lon: float, lat: float) -> tuple[float, float]:
@@ -111,7 +135,7 @@ def map_figure(
                     "tip": f"{p['code']} {p.get('name', '')}",
                 }
             )
-            text = str(p["code"]).rsplit("-", 1)[-1]
+            text = point_label(str(p["code"]))
             box = (cx + 5, cy - 12, cx + 7 + 5 * len(text), cy - 2)
             # a label that would overlap one already placed is left off (the point stays)
             if label and p["rag"] == "red" and not any(_overlap(box, b) for b in placed):
