@@ -218,3 +218,28 @@ def test_an_investor_is_offered_the_second_countys_net_land(demo_client: TestCli
     assert set(listed) <= published
     city = _listed(demo_client.get("/maps/investors").text)
     assert set(listed) <= set(city) and any(c.startswith("HY-") for c in city)
+
+
+def test_a_countys_charts_and_report_links_stay_that_countys(
+    demo_client: TestClient, heads: dict[str, Any]
+) -> None:
+    """On 郸城县's projects map and dashboard every chart, download and language link asks for
+    郸城县 (the role-play downloaded the city's 督查专报 from 郸城县's map); the city's ask for
+    no county."""
+    h = heads["city"]
+    links = re.compile(r'(?:src|href)="(/api/v1/(?:charts|reports)/[^"]+)"')
+    for path in ("/maps/projects", "/maps/dashboard"):
+        page = demo_client.get(path, headers=h, params={"county": DC, "as_of": "2026-11-27"}).text
+        found = [html.unescape(u) for u in links.findall(page)]
+        assert any("/reports/weekly" in u for u in found), path
+        assert found and all(f"county={DC}" in u for u in found), (path, found)
+        city = demo_client.get(path, headers=h, params={"as_of": "2026-11-27"}).text
+        assert not [u for u in links.findall(city) if "county=" in u]
+    dash = demo_client.get("/maps/dashboard", headers=h, params={"county": DC}).text
+    other = re.search(r'href="(\?[^"]*lang=en[^"]*)"', dash)
+    assert other and f"county={DC}" in html.unescape(other[1])
+    # the charts a county's map asks for are that county's: by-domain adds up to its projects
+    svg = demo_client.get(f"/api/v1/charts/by-domain.svg?county={DC}", headers=h).text
+    n = demo_client.get(f"/api/v1/stats?county={DC}", headers=h).json()["projects"]["count"]
+    values = re.findall(r'data-series="(?:red|yellow|green)"[^>]*?data-value="(\d+)"', svg, re.S)
+    assert values and sum(int(v) for v in values) == n

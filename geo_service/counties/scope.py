@@ -46,6 +46,15 @@ def viewer() -> str | None:
     return _viewer.get()
 
 
+def in_view(session: Session) -> str | None:
+    """The county the open transaction is walled to (the wall's own setting), else the
+    request's or command's (:func:`current`); None: the whole city."""
+    walled = session.execute(
+        text("SELECT nullif(current_setting('geo_service.county', true), '')")
+    ).scalar()
+    return walled or current()
+
+
 def apply(session: Session | Connection, county: str) -> None:
     """Scope the open transaction of ``session`` to ``county``."""
     session.execute(text("SELECT set_config('geo_service.county', :c, true)"), {"c": county})

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from geo_service.counties import scope
 from geo_service.reports import charts as C
 from geo_service.reports import figures as F
 from geo_service.reports import land as LD
@@ -97,9 +98,11 @@ def charts_panel(
     as_of: date | None = None,
     base: str = "",
     lang: str = "zh",
+    county: str | None = None,
 ) -> Markup:
     """A safe HTML fragment: a ``<section class="gs-charts">`` with the charts as ``<img>``
-    (same-origin SVG, the map page's cookie or header admits them) and the report downloads."""
+    (same-origin SVG, the map page's cookie or header admits them) and the report downloads,
+    all of ``county`` when the page shows one."""
     lang = _lang(lang)
     tpl = env().get_template("charts_panel.html.j2")
     return Markup(
@@ -109,9 +112,9 @@ def charts_panel(
             titles=TITLES[lang],
             words=_WORDS[lang],
             base=base.rstrip("/"),
-            q=_query(as_of, lang="en" if lang == "en" else ""),
-            qp=_query(as_of, format="pdf"),
-            qd=_query(as_of, format="docx"),
+            q=_query(as_of, lang="en" if lang == "en" else "", county=county or ""),
+            qp=_query(as_of, format="pdf", county=county or ""),
+            qd=_query(as_of, format="docx", county=county or ""),
         )
     )
 
@@ -138,6 +141,7 @@ def dashboard_page(
     svgs["supply"] = C.supply_chart(supply, lang)
     w = _WORDS[lang]
     district = F.place_name(session, settings, lang)
+    county = scope.in_view(session) or ""  # the links keep the county the page shows
     return (
         env()
         .get_template("dashboard.html.j2")
@@ -146,13 +150,13 @@ def dashboard_page(
             title=w["title"].format(d=district),
             as_of=w["as_of"].format(d=zh_date(as_of) if lang == "zh" else as_of.isoformat()),
             words=w,
-            other_href=_query(as_of, lang="" if lang == "en" else "en") or "?",
+            other_href=_query(as_of, lang="" if lang == "en" else "en", county=county) or "?",
             css=Markup(PANEL_CSS),
             # the chart template escaped every label: its output is markup
             svgs={k: Markup(v) for k, v in svgs.items()},
             titles=TITLES[lang],
             supply=supply,
-            qp=_query(as_of, format="pdf"),
-            qd=_query(as_of, format="docx"),
+            qp=_query(as_of, format="pdf", county=county),
+            qd=_query(as_of, format="docx", county=county),
         )
     )

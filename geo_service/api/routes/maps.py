@@ -16,6 +16,7 @@ from geo_service.api.params import ConditionKey, IsoDate, ProjectDomain, Project
 from geo_service.api.responses import HTML, Lang
 from geo_service.api.responses import html_page as _html
 from geo_service.auth.tokens import resolve
+from geo_service.counties import scope as county_scope
 from geo_service.errors import NotFound
 from geo_service.maps import data, pages
 from geo_service.maps.data import FitQuery
@@ -211,21 +212,21 @@ def projects_map(
         as_of=as_of,
         rules=settings.projects,
     )
-    charts = "" if layout == "wall" else _charts(as_of, lang)
+    charts = "" if layout == "wall" else _charts(as_of, lang, county_scope.in_view(session))
     page = pages.projects_page(
         session, settings, filters=f, lang=lang, layout=layout, paper=paper, extra_panels=(charts,)
     )
     return _html(page)
 
 
-def _charts(as_of: date | None, lang: str) -> str:
+def _charts(as_of: date | None, lang: str, county: str | None) -> str:
     """The officials' dashboard on their map: the charts and the report downloads, folded."""
     from geo_service.reports.dashboard import charts_panel
 
     summary = "图表与督查专报" if lang != "en" else "Charts and reports"
     return (
         f'<details class="gs-panel gs-charts-panel gs-noprint"><summary><b>{summary}</b></summary>'
-        f"{charts_panel(as_of=as_of, lang=lang)}</details>"
+        f"{charts_panel(as_of=as_of, lang=lang, county=county)}</details>"
     )
 
 
