@@ -374,6 +374,10 @@ def test_a_day_or_year_outside_the_ledger_is_refused(
         "/api/v1/reports/weekly?as_of=1999-01-01&format=html",
         "/api/v1/charts/start-rate.svg?as_of=1999-01-01",
         "/maps/dashboard?as_of=2030-01-01",
+        # the figures the reports repeat, and the map they are compared with, alike
+        "/api/v1/stats?as_of=2030-01-01",
+        f"/api/v1/stats?as_of={last + timedelta(days=1)}",
+        "/maps/projects?as_of=2030-01-01",
     ):
         r = demo_client.get(url, headers=official)
         assert r.status_code == 422, url
@@ -390,6 +394,7 @@ def test_a_day_or_year_outside_the_ledger_is_refused(
     # the edges are reports
     _get(demo_client, "/api/v1/charts/by-leader.svg?as_of=2026-01-01", official)
     _get(demo_client, f"/api/v1/charts/by-leader.svg?as_of={last}", official)
+    _get(demo_client, f"/api/v1/stats?as_of={last}", official)
 
 
 def test_the_charts_panel_fragment_links_the_chart_routes() -> None:

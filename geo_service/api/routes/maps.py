@@ -200,6 +200,8 @@ def projects_map(
 ) -> HTMLResponse:
     """Key projects for officials (official/bureau), with the ledger's RAG and figures."""
     span.check_year(session, year)  # a year without a ledger is an error, not an empty map
+    if as_of is not None:  # nor a day past the ledger's span (red flags not yet due)
+        span.check_day(session, as_of)
     f = ProjectFilter(
         status=status,
         domain=domain or None,

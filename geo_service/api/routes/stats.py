@@ -11,6 +11,7 @@ from geo_service.api.params import IsoDate
 from geo_service.auth import policy
 from geo_service.counties.rollup import with_roll_up
 from geo_service.projects.headline import headline
+from geo_service.reports import span
 
 router = APIRouter(prefix="/api/v1", tags=["stats"])
 
@@ -25,9 +26,13 @@ def stats(
 ) -> dict[str, Any]:
     """Project and land headline figures (the public sees the land reserve only).
 
+    ``as_of`` must lie in the ledger's span, as a report's day must (``reports.span``).
     ``county=``: one county's figures; without it the whole city's, with ``by_county``: the same
     figures for each county (the city roll-up).
     """
+
+    if as_of is not None:  # the same span as the reports': no red flags for days to come
+        span.check_day(session, as_of)
 
     def figures() -> dict[str, Any]:
         internal = policy.can(principal, "stats.internal")
