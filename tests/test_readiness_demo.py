@@ -56,3 +56,23 @@ def test_reserve_is_shown_against_500_mu(demo_client: TestClient) -> None:
     assert dc["net_land_reserve_target_mu"] == 200
     city = demo_client.get("/api/v1/stats").json()["land"]
     assert city["net_land_reserve_target_mu"] == 700
+
+
+def test_attraction_targets_are_each_countys_own(demo_client: TestClient, demo_engine) -> None:
+    """郸城县 is judged against its own attraction targets (4 and 1), 淮阳区 against the source's
+    16 and 3, the city against their sums; the counts are each view's own projects."""
+    from tests.helpers import token
+
+    h = token(demo_engine, "official")
+
+    def attraction(**params: str) -> dict[str, dict[str, object]]:
+        r = demo_client.get("/api/v1/stats", params={"as_of": "2026-11-27", **params}, headers=h)
+        return r.json()["attraction"]  # type: ignore[no-any-return]
+
+    hy, dc, city = attraction(county="411603"), attraction(county="411625"), attraction()
+    assert [a["target"] for a in hy.values()] == [16, 3]
+    assert [a["target"] for a in dc.values()] == [4, 1]
+    assert [a["target"] for a in city.values()] == [20, 4]
+    for key, a in city.items():
+        assert a["count"] == hy[key]["count"] + dc[key]["count"]
+        assert a["met"] == (a["count"] >= a["target"])  # type: ignore[operator]

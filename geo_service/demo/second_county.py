@@ -180,7 +180,11 @@ def load(session: Session, *, year: int) -> dict[str, int]:
         name_en=NAME_EN,
         boundary_wkb=OUTLINE.wkb_hex,
         ledger_year=year,
-        targets={"net_land_reserve_target_mu": 200},
+        targets={
+            "net_land_reserve_target_mu": 200,
+            # 郸城县's own: 4 projects of ≥ 1 亿元 and 1 of ≥ 10 亿元 this year
+            "attraction_targets": {"10000": 4, "100000": 1},
+        },
     )
     counts: dict[str, int] = {}
     with session.begin_nested():

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from geo_service.counties.targets import attraction_targets
 from geo_service.errors import ConfigurationError
 from geo_service.projects.models import LedgerBaseline
 from geo_service.projects.rag import SQL as RAG_SQL
@@ -203,7 +204,7 @@ def project_stats(
         )
 
     attraction = {}
-    for threshold, target in sorted(rules.attraction_targets.items()):
+    for threshold, target in sorted(attraction_targets(session, rules.attraction_targets).items()):
         n = session.execute(text(_ATTRACTED), {"year": year, "threshold": threshold}).scalar()
         key = f"at_least_{wan_to_yi(threshold, 0):g}_yi"
         attraction[key] = {"count": int(n or 0), "target": target, "met": int(n or 0) >= target}

@@ -32,7 +32,7 @@ TITLES = {
         "by-domain": "按领域",
         "by-leader": "按分包领导",
         "by-unit": "按责任单位",
-        "reserve": "净地储备与500亩目标",
+        "reserve": "净地储备与目标",  # the chart names the view's target (counties/targets.py)
         "supply": "逾期未履行的供地期限",
     },
     "en": {
@@ -42,7 +42,7 @@ TITLES = {
         "by-domain": "By domain",
         "by-leader": "By leader",
         "by-unit": "By responsible unit",
-        "reserve": "Net-land reserve against 500 mu",
+        "reserve": "Net-land reserve against the target",
         "supply": "Missed land-supply deadlines",
     },
 }
