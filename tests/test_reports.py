@@ -354,8 +354,10 @@ def test_roles_and_bad_input(demo_client: TestClient, demo_engine: Engine) -> No
     assert bad.status_code == 422 and "format" in bad.json()["detail"]
     bad = demo_client.get("/api/v1/charts/pie.svg", headers=bureau)
     assert bad.status_code == 422 and "name" in bad.json()["detail"]
-    bad = demo_client.get("/api/v1/reports/weekly?as_of=27.11.2026", headers=bureau)
-    assert bad.status_code == 422 and "as_of" in bad.json()["detail"]
+    for day in ("27.11.2026", "2026/11/27", "2026-11-31"):  # the format to use is said
+        bad = demo_client.get(f"/api/v1/reports/weekly?as_of={day}", headers=bureau)
+        assert bad.status_code == 422 and "as_of" in bad.json()["detail"]
+        assert "YYYY-MM-DD" in bad.json()["detail"], bad.json()["detail"]
     bad = demo_client.get("/api/v1/charts/start-rate.svg?as_of=9999-12-31", headers=bureau)
     assert bad.status_code == 422 and "as_of" in bad.json()["detail"]
 

@@ -57,7 +57,10 @@ def _describe(err: Any) -> dict[str, str]:
             "where": "request body",
             "message": f"not valid JSON{at}{': ' + str(reason) if reason else ''}",
         }
-    return {"where": _where(loc), "message": str(err.get("msg", ""))}
+    message = str(err.get("msg", ""))
+    if str(err.get("type", "")).startswith(("date_", "datetime_")):
+        message += "; write the date as YYYY-MM-DD, e.g. 2026-11-27"
+    return {"where": _where(loc), "message": message}
 
 
 def _db_down() -> JSONResponse:
