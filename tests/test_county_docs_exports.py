@@ -204,3 +204,25 @@ def test_the_report_map_draws_the_counties_reported_on(demo_client: TestClient,
     assert dc_path and dc_path[1].count("L") == 4
     assert ">DC001<" in dc[0] and ">DC001<" in city[0]
     assert len(dc) == 2, "郸城县's points sit together in its zone: an enlarged figure follows"
+
+
+def test_the_city_report_compares_its_counties(demo_client: TestClient, demo_engine: Engine):
+    """The city's 督查专报 has a row per county with that county's figures (as
+    /api/v1/stats's by_county says); a county's own report has no such table."""
+    from tests.documents import docx_text, flat
+
+    official = token(demo_engine, "official")
+    stats = demo_client.get("/api/v1/stats?as_of=2026-11-27", headers=official).json()
+    url = "/api/v1/reports/weekly?as_of=2026-11-27"
+    page = demo_client.get(f"{url}&format=html", headers=official).text
+    assert "各县区主要指标" in page
+    rows = re.findall(r"<tr>((?:<td[^>]*>[^<]*</td>)+)</tr>", page.split("各县区主要指标", 1)[1])
+    cells = {r[0]: r for r in (re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in rows[:2])}
+    for code, name in ((HY, "淮阳区"), (DC, "郸城县")):
+        p = stats["by_county"][code]["projects"]
+        assert cells[name][1:2] + cells[name][4:6] == [str(p["count"]), str(p["rag"]["red"]),
+                                                      str(p["overdue"])], cells[name]  # fmt: skip
+    said, _ = docx_text(demo_client.get(f"{url}&format=docx", headers=official).content)
+    assert "各县区主要指标" in said and "郸城县" in flat(said)
+    one = demo_client.get(f"{url}&format=html&county={DC}", headers=official).text
+    assert "各县区主要指标" not in one

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.counties import scope as county_scope
+from geo_service.counties.rollup import per_county
 from geo_service.counties.targets import reserve_target_mu
 from geo_service.parcels.stats import land_stats
 from geo_service.projects import edits, problems, visits
@@ -196,6 +197,32 @@ def headline_rows(stats: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def county_rows(session: Session, settings: Settings, opts: ReportOptions) -> list[dict[str, Any]]:
+    """Each county's headline figures, for a report of the whole city of several counties (the
+    same figures as its own report: ``headline`` inside its wall); none for one county's."""
+    if county_scope.in_view(session) is not None:
+        return []
+    by = per_county(session, lambda: headline(session, settings, opts))
+    if len(by) < 2:
+        return []
+    rows = []
+    for x in by.values():
+        p, land = x.get("projects", {}), x["land"]
+        rows.append(
+            {
+                "name": x["name_zh"],
+                "count": p.get("count", 0),
+                "start_rate_pct": p.get("start_rate_pct"),
+                "completed_yi": x.get("investment", {}).get("completed_yi"),
+                "red": p.get("rag", {}).get("red", 0),
+                "overdue": p.get("overdue", 0),
+                "reserve_mu": land["net_land_reserve_mu"],
+                "reserve_target_mu": land["net_land_reserve_target_mu"],
+            }
+        )
+    return rows
+
+
 def weekly(session: Session, settings: Settings, opts: ReportOptions) -> dict[str, Any]:
     """Everything the weekly 督查专报 shows, as of ``opts.as_of``."""
     stats = headline(session, settings, opts)
@@ -213,6 +240,7 @@ def weekly(session: Session, settings: Settings, opts: ReportOptions) -> dict[st
         "year": year,
         "stats": stats,
         "headline": headline_rows(stats) + LD.headline_rows(supply),
+        "by_county": county_rows(session, settings, opts) if year else [],
         "flagged": flagged,
         "flagged_codes": [r["code"] for g in flagged for r in g["projects"]],
         "flagged_points": [

@@ -30,3 +30,27 @@ def closing_line(r: dict[str, Any]) -> str:
         f"本报告由系统根据台账数据自动生成，数据截至{r['as_of_zh']}；"
         f"指标口径与 /api/v1/stats?as_of={r['as_of']} 一致。"
     )
+
+
+#: the city report's table of each county's headline figures (PDF and Word)
+COUNTY_TITLE = "各县区主要指标"
+COUNTY_HEADER = [
+    "县区",
+    "重点项目",
+    "开工率",
+    "完成投资（亿元）",
+    "红灯项目",
+    "逾期项目",
+    "净地储备（亩）",
+]
+
+
+def county_row(x: dict[str, Any]) -> list[str]:
+    """One county's row of that table (``figures.county_rows``)."""
+    from geo_service.reports import labels as L
+
+    reserve = f"{x['reserve_mu']:.2f}（目标{x['reserve_target_mu']:.0f}）"
+    return [
+        x["name"], str(x["count"]), L.pct(x["start_rate_pct"]), L.yi(x["completed_yi"]),
+        str(x["red"]), str(x["overdue"]), reserve,
+    ]  # fmt: skip

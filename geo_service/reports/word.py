@@ -178,6 +178,9 @@ def weekly_docx(report: Report) -> bytes:
     )
     doc.add_heading("一、主要指标完成情况", level=2)
     _headline(doc, r["headline"])
+    if r.get("by_county"):
+        doc.add_heading(T.COUNTY_TITLE, level=3)
+        _table(doc, T.COUNTY_HEADER, [T.county_row(x) for x in r["by_county"]])
     for svg in report.charts.get("top", []):
         _picture(doc, svg)
 
