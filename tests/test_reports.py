@@ -291,10 +291,13 @@ def test_split_and_problem_charts_add_up(demo_client: TestClient, official: dict
     probs = _get(demo_client, f"/api/v1/charts/problems.svg?as_of={AS_OF}", official).text
     opened = _points(probs, "opened", "rect")
     assert len(opened) == 12
-    first = AS_OF - timedelta(days=AS_OF.weekday()) - timedelta(weeks=11)
+    first = AS_OF - timedelta(days=6) - timedelta(weeks=11)
     items = _get(demo_client, f"/api/v1/problems?as_of={AS_OF}&limit=1000", official).json()
     found = [p for p in items["items"] if first.isoformat() <= p["found_on"] <= AS_OF.isoformat()]
     assert sum(int(v) for _, v in opened) == len(found)
+    # the last bar is the report's 本周 (the seven days ending on its day), as its text says
+    week = [p for p in found if p["found_on"] > (AS_OF - timedelta(days=7)).isoformat()]
+    assert int(opened[-1][1]) == len(week)
 
     reserve = _get(demo_client, "/api/v1/charts/reserve.svg", official).text
     land = stats["land"]

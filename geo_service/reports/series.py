@@ -92,8 +92,10 @@ FROM weeks w ORDER BY w.wk
 def problem_weeks(
     session: Session, *, as_of: date, year: int | None, weeks: int = 12
 ) -> list[dict[str, Any]]:
-    """Problems found and resolved per week (Monday to Sunday), the last ``weeks`` weeks."""
-    last = as_of - timedelta(days=as_of.weekday())
+    """Problems found and resolved per report week, the last ``weeks`` of them: the seven days
+    ending on the report day (the weekly report's 本周, so its last bar is the text's count) and
+    the seven-day weeks before it; each labelled by its first day."""
+    last = as_of - timedelta(days=6)
     first = last - timedelta(weeks=weeks - 1)
     rows = session.execute(
         text(_PROBLEM_WEEKS),
