@@ -75,7 +75,7 @@ WORDS: dict[str, dict[str, str]] = {
         "inv_title": "Investment planned and completed in {year} (cumulative)",
         "plan": "Plan (pro rata)",
         "completed": "Completed",
-        "yi": "亿元",
+        "yi": "100 M yuan",
         "prob_title": "Problems found and resolved per week",
         "found": "Found",
         "resolved": "Resolved",
@@ -257,7 +257,7 @@ def supply_chart(figs: dict[str, Any], lang: str = "zh") -> str:
     w = words(lang)
     rows = [
         {
-            "label": f"{m['parcel']} {m['rule_zh'] if lang != 'en' else m['rule']}",
+            "label": f"{m['parcel']} {m['rule_zh'] if lang != 'en' else m['rule_en']}",
             "late": m["days_late"] or 0,
         }
         for m in figs["missed"]
