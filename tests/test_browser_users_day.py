@@ -251,7 +251,7 @@ def test_official_reads_why_a_project_is_red(demo_site, browser) -> None:
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     t = popup.inner_text()
-    assert "预警原因" in t and "严重滞后：" in t
+    assert "预警原因" in t and "红灯（严重滞后）：" in t  # the report's 红灯 on the map
     assert "万元" in t and "亿元" not in t  # one unit in the popup
     assert errors == []
 
