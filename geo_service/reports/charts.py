@@ -75,7 +75,7 @@ WORDS: dict[str, dict[str, str]] = {
         "inv_title": "Investment planned and completed in {year} (cumulative)",
         "plan": "Plan (pro rata)",
         "completed": "Completed",
-        "yi": "100 M yuan",
+        "yi": "¥100M",  # 亿元 (short: it stands left of the axis)
         "prob_title": "Problems found and resolved per week",
         "found": "Found",
         "resolved": "Resolved",
