@@ -260,7 +260,7 @@ def render_investors(
         review = panel(
             "notice",
             level="review",
-            message=f"{defn.label('review_number')}：{settings.map_review_number}",
+            message=f"{defn.label('review_number')}{defn.label('colon')}{settings.map_review_number}",
         )
     add_html(
         m,

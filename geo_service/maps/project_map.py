@@ -45,7 +45,7 @@ def reason_lines(defn: MapDefinition, reasons: list[Mapping[str, Any]] | None) -
         entry = table.get(r.get("rule"))
         values = {k: r.get(k, "") for k in ("date", "n", "done_wan", "due_wan", "pct")}
         text = defn.text(entry).format(**values) if entry else str(r.get("detail", ""))
-        out.append(f"{defn.text(rag.get(r.get('severity')), '')}：{text}")
+        out.append(f"{defn.text(rag.get(r.get('severity')), '')}{defn.label('colon')}{text}")
     return out
 
 
