@@ -7,7 +7,9 @@ of the project-local PostGIS, then times, in the same process and database:
   into the temporary result table, rolled back;
 * a cold full run (every status is new: N × 5 history rows and upserts);
 * a warm full run (nothing changed: no history rows, no condition row written);
-* with ``--now``, a third run as of now (the network rows' evidence date moves);
+* with ``--now``, two runs as of now, as a daily run without ``--as-of`` makes them: the first
+  changes what the later date changes (records grow stale), the second only moves the network
+  rows' evidence date, so it writes them again;
 
 with the floor measured before the first run and after each, so each run is compared with the
 floors just before and after it.
@@ -146,8 +148,8 @@ def main() -> None:
     ap.add_argument(
         "--now",
         action="store_true",
-        help="a third run as of now (as a daily run without --as-of: the network conditions' "
-        "evidence date is the run's, so their rows are written again)",
+        help="two more runs as of now, as daily runs without --as-of (the network conditions' "
+        "evidence date is the run's, so the second writes their rows again)",
     )
     args = ap.parse_args()
 
@@ -195,7 +197,7 @@ def main() -> None:
                 flush=True,
             )
 
-        labels = ["cold", "warm"] + (["warm, as of now"] if args.now else [])
+        labels = ["cold", "warm"] + (["as of now", "again as of now"] if args.now else [])
         for label in labels:
             if not floors:
                 measure_floor()

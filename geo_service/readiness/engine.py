@@ -196,6 +196,8 @@ def check_parcels(
         },
     )
     step(6)
+    for stmt in st.INDEX_RESULTS.split(";"):
+        session.execute(text(stmt))
     session.execute(text(st.OVERRIDES), {"as_of": as_of, "max_age": max_age})
     step(7)
     session.execute(text("DROP TABLE IF EXISTS _rd_diff"))
