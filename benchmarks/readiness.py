@@ -6,10 +6,17 @@ of the project-local PostGIS, then times, in the same process and database:
 * the floor: the engine's own spatial statements (water, power, road, title overlaps) alone,
   into the temporary result table, rolled back;
 * a cold full run (every status is new: N × 5 history rows and upserts);
-* a warm full run (nothing changed: no history rows).
+* a warm full run (nothing changed: no history rows, no condition row written);
+* with ``--now``, two runs as of now, as a daily run without ``--as-of`` makes them: the first
+  changes what the later date changes (records grow stale), the second only moves the network
+  rows' evidence date, so it writes them again;
 
-Prints the figures and the process's peak memory. Run: ``make bench`` or
-``.venv/bin/python benchmarks/readiness.py [--parcels 100000] [--keep]``. Not a test.
+with the floor measured before the first run and after each, so each run is compared with the
+floors just before and after it.
+
+Prints the figures and the process's peak memory. Run: ``make bench-readiness`` or
+``.venv/bin/python benchmarks/readiness.py [--parcels N] [--keep | --reuse URL] [--now]``.
+Not a test.
 """
 
 from __future__ import annotations
@@ -138,6 +145,12 @@ def main() -> None:
     ap.add_argument("--parcels", type=int, default=int(os.environ.get("BENCH_PARCELS", "100000")))
     ap.add_argument("--reuse", help="a database URL kept by an earlier --keep (skips generating)")
     ap.add_argument("--keep", action="store_true", help="keep the database (prints its URL)")
+    ap.add_argument(
+        "--now",
+        action="store_true",
+        help="two more runs as of now, as daily runs without --as-of (the network conditions' "
+        "evidence date is the run's, so the second writes their rows again)",
+    )
     args = ap.parse_args()
 
     cfg = cluster.default_config(PROJECT_DIR, port=Settings().db_port)
@@ -164,10 +177,12 @@ def main() -> None:
             f"in {time.perf_counter() - t:.1f} s"
         )
 
-        # interleaved: floor, cold run, floor, warm run (the machine is shared: ranges matter)
+        # interleaved: floor, cold run, floor, warm run, floor — the machine is shared, so each
+        # run is compared with the floors measured just before and just after it
         floors: list[float] = []
         runs: dict[str, float] = {}
-        for label in ("cold", "warm"):
+
+        def measure_floor() -> None:
             load = os.getloadavg()[0]
             floor = floor_seconds(engine, settings)
             best = {c: min(v.values()) for c, v in floor.items()}
@@ -181,6 +196,11 @@ def main() -> None:
                 + f" s → best total {floors[-1]:.2f} s",
                 flush=True,
             )
+
+        labels = ["cold", "warm"] + (["as of now", "again as of now"] if args.now else [])
+        for label in labels:
+            if not floors:
+                measure_floor()
             load = os.getloadavg()[0]
             t = time.perf_counter()
             marks: list[tuple[str, float]] = []
@@ -188,7 +208,7 @@ def main() -> None:
                 engine,
                 settings=settings,
                 actor="bench",
-                as_of=AS_OF,
+                as_of=None if label.endswith("now") else AS_OF,
                 progress=lambda name, _i, _n, m=marks: m.append((name, time.perf_counter())),
             )
             runs[label] = time.perf_counter() - t
@@ -196,23 +216,24 @@ def main() -> None:
                 f"{a} {tb - ta:.1f}" for (a, ta), (_, tb) in itertools.pairwise(marks)
             )
             print(
-                f"{label} run (load average {load:.1f}): {res}  ({res.changed} status changes)\n"
+                f"{label} run (load average {load:.1f}): {res}  ({res.changed} status changes, "
+                f"{res.written} condition rows written)\n"
                 f"  steps, s: {steps} (save: the save, needs_check reset and summary refresh)",
                 flush=True,
             )
+            measure_floor()
 
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        lo, hi = min(floors), max(floors)
         print()
-        print(
-            "| parcels | floor s (2 runs) | cold run s | cold / floor | warm run s | warm / floor "
-            "| peak RSS MB |"
-        )
-        print(
-            f"| {args.parcels} | {lo:.1f}–{hi:.1f} | {runs['cold']:.1f} "
-            f"| {runs['cold'] / hi:.2f}–{runs['cold'] / lo:.2f} | {runs['warm']:.1f} "
-            f"| {runs['warm'] / hi:.2f}–{runs['warm'] / lo:.2f} | {peak_mb:.0f} |"
-        )
+        print("| parcels | run | run s | floors before/after, s | run / floor | peak RSS MB |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for i, label in enumerate(labels):
+            lo, hi = sorted(floors[i : i + 2])
+            print(
+                f"| {args.parcels} | {label} | {runs[label]:.1f} | {floors[i]:.1f} / "
+                f"{floors[i + 1]:.1f} | {runs[label] / hi:.2f}–{runs[label] / lo:.2f} "
+                f"| {peak_mb:.0f} |"
+            )
         print(f"target: full run ≤ 1.5× floor; load average now {os.getloadavg()[0]:.1f}")
         engine.dispose()
     finally:

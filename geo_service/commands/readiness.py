@@ -58,7 +58,8 @@ def register(app: typer.Typer) -> None:
         out.print(f"readiness: {summary}", highlight=False)
         out.print(
             f"  as of {summary.as_of:%Y-%m-%d %H:%M %Z}, parcels in the register "
-            f"{summary.parcels_total}, status changes {summary.changed}, run #{summary.run_id}",
+            f"{summary.parcels_total}, status changes {summary.changed}, "
+            f"rows written {summary.written}, run #{summary.run_id}",
             highlight=False,
         )
         for cond, n in summary.missing.items():

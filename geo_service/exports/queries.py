@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from geo_service.errors import InvalidInput
 from geo_service.projects.ledger import COLUMNS as LEDGER_COLUMNS
 from geo_service.projects.ledger import Column as LedgerColumn
+from geo_service.readiness.rules import checked_at_sql
 from geo_service.spatial import SQM_PER_MU
 
 WHATS = ("parcels", "projects", "readiness")
@@ -70,7 +71,7 @@ _READINESS_COLS: tuple[tuple[str, str, str], ...] = (
     ("area_mu", f"round((p.area_m2 / {SQM_PER_MU!r})::numeric, 2)::float8", "面积(亩)"),
     ("net_land", "coalesce(r.met = 5, false)", "是否净地"),
     *((k, f"coalesce(r.{k}, 'unknown')", zh) for k, zh in CONDITION_ZH.items()),
-    ("checked_at", "to_char(r.checked_at, 'YYYY-MM-DD HH24:MI')", "检查时间"),
+    ("checked_at", f"to_char({checked_at_sql('r.checked_at')}, 'YYYY-MM-DD HH24:MI')", "检查时间"),
 )
 _READINESS_JOIN = (
     "LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE c.status = 'met') AS met, max(c.checked_at)"  # noqa: S608 -- fixed fragments only; values bound

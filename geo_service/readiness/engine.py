@@ -60,6 +60,9 @@ class RunSummary:
     #: parcels (of all in the register) whose condition is not met, by condition
     missing: dict[str, int] = field(default_factory=dict)
     changed: int = 0
+    #: condition rows the run wrote (new or with a changed decision); unchanged rows stay as
+    #: they are and the run's ``covers`` says they were checked (``rules.checked_at_sql``)
+    written: int = 0
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -79,6 +82,7 @@ class RunSummary:
             "net_land_mu": self.net_land_mu,
             "missing": self.missing,
             "status_changes": self.changed,
+            "conditions_written": self.written,
             "seconds": round(self.seconds, 2),
         }
 
@@ -94,6 +98,7 @@ def _select_targets(
     *,
     only_marked: bool,
     parcel_ids: Sequence[int] | None,
+    county: str | None = None,
     as_of: datetime,
     max_age: int,
 ) -> int:
@@ -112,6 +117,8 @@ def _select_targets(
         params = {"as_of": as_of, "max_age": max_age}
     else:
         where, params = "true", {}
+    if county is not None:
+        where, params = f"p.county = :county AND ({where})", {**params, "county": county}
     session.execute(
         text(f"CREATE TEMP TABLE _rd_t ON COMMIT DROP AS SELECT p.id FROM parcels p WHERE {where}"),  # noqa: S608
         params,
@@ -130,9 +137,17 @@ def check_parcels(
     run_id: int | None = None,
     only_marked: bool = False,
     parcel_ids: Sequence[int] | None = None,
+    county: str | None = None,
+    covering: bool = False,
     progress: Progress | None = None,
-) -> tuple[int, int]:
-    """Check the target parcels in the caller's transaction; return (checked, status changes)."""
+) -> tuple[int, int, int]:
+    """Check the target parcels in the caller's transaction; return (checked, status changes,
+    condition rows written).
+
+    ``covering``: the run covers all parcels (or ``county``'s) and its ``readiness_runs.covers``
+    says so, so only the rows whose decision changed are written; otherwise (a record, an
+    attestation, ``only_marked``) every checked row is written, with the time of this check.
+    """
     problems = rules.validate_rules(settings.readiness)
     if problems:
         raise ConfigurationError("; ".join(problems))
@@ -147,7 +162,12 @@ def check_parcels(
     step(0)
     tune(session)
     checked = _select_targets(
-        session, only_marked=only_marked, parcel_ids=parcel_ids, as_of=as_of, max_age=max_age
+        session,
+        only_marked=only_marked,
+        parcel_ids=parcel_ids,
+        county=county,
+        as_of=as_of,
+        max_age=max_age,
     )
     # a run over many parcels may take longer than a request's statement limit: 1 ms per parcel
     limit = max(settings.db_statement_timeout_ms, checked)
@@ -176,8 +196,13 @@ def check_parcels(
         },
     )
     step(6)
+    for stmt in st.INDEX_RESULTS.split(";"):
+        session.execute(text(stmt))
     session.execute(text(st.OVERRIDES), {"as_of": as_of, "max_age": max_age})
     step(7)
+    session.execute(text("DROP TABLE IF EXISTS _rd_diff"))
+    session.execute(text(st.diff(every=not covering)))
+    session.execute(text("ANALYZE _rd_diff"))
     session.execute(text("DROP TABLE IF EXISTS _rd_changed"))
     session.execute(text("CREATE TEMP TABLE _rd_changed (parcel_id bigint) ON COMMIT DROP"))
     result = session.execute(text(st.HISTORY_CHANGED), {"actor": actor, "run_id": run_id})
@@ -186,7 +211,9 @@ def check_parcels(
     # the summary is refreshed once, for the parcels whose status changed (a warm run: none),
     # not by the triggers for every saved row; the needs_check reset changes no summary column
     with parcel_summary.deferred(session):
-        session.execute(text(st.SAVE), {"run_id": run_id})
+        save = {"run_id": run_id}
+        written = session.execute(text(st.SAVE_CHANGED), save).rowcount  # type: ignore[attr-defined]
+        written += session.execute(text(st.SAVE_NEW), save).rowcount  # type: ignore[attr-defined]
         session.execute(
             text(
                 "UPDATE parcels SET needs_check = false "
@@ -194,7 +221,7 @@ def check_parcels(
             )
         )
     parcel_summary.refresh_from(session, "SELECT DISTINCT parcel_id FROM _rd_changed")
-    return checked, int(changed or 0)
+    return checked, int(changed or 0), int(written)
 
 
 def _db_now(session: Session) -> datetime:
@@ -208,14 +235,17 @@ def run_readiness(
     actor: str,
     as_of: datetime | None = None,
     only_marked: bool = False,
+    county: str | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Re-check the parcels (all, or only those marked) in ONE transaction and summarise.
+    """Re-check the parcels (all, a county's, or only those marked) in ONE transaction and
+    summarise.
 
     ``as_of`` makes a run repeatable: records after it are ignored and freshness and override
     expiry are judged against it. A failed run rolls back and leaves the previous results.
     """
     started = time.perf_counter()
+    covers = None if only_marked else (county or rules.COVERS_ALL)
     try:
         with transaction(engine) as session:
             if as_of is None:
@@ -225,19 +255,21 @@ def run_readiness(
             run_id = int(
                 session.execute(
                     text(
-                        "INSERT INTO readiness_runs (as_of, actor, status) "
-                        "VALUES (:as_of, :actor, 'running') RETURNING id"
+                        "INSERT INTO readiness_runs (as_of, actor, status, covers) "
+                        "VALUES (:as_of, :actor, 'running', :covers) RETURNING id"
                     ),
-                    {"as_of": as_of, "actor": actor},
+                    {"as_of": as_of, "actor": actor, "covers": covers},
                 ).scalar_one()
             )
-            checked, changed = check_parcels(
+            checked, changed, written = check_parcels(
                 session,
                 settings=settings,
                 actor=actor,
                 as_of=as_of,
                 run_id=run_id,
                 only_marked=only_marked,
+                county=county,
+                covering=covers is not None,
                 progress=progress,
             )
             if progress is not None:
@@ -252,6 +284,7 @@ def run_readiness(
                 net_land_mu=m2_to_mu(float(row["net_land_m2"])) or 0.0,
                 missing={c: int(row[c]) for c in CONDITIONS},
                 changed=changed,
+                written=written,
                 seconds=time.perf_counter() - started,
             )
             session.execute(

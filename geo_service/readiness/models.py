@@ -96,6 +96,7 @@ class ConditionHistory(IdMixin, Base):
 
 class ReadinessRun(IdMixin, Base):
     __tablename__ = "readiness_runs"
+    __table_args__ = (Index("ix_readiness_runs_covers", "covers", "status", "started_at"),)
 
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -105,3 +106,5 @@ class ReadinessRun(IdMixin, Base):
     parcels_checked: Mapped[int] = mapped_column(Integer, server_default="0")
     net_land: Mapped[int] = mapped_column(Integer, server_default="0")
     summary: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    #: the parcels the run checked: "all", a county code, or None (partial: only its own rows)
+    covers: Mapped[str | None] = mapped_column(String(8))

@@ -87,7 +87,7 @@ def parcel_readiness(
     rows = (
         session.execute(
             text(
-                """SELECT condition, status, method, evidence, verified_at, checked_at
+                """SELECT condition, status, method, evidence, verified_at
                 FROM parcel_conditions WHERE parcel_id = :pid"""
             ),
             {"pid": p["id"]},
@@ -128,7 +128,14 @@ def parcel_readiness(
         "ready_for_supply": bool(ready),
         "labels": rules.earned_labels(statuses, settings.readiness.labels),
         "conditions": conditions,
-        "checked_at": max((r["checked_at"] for r in rows), default=None),
+        "checked_at": session.execute(
+            text(
+                f"""SELECT {rules.checked_at_sql("max(c.checked_at)")}
+                FROM parcels p LEFT JOIN parcel_conditions c ON c.parcel_id = p.id
+                WHERE p.id = :pid GROUP BY p.id, p.county"""  # noqa: S608 -- fixed fragments only
+            ),
+            {"pid": p["id"]},
+        ).scalar_one(),
     }
     if not public:
         out["supply"] = {

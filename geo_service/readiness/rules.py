@@ -217,6 +217,27 @@ def map_category_sql(met: str = "c.met", unmet: str = "c.unmet", checked: str = 
     return category_sql(met, unmet, checked)
 
 
+#: a covering run: one over every parcel ("all") or over one county's (its division code)
+COVERS_ALL = "all"
+
+
+def checked_at_sql(own: str = "c.checked_at", county: str = "p.county") -> str:
+    """When a parcel was last checked — THE definition (API ``checked_at``, export 检查时间).
+
+    A run over all parcels (or a county's) writes only the condition rows whose decision
+    changed, so a row's own ``checked_at`` is the last time it was written; the parcel was
+    checked since by every finished run that covered it (``readiness_runs.covers``). So: the
+    greatest of ``own`` (the latest ``checked_at`` of the parcel's rows; NULL: never checked)
+    and the start of the latest such run — the ``now()`` its rows would have carried."""
+    latest = (
+        "(SELECT max(r.started_at) FROM readiness_runs r WHERE r.status = 'done' AND r.covers = {})"
+    )
+    return (
+        f"CASE WHEN {own} IS NOT NULL THEN greatest({own}, "
+        f"{latest.format(repr(COVERS_ALL))}, {latest.format(county)}) END"
+    )
+
+
 def age_days(verified_at: datetime | None, now: datetime) -> int | None:
     """Whole days since the evidence was verified (None when never)."""
     if verified_at is None:

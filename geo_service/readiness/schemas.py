@@ -109,5 +109,7 @@ class RunOut(BaseModel):
     net_land_mu: float
     missing: dict[str, int]
     status_changes: int
+    #: condition rows written (new or changed); the others were checked and left as they were
+    conditions_written: int = 0
     seconds: float
     summary: str

@@ -1,0 +1,232 @@
+"""What a fast readiness run rests on: a run over all parcels writes only the condition rows
+whose decision changed, yet every parcel it checked says so — its ``checked_at`` in the API and
+the export's checked_at (检查时间) move to the new run (``readiness_runs.covers``,
+``rules.checked_at_sql``); a partial run moves only its own parcels'. No timing here: the rows'
+``xmin`` shows what was written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from geo_service.db.engine import transaction
+from geo_service.parcels import writes
+from geo_service.readiness.engine import RunSummary, run_readiness
+from tests.databases import ClientFactory
+from tests.helpers import add_infrastructure, add_parcels, line_m, rect_m, settings_for, token
+
+AS_OF = datetime(2024, 6, 30, tzinfo=UTC)
+CODES = ("A", "B", "C")
+
+
+def _district(engine: Engine) -> None:
+    """Three parcels 3 km apart; B and C have water 50 m away, A's nearest main is ~2.9 km off;
+    power and road reach all three; each has a survey and a title record."""
+    add_parcels(engine, *({"code": c, "geom_m": rect_m(3000 * i, 0, 100, 100)}
+                          for i, c in enumerate(CODES)))  # fmt: skip
+    add_infrastructure(
+        engine,
+        {"code": "W-B", "kind": "water", "diameter_mm": 150,
+         "geom_m": line_m((2900, 150), (6200, 150))},
+        {"code": "E", "kind": "power", "voltage_kv": 10,
+         "geom_m": line_m((-500, 200), (6600, 200))},
+        {"code": "R", "kind": "road", "geom_m": line_m((-500, 120), (6600, 120))},
+    )  # fmt: skip
+    with transaction(engine) as s:
+        writes.replace_records(
+            s,
+            table="leveling_surveys",
+            rows=[{"parcel_code": c, "surveyed_on": date(2024, 6, 1), "leveled": True,
+                   "earthwork_outstanding_m3": 0, "surveyor": "测绘院", "document_ref": "PZ-1"}
+                  for c in CODES],
+        )  # fmt: skip
+        writes.replace_records(
+            s,
+            table="title_records",
+            rows=[{"parcel_code": c, "recorded_on": date(2024, 6, 1), "ownership": "state",
+                   "requisition_done": True, "compensation_settled": True, "open_disputes": 0,
+                   "document_ref": "QS-1"} for c in CODES],
+        )  # fmt: skip
+
+
+def _run(engine: Engine, **kw: Any) -> RunSummary:
+    return run_readiness(engine, settings=settings_for(engine), actor="test", as_of=AS_OF, **kw)
+
+
+def _rows(engine: Engine) -> dict[tuple[str, str], str]:
+    """(parcel, condition) → the row version's xmin: it changes when, and only when, the row is
+    written."""
+    with engine.connect() as c:
+        rows = c.execute(
+            text(
+                "SELECT p.code, c.condition, CAST(c.xmin AS text) FROM parcel_conditions c "
+                "JOIN parcels p ON p.id = c.parcel_id"
+            )
+        ).all()
+    return {(code, cond): x for code, cond, x in rows}
+
+
+def _history(engine: Engine) -> list[tuple[str, str, str | None, str]]:
+    with engine.connect() as c:
+        return [
+            tuple(r)  # type: ignore[misc]
+            for r in c.execute(
+                text(
+                    "SELECT p.code, h.condition, h.old_status, h.new_status "
+                    "FROM condition_history h JOIN parcels p ON p.id = h.parcel_id ORDER BY h.id"
+                )
+            )
+        ]
+
+
+def _yesterday(engine: Engine) -> None:
+    """Move every run and row written so far one day back, as if made yesterday."""
+    with engine.begin() as c:
+        c.execute(text("UPDATE readiness_runs SET started_at = started_at - interval '1 day'"))
+        c.execute(text("UPDATE parcel_conditions SET checked_at = checked_at - interval '1 day'"))
+
+
+def _started(engine: Engine, run_id: int | None) -> tuple[datetime, str]:
+    """The run's start, and as the export shows it (minutes, the database's time zone)."""
+    with engine.connect() as c:
+        at, shown = c.execute(
+            text(
+                "SELECT started_at, to_char(started_at, 'YYYY-MM-DD HH24:MI') "
+                "FROM readiness_runs WHERE id = :id"
+            ),
+            {"id": run_id},
+        ).one()
+    return at, shown
+
+
+def _api_checked(client: TestClient, headers: dict[str, str]) -> dict[str, datetime]:
+    out = {}
+    for code in CODES:
+        r = client.get(f"/api/v1/parcels/{code}/readiness", headers=headers)
+        assert r.status_code == 200, r.text
+        out[code] = datetime.fromisoformat(r.json()["checked_at"])
+    return out
+
+
+def _export_checked(client: TestClient, headers: dict[str, str]) -> dict[str, str]:
+    r = client.get("/api/v1/exports/readiness?format=csv", headers=headers)
+    assert r.status_code == 200, r.text
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    head = rows[0]
+    code = next(i for i, h in enumerate(head) if h in ("code", "地块编号"))
+    when = next(i for i, h in enumerate(head) if h in ("checked_at", "检查时间"))
+    return {row[code]: row[when] for row in rows[1:]}
+
+
+def _client(engine: Engine, make_client: ClientFactory) -> tuple[TestClient, dict[str, str]]:
+    return make_client(engine.url.render_as_string(hide_password=False)), token(engine, "bureau")
+
+
+def test_a_run_with_nothing_changed_writes_no_row_yet_every_parcel_shows_it_was_checked(
+    clean_engine: Engine, make_client: ClientFactory
+) -> None:
+    _district(clean_engine)
+    first = _run(clean_engine)
+    assert first.written == 15 and first.changed == 15  # a first run stores everything
+    _yesterday(clean_engine)
+    client, bureau = _client(clean_engine, make_client)
+    then, then_shown = _started(clean_engine, first.run_id)
+    assert set(_api_checked(client, bureau).values()) == {then}
+    before = _rows(clean_engine)
+    history = _history(clean_engine)
+
+    again = _run(clean_engine)
+
+    assert again.written == 0 and again.changed == 0
+    assert _rows(clean_engine) == before  # not one condition row written
+    assert _history(clean_engine) == history
+    now, now_shown = _started(clean_engine, again.run_id)
+    assert now > then and now_shown != then_shown
+    assert _api_checked(client, bureau) == dict.fromkeys(CODES, now)
+    assert _export_checked(client, bureau) == dict.fromkeys(CODES, now_shown)
+
+
+def test_a_new_main_rewrites_exactly_the_rows_and_history_it_changes(
+    clean_engine: Engine, make_client: ClientFactory
+) -> None:
+    _district(clean_engine)
+    _run(clean_engine)
+    before = _rows(clean_engine)
+    history = _history(clean_engine)
+    # a main 50 m north of A: A's water is met now; B's and C's nearest main is still W-B
+    add_infrastructure(
+        clean_engine,
+        {"code": "W-A", "kind": "water", "diameter_mm": 150,
+         "geom_m": line_m((-100, 150), (200, 150))},
+    )  # fmt: skip
+
+    again = _run(clean_engine)
+
+    assert again.written == 1 and again.changed == 1
+    after = _rows(clean_engine)
+    assert {k for k in before if after[k] != before[k]} == {("A", "water")}
+    assert _history(clean_engine) == [*history, ("A", "water", "unmet", "met")]
+    client, bureau = _client(clean_engine, make_client)
+    now, now_shown = _started(clean_engine, again.run_id)
+    assert _api_checked(client, bureau) == dict.fromkeys(CODES, now)
+    assert _export_checked(client, bureau) == dict.fromkeys(CODES, now_shown)
+    r = client.get("/api/v1/parcels/A/readiness", headers=bureau).json()
+    assert r["conditions"]["water"]["status"] == "met"
+    assert r["conditions"]["water"]["evidence"]["nearest"]["code"] == "W-A"
+
+
+def test_a_partial_run_moves_only_its_own_parcels_checked_at(
+    clean_engine: Engine, make_client: ClientFactory
+) -> None:
+    _district(clean_engine)
+    first = _run(clean_engine)
+    _yesterday(clean_engine)
+    then, then_shown = _started(clean_engine, first.run_id)
+    with clean_engine.begin() as c:
+        c.execute(text("UPDATE parcels SET needs_check = (code = 'B')"))
+
+    partial = _run(clean_engine, only_marked=True)
+
+    assert partial.parcels_checked == 1 and partial.written == 5  # B's rows, with their time
+    client, bureau = _client(clean_engine, make_client)
+    with clean_engine.connect() as c:
+        now, now_shown = c.execute(
+            text(
+                "SELECT max(checked_at), to_char(max(checked_at), 'YYYY-MM-DD HH24:MI') "
+                "FROM parcel_conditions c JOIN parcels p ON p.id = c.parcel_id WHERE p.code = 'B'"
+            )
+        ).one()
+        covers = c.execute(
+            text("SELECT covers FROM readiness_runs WHERE id = :id"), {"id": partial.run_id}
+        ).scalar_one()
+    assert covers is None and now > then
+    assert _api_checked(client, bureau) == {"A": then, "B": now, "C": then}
+    assert _export_checked(client, bureau) == {"A": then_shown, "B": now_shown, "C": then_shown}
+
+
+def test_a_county_run_moves_the_checked_at_of_that_countys_parcels(
+    clean_engine: Engine, make_client: ClientFactory
+) -> None:
+    _district(clean_engine)
+    _run(clean_engine)
+    _yesterday(clean_engine)
+    with clean_engine.connect() as c:
+        county = c.execute(text("SELECT DISTINCT county FROM parcels")).scalar_one()
+
+    run = _run(clean_engine, county=county)
+
+    assert run.parcels_checked == 3 and run.written == 0
+    client, bureau = _client(clean_engine, make_client)
+    now, now_shown = _started(clean_engine, run.run_id)
+    assert _api_checked(client, bureau) == dict.fromkeys(CODES, now)
+    assert _export_checked(client, bureau) == dict.fromkeys(CODES, now_shown)
+    # a run over another county checks none of these, and says nothing about them
+    other = _run(clean_engine, county="411602")
+    assert other.parcels_checked == 0
+    assert _api_checked(client, bureau) == dict.fromkeys(CODES, now)
