@@ -35,10 +35,13 @@ PUT = text(
 )
 #: an advisory lock id of the pruner ("gs tiles" in ASCII), so only one runs at a time
 PRUNE_LOCK = 0x67732074696C6573
-#: old versions, then the oldest tiles until the rest fit in :max bytes
-PRUNE = text(
-    """DELETE FROM tile_store WHERE version < (SELECT version FROM data_version WHERE id = 1);
-    DELETE FROM tile_store s USING (
+#: the tiles of old versions (never asked again: every key carries the current version)
+PRUNE_OLD = text(
+    "DELETE FROM tile_store WHERE version < (SELECT version FROM data_version WHERE id = 1)"
+)
+#: then the oldest tiles until the rest fit in :max bytes
+PRUNE_SIZE = text(
+    """DELETE FROM tile_store s USING (
       SELECT version, key FROM (
         SELECT version, key, sum(octet_length(gzipped)) OVER (
           ORDER BY stored_at DESC, version DESC, key) AS upto
@@ -86,7 +89,8 @@ def prune(engine: Engine, max_bytes: int) -> bool:
         got = conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": PRUNE_LOCK})
         if not got.scalar():
             return False
-        conn.execute(PRUNE, {"max": max_bytes})
+        conn.execute(PRUNE_OLD)
+        conn.execute(PRUNE_SIZE, {"max": max_bytes})
     return True
 
 
