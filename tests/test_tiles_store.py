@@ -18,13 +18,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 
+from geo_service.auth.tokens import create_token
+from geo_service.counties.scope import scoped
+from geo_service.counties.service import upsert_county
 from geo_service.db.engine import transaction
 from geo_service.parcels import writes
 from geo_service.settings import ReadinessRules
 from geo_service.tiles import cache as cache_mod
 from geo_service.tiles import store
 from tests.databases import ClientFactory, database_name
-from tests.helpers import ORIGIN, rect_m, to_lonlat, token
+from tests.helpers import ORIGIN, add_parcels, rect_m, to_lonlat, token
 from tests.maps_fixtures import load_small_district
 
 ON_OFFER = {"INV-OK-1", "INV-XSS"}
@@ -181,6 +184,31 @@ def test_nobody_is_given_a_tile_stored_for_someone_else(
     c = make_client(_url(clean_engine), readiness=ReadinessRules(required_assessments=kinds))
     assert _codes(c.get(_path(query="available=true"))) == ON_OFFER
     assert _codes(make_client(_url(clean_engine)).get(_path(query="available=true"))) == set()
+
+
+def test_a_county_is_never_given_a_tile_stored_for_the_city_or_another_county(
+    clean_engine: Engine, make_client: ClientFactory
+) -> None:
+    home, other = "411603", "411625"  # rows written without a county belong to the home county
+    add_parcels(clean_engine, {"code": "HY-1", "geom_m": rect_m(0, 0, 100, 100)})
+    with transaction(clean_engine) as s:
+        upsert_county(s, code=other, name_zh="郸城县", name_en="Dancheng County")
+    with scoped(other):
+        add_parcels(clean_engine, {"code": "DC-1", "geom_m": rect_m(300, 0, 100, 100)})
+    tokens = {}
+    for county in (None, home, other):
+        with transaction(clean_engine) as s:
+            secret = create_token(s, role="bureau", name=f"b-{county}", actor="t", county=county)
+        tokens[county] = {"Authorization": f"Bearer {secret}"}
+    a = make_client(_url(clean_engine))
+    assert _codes(a.get(_path(), headers=tokens[None])) == {"HY-1", "DC-1"}  # stored
+    b = make_client(_url(clean_engine))
+    assert _codes(b.get(_path(), headers=tokens[other])) == {"DC-1"}
+    assert _codes(b.get(_path(), headers=tokens[home])) == {"HY-1"}
+    assert _codes(b.get(_path(query=f"county={other}"), headers=tokens[None])) == {"DC-1"}
+    assert _codes(b.get(_path(), headers=tokens[None])) == {"HY-1", "DC-1"}
+    scopes = {k.split("|")[1] for _, k in _stored(clean_engine)}
+    assert {"bureau:*", f"bureau:{home}", f"bureau:{other}"} <= scopes
 
 
 def test_the_store_is_bounded_and_losing_it_costs_only_a_rebuild(
