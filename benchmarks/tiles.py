@@ -7,9 +7,19 @@ deterministic mix of met / unmet / unknown conditions), then serves, one after t
 
 * **tipg** (from PyPI, in its own venv ``.bench-venv``, never a dependency of the service) on the
   same ``parcels`` table, asked for similar properties;
-* **geo_service, cold**: ``GEO_SERVICE_TILE_CACHE_MB=0`` — every tile built by PostGIS;
-* **geo_service, cold start**: a service started just before the run, its cache empty;
-* **geo_service, warm**: the tile cache on, each tile asked once before the run.
+* **geo_service, cold** (``cold``): ``GEO_SERVICE_TILE_CACHE_MB=0`` and
+  ``GEO_SERVICE_TILE_STORE_MB=0`` — every tile built by PostGIS;
+* **geo_service, cold start** (``start``): a service started just before the run, its memory
+  cache empty and the shared tile store (``tile_store``) emptied;
+* **geo_service, warm** (``warm``): the tile cache on, each tile asked before the run;
+* **geo_service, built by another** (``shared``): the store emptied, a one-worker service asks
+  every tile once (it builds and stores them) and stops; then the service under test starts with
+  its memory empty: each worker serves what the other process built, from the store;
+* **geo_service, store only** (``store``): as ``shared`` but with the memory cache off: every
+  answer read from the store (what another host costs, every time).
+
+``--kinds`` chooses among them (``BENCH_APP_DIR`` serves another checkout: an older one knows no
+store, give it ``--kinds tipg,cold,start,warm``). Every figure is printed with ``uptime``.
 
 Each is loaded by Debian's ``wrk`` (loopback only, bounded: ``--duration`` seconds per run) with
 the same 20 z12 tiles in turn, then a z10/z14 mix (4 + 16 tiles), at 16 and 64 connections, with a
@@ -27,7 +37,6 @@ import contextlib
 import json
 import math
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -41,6 +50,9 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.wrk import run_wrk  # noqa: E402
 from geo_service.auth.tokens import create_token
 from geo_service.db import cluster, migrate
 from geo_service.db.engine import transaction
@@ -89,6 +101,21 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
 def block(lon: float, lat: float, z: int, w: int, h: int) -> list[tuple[int, int, int]]:
     x, y = tile_of(lon, lat, z)
     return [(z, x + dx - w // 2, y + dy - h // 2) for dy in range(h) for dx in range(w)]
+
+
+SETS = ("z12", "mix")
+#: what each kind of run serves from: (memory cache MB, store MB)
+KINDS = ("tipg", "cold", "start", "warm", "shared", "store")
+SETTINGS = {"cold": (0, 0), "start": (256, 256), "warm": (256, 256), "shared": (256, 256),
+            "store": (0, 256)}  # fmt: skip
+LABEL = {
+    "tipg": "tipg 1.6.1",
+    "cold": "geo_service cold (no cache, no store)",
+    "start": "geo_service cold start (cache and store empty at start)",
+    "warm": "geo_service warm (cache)",
+    "shared": "geo_service built by another process (from the store, then cache)",
+    "store": "geo_service store only (every answer read from the store)",
+}
 
 
 def tile_sets(lon: float, lat: float) -> dict[str, list[tuple[int, int, int]]]:
@@ -180,11 +207,28 @@ def server(cmd: list[str], env: dict[str, str], health: str) -> Iterator[None]:
         log.close()
 
 
-def ours(url: str, workers: int, cache_mb: int, port: int) -> tuple[list[str], dict[str, str]]:
+def uptime() -> str:
+    """``uptime`` as printed (time, load averages): the machine is shared."""
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def empty_store(url: str) -> None:
+    """Empty the shared tile store (when the schema has one)."""
+    eng = create_engine(url)
+    with eng.begin() as c:
+        if c.execute(text("SELECT to_regclass('tile_store') IS NOT NULL")).scalar():
+            c.execute(text("TRUNCATE tile_store"))
+    eng.dispose()
+
+
+def ours(
+    url: str, workers: int, cache_mb: int, port: int, store_mb: int = 256
+) -> tuple[list[str], dict[str, str]]:
     env = {
         **os.environ,
         "GEO_SERVICE_DATABASE_URL": url,
         "GEO_SERVICE_TILE_CACHE_MB": str(cache_mb),
+        "GEO_SERVICE_TILE_STORE_MB": str(store_mb),
     }
     cmd = [str(ROOT / ".venv" / "bin" / "uvicorn"), "geo_service.api.app:create_app", "--factory",
            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
@@ -217,50 +261,30 @@ def tipg_path(z: int, x: int, y: int) -> str:
     return f"/collections/public.parcels/tiles/WebMercatorQuad/{z}/{x}/{y}?properties={TIPG_PROPS}"
 
 
-LUA = """
-paths = {%s}
-headers = {%s}
-i = 0
-request = function()
-  i = i %% #paths + 1
-  return wrk.format("GET", paths[i], headers)
-end
-"""
-
-
-def _ms(value: str) -> float:
-    m = re.match(r"([\d.]+)(us|ms|s|m)", value)
-    if not m:
-        return float("nan")
-    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[m.group(2)]
-
-
-def run_wrk(
-    base: str, paths: list[str], headers: dict[str, str], conns: int, secs: int
+def _run_ours(
+    url: str,
+    kind: str,
+    tiles: list[tuple[int, int, int]],
+    auth: dict[str, str],
+    conns: int,
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
-    lua = LUA % (
-        ", ".join(json.dumps(p) for p in paths),
-        ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()),
-    )
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(lua)
-    cmd = ["wrk", "-t2", f"-c{conns}", f"-d{secs}s", "--timeout", "10s", "--latency", "-s", f.name,
-           base]  # fmt: skip
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 60, check=True).stdout
-    os.unlink(f.name)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    timeouts = re.search(r"timeout (\d+)", out)
-    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
-    return {
-        "rps": rps,
-        "requests": total,
-        "p50": _ms(lat.get("50", "")),
-        "p99": _ms(lat.get("99", "")),
-        "non2xx": int(non2xx.group(1)) if non2xx else 0,
-        "timeouts": int(timeouts.group(1)) if timeouts else 0,
-    }
+    """One wrk run of a geo_service started afresh for it, its cache and store as ``kind`` says."""
+    base = f"http://127.0.0.1:{PORT}"
+    cache_mb, store_mb = SETTINGS[kind]
+    if kind != "warm":
+        empty_store(url)
+    if kind in ("shared", "store"):  # another process builds every tile (and stores it)
+        with server(*ours(url, 1, 0, PORT), base + "/readyz"):
+            for tl in tiles:
+                _get(base + our_path(*tl), auth)
+    with server(*ours(url, args.workers, cache_mb, PORT, store_mb), base + "/readyz"):
+        time.sleep(3)
+        if kind == "warm":  # each worker has its own cache
+            for _ in range(args.workers * 3):
+                for tl in tiles:
+                    _get(base + our_path(*tl), auth)
+        return run_wrk(base, [our_path(*t) for t in tiles], auth, conns, args.duration)
 
 
 def main() -> None:
@@ -272,8 +296,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2, help="rounds of alternating runs")
     ap.add_argument("--keep", action="store_true", help="keep the database (prints its URL)")
     ap.add_argument("--reuse", metavar="URL", help="a database kept by an earlier --keep run")
+    ap.add_argument("--kinds", default=",".join(KINDS), help=f"of {','.join(KINDS)}")
+    ap.add_argument("--sets", default=",".join(SETS), help=f"tile sets, of {','.join(SETS)}")
     args = ap.parse_args()
     conns = [int(c) for c in args.conns.split(",")]
+    kinds = [k for k in KINDS if k in args.kinds.split(",")]
 
     target = cluster.default_config(
         PROJECT_DIR, port=int(os.environ.get("GEO_SERVICE_DB_PORT", 55432))
@@ -297,13 +324,14 @@ def main() -> None:
         # same drift; the best round of each is reported
         ourbase = f"http://127.0.0.1:{PORT}"
         tbase = f"http://127.0.0.1:{TIPG_PORT}"
-        cache_of = {"cold": 0, "start": 256, "warm": 256}
+        sets = {n: t for n, t in sets.items() if SETS[list(sets).index(n)] in args.sets}
         with server(*tipg(url, args.workers), tbase + "/healthz"):
-            with server(*ours(url, args.workers, 0, PORT), ourbase + "/readyz"):
+            empty_store(url)
+            with server(*ours(url, args.workers, 256, PORT), ourbase + "/readyz"):
                 time.sleep(3)  # every worker has finished starting
-                # first tiles of a started service whose cache is empty
+                # first tiles of a started service whose cache and store are empty
                 firsts, sizes = [], []
-                for z, x, y in sets["z12 ×20"]:
+                for z, x, y in tile_sets(lon, lat)["z12 ×20"]:
                     t = time.perf_counter()
                     status, body = _get(ourbase + our_path(z, x, y), auth)
                     firsts.append(time.perf_counter() - t)
@@ -311,34 +339,26 @@ def main() -> None:
                     assert status == 200, body[:300]
             print(f"geo_service cold: first z12 tile {firsts[0] * 1000:.0f} ms, "
                   f"median of 20 cold z12 tiles {statistics.median(firsts) * 1000:.0f} ms, "
-                  f"largest {max(sizes):,} bytes gzipped; "
-                  f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+                  f"largest {max(sizes):,} bytes gzipped; {uptime()}")  # fmt: skip
             t = time.perf_counter()
-            status, body = _get(tbase + tipg_path(*sets["z12 ×20"][7]), {"Accept-Encoding": "gzip"})
+            tile = tile_sets(lon, lat)["z12 ×20"][7]
+            status, body = _get(tbase + tipg_path(*tile), {"Accept-Encoding": "gzip"})
             print(f"tipg: first z12 tile {(time.perf_counter() - t) * 1000:.0f} ms, "
-                  f"{len(body):,} bytes (status {status})")  # fmt: skip
+                  f"{len(body):,} bytes (status {status}); {uptime()}")  # fmt: skip
             tipg_headers = {"Accept-Encoding": "gzip"}
             for rnd in range(args.rounds):
                 for name, tiles in sets.items():
                     for c in conns:
-                        for kind in ("tipg", "cold", "start", "warm"):
+                        for kind in kinds:
                             if kind == "tipg":
                                 paths = [tipg_path(*t) for t in tiles]
                                 r = run_wrk(tbase, paths, tipg_headers, c, args.duration)
                             else:
-                                cmd, env = ours(url, args.workers, cache_of[kind], PORT)
-                                with server(cmd, env, ourbase + "/readyz"):
-                                    time.sleep(3)
-                                    if kind == "warm":  # each worker has its own cache
-                                        for _ in range(args.workers * 3):
-                                            for tl in tiles:
-                                                _get(ourbase + our_path(*tl), auth)
-                                    paths = [our_path(*t) for t in tiles]
-                                    r = run_wrk(ourbase, paths, auth, c, args.duration)
+                                r = _run_ours(url, kind, tiles, auth, c, args)
                             r["load"] = os.getloadavg()[0]
+                            r["uptime"] = uptime()
                             print(f"  round {rnd + 1} {name} {c} {kind}: {r['rps']:.1f} req/s, "
-                                  f"non-2xx {r['non2xx']}, load average {r['load']:.1f}",
-                                  flush=True)  # fmt: skip
+                                  f"non-2xx {r['non2xx']}; {r['uptime']}", flush=True)  # fmt: skip
                             prev = results.get((kind, name, c))
                             if prev is None or r["rps"] > prev["rps"]:
                                 # non-2xx are added up over the rounds, never hidden
@@ -357,13 +377,10 @@ def main() -> None:
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for name in sets:
             for c in conns:
-                peer = results[("tipg", name, c)]["rps"]
-                for kind in ("tipg", "cold", "start", "warm"):
+                peer = results[("tipg", name, c)]["rps"] if "tipg" in kinds else 0
+                for kind in kinds:
                     r = results[(kind, name, c)]
-                    label = {"tipg": "tipg 1.6.1", "cold": "geo_service cold (no cache)",
-                             "start": "geo_service cold start (cache empty at start)",
-                             "warm": "geo_service warm (cache)"}[kind]  # fmt: skip
-                    print(f"| {name} | {c} | {label} | {r['rps']:.1f} | "
+                    print(f"| {name} | {c} | {LABEL[kind]} | {r['rps']:.1f} | "
                           f"{r['rps'] / peer if peer else float('nan'):.2f} | {r['p50']:.0f} | "
                           f"{r['p99']:.0f} | {r['non2xx']} | {r['timeouts']} | "
                           f"{r['load']:.1f} |")  # fmt: skip

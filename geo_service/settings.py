@@ -138,6 +138,8 @@ class Settings(BaseSettings):
     """How long a request waits for a pooled connection before the answer is 503 "busy"."""
     tile_cache_mb: int = Field(default=64, ge=0, le=4096)
     """Per-process tile cache (0 turns it off); keyed by the database's data version."""
+    tile_store_mb: int = Field(default=256, ge=0, le=65536)
+    """Tiles shared by every worker in the database (tile_store; 0 turns it off): its bound."""
     tile_overview_max_zoom: int = Field(default=11, ge=-1, le=24)
     """At this zoom and below parcel tiles carry grid aggregates, not every polygon (-1: never)."""
     db_statement_timeout_ms: int = Field(default=60_000, ge=100)

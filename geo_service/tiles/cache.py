@@ -13,6 +13,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -22,6 +23,18 @@ def data_version(session: Session) -> int:
     """The database's current data version (0 before the migration's row exists)."""
     v = session.execute(text("SELECT version FROM data_version WHERE id = 1")).scalar()
     return int(v or 0)
+
+
+#: the data version and the database's day (what the ready-for-supply rule judges by)
+VERSION_AND_DAY = text("SELECT version, current_date FROM data_version WHERE id = 1")
+
+
+def version_and_day(session: Session) -> tuple[int, date]:
+    """The data version and the database's today, in one statement."""
+    row = session.execute(VERSION_AND_DAY).first()
+    if row is None:
+        return 0, session.execute(text("SELECT current_date")).scalar_one()
+    return int(row[0]), row[1]
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,11 @@ def make_etag(version: int, key: str) -> str:
 def build(version: int, key: str, body: bytes) -> CachedTile:
     """A tile with its ETag and its gzip form (level 1: twice as fast as 5, ~14 % larger)."""
     return CachedTile(make_etag(version, key), body, gzip.compress(body, compresslevel=1, mtime=0))
+
+
+def from_store(version: int, key: str, gzipped: bytes) -> CachedTile:
+    """A tile read from the shared store (stored gzipped only: the body is unzipped here)."""
+    return CachedTile(make_etag(version, key), gzip.decompress(gzipped), gzipped)
 
 
 class TileCache:

@@ -1,18 +1,21 @@
-"""The fast path of a tile the cache already holds: one database round trip, no framework.
+"""The fast path of a tile already built: from this process's cache or the shared store, with
+no framework and one database round trip (two when the tile comes from the store).
 
-A map asks dozens of tiles per view and most are in the cache; what such a request costs is the
+A map asks dozens of tiles per view and most are built already; what such a request costs is the
 request path, not the tile. This ASGI middleware answers ``GET /tiles/parcels|projects/…`` when
 it can do so exactly as the route would, and hands every other request on unchanged:
 
-* one statement (autocommit, no BEGIN/COMMIT) reads the data version and, for a token, the
-  token's row; the key, the ETag, the 304 and the answer are ``tiles.http``'s, the route's own;
+* one statement (autocommit, no BEGIN/COMMIT) reads the data version, the database's day and,
+  for a token, the token's row; the key, the ETag, the 304 and the answer are ``tiles.http``'s,
+  the route's own; a tile not in this process's cache is looked up in the shared store
+  (``tiles.store``: built by another worker or host at this version) by a second statement;
 * the policy is asked the same action as the route's gate (``tiles.http.ACTIONS``);
 * a token's last use is written as the route writes it (``TouchThrottle``, same connection).
 
 It hands on to the route (which builds, refuses or reports) whenever anything is not the plain
-case: the cache is off, a read replica is configured, the tile is not cached, the token is
-unknown or malformed or scoped to a county, ``county=`` is asked, the policy refuses, every
-pooled connection is in use (the route then waits in the pool's queue), or the database errs.
+case: cache and store both off, a read replica configured, the tile neither cached nor stored,
+the token unknown or malformed or scoped to a county, ``county=`` asked, the policy refusing,
+every pooled connection in use (the route then waits in the pool's queue), or a database error.
 
 At most ``db_pool_size`` lookups run at once per process (half the pool: the rest stays for the
 routes); a cached tile waits for a slot rather than taking the route's slow path.
@@ -21,6 +24,7 @@ routes); a cached tile waits for a slot rather than taking the route's slow path
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -32,15 +36,26 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geo_service.auth import policy
 from geo_service.auth.tokens import PUBLIC, Principal, TouchThrottle, hash_secret, touch
+from geo_service.tiles import cache as cache_mod
 from geo_service.tiles import http as tile_http
+from geo_service.tiles import store
+from geo_service.tiles.cache import CachedTile
 
-#: the data version and the token's principal in one statement
+#: the data version, the database's day and the token's principal in one statement
 LOOKUP = text(
-    """SELECT v.version, t.role, t.name, t.county FROM data_version v
+    """SELECT v.version, current_date, t.role, t.name, t.county FROM data_version v
        LEFT JOIN api_tokens t ON t.token_hash = :h AND t.revoked_at IS NULL
        WHERE v.id = 1"""
 )
-VERSION = text("SELECT version, NULL, NULL, NULL FROM data_version WHERE id = 1")
+VERSION = text("SELECT version, current_date, NULL, NULL, NULL FROM data_version WHERE id = 1")
+
+
+@dataclass(frozen=True)
+class Found:
+    version: int
+    key: str
+    principal: Principal
+    tile: CachedTile | None
 
 
 def _token(request: Request) -> str | None | bool:
@@ -54,24 +69,38 @@ def _token(request: Request) -> str | None | bool:
     return request.cookies.get("gs_token")
 
 
-def _lookup(state: Any, token: str | None) -> tuple[int, Principal] | None:
-    """(data version, principal), or None when the route must answer (unknown token, no row)."""
+def _lookup(state: Any, request: Request, token: str | None, action: str) -> Found | None:
+    """The request's version, key and principal and the tile: from this process's cache, else
+    from the shared store (a second statement, on a miss only). None when the route must answer
+    (unknown token, county scope, policy refusal, no row)."""
     engine: Engine = state.engine
+    settings = state.settings
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         row = conn.execute(LOOKUP if token else VERSION, {"h": hash_secret(token or "")}).first()
-        if row is None or (token and row[1] is None):
+        if row is None or (token and row[2] is None):
             return None
-        if not token:
-            return int(row[0]), PUBLIC
-        principal = Principal(role=row[1], name=row[2], county=row[3])
-        throttle: TouchThrottle | None = getattr(state, "touch_throttle", None)
-        if throttle is None:
-            throttle = state.touch_throttle = TouchThrottle()
-        if principal.county is None and throttle.due(token, time.monotonic()):
-            with Session(bind=conn) as session:
-                touch(session, token)  # autocommit: written at once, as the route's commit would
-        return int(row[0]), principal
+        version, day = int(row[0]), row[1]
+        principal = PUBLIC if not token else Principal(role=row[2], name=row[3], county=row[4])
+        if principal.county is not None or not policy.can(principal, action):
+            return None
+        if token:
+            throttle: TouchThrottle | None = getattr(state, "touch_throttle", None)
+            if throttle is None:
+                throttle = state.touch_throttle = TouchThrottle()
+            if throttle.due(token, time.monotonic()):
+                with Session(bind=conn) as session:
+                    touch(session, token)  # autocommit: written at once, as the route's commit
+        key = tile_http.key_of(request, principal, tile_http.fingerprint_of(state, settings), day)
+        cache = tile_http.cache_of(state, settings.tile_cache_mb)
+        tile = tile_http.cached(cache, version, key)
+        if tile is None and store.enabled(settings):
+            gz = store.get(conn, version, key)
+            if gz is not None:
+                tile = cache_mod.from_store(version, key, gz)
+                if cache is not None:
+                    cache.put(version, key, tile)
+        return Found(version, key, principal, tile)
 
 
 class TileFastPath:
@@ -92,7 +121,9 @@ class TileFastPath:
         state = scope["app"].state
         settings = state.settings
         engine: Engine | None = getattr(state, "engine", None)
-        if engine is None or settings.tile_cache_mb <= 0 or settings.read_replica_url:
+        if engine is None or settings.read_replica_url:
+            return False
+        if settings.tile_cache_mb <= 0 and not store.enabled(settings):
             return False
         request = Request(scope)
         token = _token(request)
@@ -107,22 +138,18 @@ class TileFastPath:
             limiter = state.tile_fast_limiter = anyio.CapacityLimiter(settings.db_pool_size)
         try:
             secret = token if isinstance(token, str) and token else None
-            found = await anyio.to_thread.run_sync(_lookup, state, secret, limiter=limiter)
+            found = await anyio.to_thread.run_sync(
+                _lookup, state, request, secret, action, limiter=limiter
+            )
         except SQLAlchemyError:
             return False  # the route meets the same error and reports it
-        if found is None:
+        # only a tile the route has built (and so validated) under this version is answered here:
+        # from this process's cache or from the store (where only the route puts tiles)
+        if found is None or found.tile is None:
             return False
-        version, principal = found
-        if principal.county is not None or not policy.can(principal, action):
-            return False
-        public = principal.is_public
-        key = tile_http.key_of(request, principal)
-        # only a tile the route has built (and so validated) under this version is answered here
-        tile = tile_http.cached(tile_http.cache_of(state, settings.tile_cache_mb), version, key)
-        if tile is None:
-            return False
-        response = tile_http.not_modified(request, version, key, public)
+        public = found.principal.is_public
+        response = tile_http.not_modified(request, found.version, found.key, public)
         if response is None:
-            response = tile_http.tile_response(request, tile, public)
+            response = tile_http.tile_response(request, found.tile, public)
         await response(scope, receive, send)
         return True

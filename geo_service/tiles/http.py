@@ -8,11 +8,15 @@ they can never disagree on what a cached tile is or who may see it.
 
 from __future__ import annotations
 
+from datetime import date
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from geo_service.auth.tokens import Principal
+from geo_service.settings import Settings
 from geo_service.tiles import cache as cache_mod
+from geo_service.tiles import store
 from geo_service.tiles.cache import CachedTile, TileCache
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -31,10 +35,28 @@ def scope_of(principal: Principal) -> str:
     return f"{principal.role}:{getattr(principal, 'county', None) or '*'}"
 
 
-def key_of(request: Request, principal: Principal) -> str:
-    """The cache key: who asks, the path and the query in a canonical order."""
+#: query parameters that make a tile depend on the day: ``available`` (plots on offer) applies
+#: the ready-for-supply rule, whose regional assessments lapse when their last day has passed
+DATED = ("available",)
+
+
+def key_of(request: Request, principal: Principal, fp: str, day: date) -> str:
+    """The cache key: what builds the tile (``fp``: ``tiles.store.fingerprint``), who asks, the
+    path and the query in a canonical order, and for a tile that depends on it the day."""
     q = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.multi_items()))
-    return f"{scope_of(principal)}|{request.url.path}|{q}"
+    key = f"{fp}|{scope_of(principal)}|{request.url.path}|{q}"
+    if any(name in request.query_params for name in DATED):
+        key += f"|day={day.isoformat()}"
+    return key
+
+
+def fingerprint_of(app_state: object, settings: Settings) -> str:
+    """The app's :func:`tiles.store.fingerprint` (computed once)."""
+    fp: str | None = getattr(app_state, "tile_fingerprint", None)
+    if fp is None:
+        fp = store.fingerprint(settings)
+        setattr(app_state, "tile_fingerprint", fp)  # noqa: B010 -- app.state is a plain namespace
+    return fp
 
 
 def headers_of(public: bool) -> dict[str, str]:

@@ -101,3 +101,15 @@ def overview_tile_sql(where: str, *, public: bool) -> str:
                cells.*
         FROM cells, b)
       SELECT ST_AsMVT(q, 'parcels', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""  # noqa: S608 -- fixed fragments only; values bound
+
+
+#: one MVT (layer ``projects``) of the located projects in tile :z/:x/:y (:w/:s/:e/:n: its
+#: lon/lat bounds with a margin, for the GiST index of ``projects.geom``)
+PROJECT_TILE_SQL = """WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e),
+      q AS (SELECT ST_AsMVTGeom(ST_Transform(ST_PointOnSurface(pr.geom), 3857), env.e,
+                 4096, 64, true) AS geom,
+               pr.code, pr.name, pr.status, pr.domain, pr.leader,
+               pr.total_investment_wan::float8 AS total_investment_wan
+        FROM projects pr, env
+        WHERE pr.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4490))
+      SELECT ST_AsMVT(q, 'projects', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""

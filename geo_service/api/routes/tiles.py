@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -23,7 +24,7 @@ from geo_service.errors import NotFound
 from geo_service.maps import data
 from geo_service.tiles import cache as cache_mod
 from geo_service.tiles import http as tile_http
-from geo_service.tiles import queries
+from geo_service.tiles import queries, store
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
@@ -58,31 +59,39 @@ def _check(z: int, x: int, y: int) -> dict[str, float]:
     }
 
 
-def _envelope_sql(inner: str, layer: str) -> str:
-    return f"""WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e),
-      q AS ({inner})
-      SELECT ST_AsMVT(q, '{layer}', 4096, 'geom') FROM q WHERE q.geom IS NOT NULL"""  # noqa: S608 -- fixed fragments only; values bound
-
-
 def _cached_tile(
-    request: Request, session: Session, principal: Principal, build_body: Callable[[], bytes]
+    request: Request,
+    session: Session,
+    principal: Principal,
+    build_body: Callable[[date], bytes],
 ) -> Response:
-    """Serve the tile from the cache when the data version still matches, else build it.
+    """Serve the tile from this process's cache or the shared store when the data version still
+    matches, else build it (``build_body(day)``: the database's day, which the key of a tile
+    that depends on it carries) and store it for every other worker.
 
     ETag = data version + what was asked by whom: If-None-Match answers 304 without building.
     The key and the answer are those of ``tiles.http`` (the fast path answers the same way).
     """
+    state = request.app.state
+    settings = state.settings
     public = principal.is_public
-    version = cache_mod.data_version(session)
-    key = tile_http.key_of(request, principal)
+    version, day = cache_mod.version_and_day(session)
+    key = tile_http.key_of(request, principal, tile_http.fingerprint_of(state, settings), day)
     if (unchanged := tile_http.not_modified(request, version, key, public)) is not None:
         return unchanged
-    cache = tile_http.cache_of(request.app.state, request.app.state.settings.tile_cache_mb)
+    cache = tile_http.cache_of(state, settings.tile_cache_mb)
     tile = tile_http.cached(cache, version, key)
-    if tile is None:
-        tile = cache_mod.build(version, key, build_body())
+    shared = store.enabled(settings)
+    if tile is None and shared and (gz := store.get(session, version, key)) is not None:
+        tile = cache_mod.from_store(version, key, gz)
         if cache is not None:
             cache.put(version, key, tile)
+    if tile is None:
+        tile = cache_mod.build(version, key, build_body(day))
+        if cache is not None:
+            cache.put(version, key, tile)
+        if shared and store.put(session, version, key, tile.gzipped):
+            store.pruner_of(state, settings).maybe()
     return tile_http.tile_response(request, tile, public)
 
 
@@ -145,7 +154,9 @@ def parcel_tile(
     else:
         sql = queries.parcel_tile_sql(where, public=public)
 
-    def build() -> bytes:
+    def build(day: date) -> bytes:
+        if "supply_today" in params:  # judged on the day the tile's key carries
+            params["supply_today"] = day
         session.execute(text(queries.TUNE))
         return bytes(session.execute(text(sql), params).scalar() or b"")
 
@@ -163,15 +174,9 @@ def project_tile(
 ) -> Response:
     """Located projects in one XYZ tile (layer ``projects``), for officials and the bureau."""
     bbox = _check(z, x, y)
-    inner = """SELECT ST_AsMVTGeom(ST_Transform(ST_PointOnSurface(pr.geom), 3857), env.e,
-                 4096, 64, true) AS geom,
-               pr.code, pr.name, pr.status, pr.domain, pr.leader,
-               pr.total_investment_wan::float8 AS total_investment_wan
-        FROM projects pr, env
-        WHERE pr.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4490)"""
 
-    def build() -> bytes:
-        sql = text(_envelope_sql(inner, "projects"))
+    def build(_day: date) -> bytes:
+        sql = text(queries.PROJECT_TILE_SQL)
         return bytes(session.execute(sql, {"z": z, "x": x, "y": y, **bbox}).scalar() or b"")
 
     return _cached_tile(request, session, principal, build)
