@@ -12,7 +12,7 @@
   parcel_conditions, zones, projects) bump since 0005_scale.
 
 Revision ID: 0009_tile_store
-Revises: 0007_scale2
+Revises: 0008_readiness_writes
 """
 
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009_tile_store"
-down_revision: str | None = "0007_scale2"
+down_revision: str | None = "0008_readiness_writes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
