@@ -271,10 +271,16 @@ def merge_staged(
             updated_at = now(), version = {t}.version + 1
         WHERE {changed}
         RETURNING code, (xmax = 0) AS inserted"""  # noqa: S608 -- fixed fragments only; values bound
+    # the codes of the layer are matched by hashing, never by a nested loop: within an import
+    # the layer's statistics are those of before it (an emptied table looks empty while earlier
+    # pieces of the same transaction fill it), and a nested loop over "empty" is quadratic
+    prev = session.execute(text("SELECT current_setting('enable_nestloop')")).scalar()
+    session.execute(text("SELECT set_config('enable_nestloop', 'off', true)"))
     for code, inserted in session.execute(text(sql)):
         (result.inserted if inserted else result.updated).append(code)
     fresh = f"{select} WHERE NOT EXISTS ({known}) RETURNING code"  # noqa: S608
     result.inserted += session.execute(text(fresh)).scalars().all()
+    session.execute(text("SELECT set_config('enable_nestloop', :v, true)"), {"v": prev})
     session.execute(text(f"DROP TABLE {staged}"))
     return result
 
