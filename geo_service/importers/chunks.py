@@ -5,6 +5,9 @@ locations count from the start of the file ("feature 100 001"), so a problem nam
 GeoPackage, Shapefile and FlatGeobuf are read by feature offset (pyogrio ``skip_features`` /
 ``max_features``); a file that fits in one chunk, a GeoJSON/KML (read whole by GDAL anyway) and a
 boundary-point table come as one chunk, exactly as :func:`~.readers.read_source` reads them.
+
+:func:`pieces` cuts the first chunk into pieces of growing size (5 000, 10 000, 20 000 …), each
+checked and merged in turn, so the database starts writing while the rest is being checked.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ from geo_service.importers.readers import (
 CHUNK_FEATURES = 100_000
 #: formats GDAL reads by offset without loading the whole file
 SEEKABLE = {".gpkg", ".shp", ".fgb"}
+#: the size of the first piece of the first chunk (then doubling): what is checked before the
+#: database has anything to write
+FIRST_PIECE = 5_000
 
 
 def feature_count(path: Path, layer: str | None) -> int:
@@ -109,3 +115,25 @@ def read_chunks(
             columns=cols,
             notes=notes if offset == 0 else [],
         )
+
+
+def pieces(src: Source, first: int | None = None) -> Iterator[Source]:
+    """``src`` in pieces of ``first`` (default :data:`FIRST_PIECE`), then twice as many each time;
+    their locations stay those of the file. A boundary-point table stays whole."""
+    first = first or FIRST_PIECE
+    n = len(src.gdf)
+    if src.table or n <= first:
+        yield src
+        return
+    start, size = 0, first
+    while start < n:
+        stop = min(n, start + size)
+        yield Source(
+            name=src.name,
+            gdf=src.gdf.iloc[start:stop].reset_index(drop=True),
+            locations=src.locations[start:stop],
+            columns=src.columns,
+            notes=src.notes if start == 0 else [],
+            problems=src.problems if start == 0 else [],
+        )
+        start, size = stop, size * 2

@@ -1,24 +1,30 @@
-"""The checks and staging of an import, one chunk of the file at a time (:mod:`.chunks`).
+"""The checks and writes of an import, one piece of the file at a time (:mod:`.chunks`).
 
-For each chunk: reproject, check codes, geometry and attributes, look up its zones, then COPY it
-into the transaction's staging table while nothing is wrong so far. The district-extent check
-(the costliest pure-Python check, vectorised in GEOS without the GIL) runs on a second thread
-while the next chunk is read and checked; its problems go where checking first would put them.
-Codes are unique across the whole file, not only within a chunk. Only codes, the first place of
-each code and the current chunk stay in memory, so 1 000 000 parcels fit well under 1 GB; the
-one merge of everything staged is the caller's (``service.run_import``).
+For each piece: reproject, check codes, geometry and attributes, then — while nothing is wrong so
+far — COPY it into a staging table and merge it into the layer, in the caller's ONE transaction.
+The database work runs on its own thread (the "lane", the only user of the session while the run
+lasts), so PostgreSQL writes one piece on one core while Python reads and checks the next on the
+other. The district-extent check (vectorised in GEOS, without the GIL) runs on a third thread and
+the zone lookups go through the lane; their problems go where checking first would put them. A
+problem anywhere means the caller rolls everything back: nothing is half-written. Codes are unique
+across the whole file, not only within a piece. Only codes, the first place of each code and the
+current chunk stay in memory, so 1 000 000 parcels fit well under 1 GB.
 """
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.importers.checks import (
@@ -38,6 +44,8 @@ from geo_service.spatial import SQM_PER_MU, STORAGE_SRID
 #: a file's area in 亩 is reported up to this many features (it costs a geodesic area each)
 AREA_MAX_FEATURES = 5000
 
+T = TypeVar("T")
+
 
 class ChunkRun:
     """The state of one import across its chunks."""
@@ -51,26 +59,34 @@ class ChunkRun:
         infra_kind: str | None,
         source_crs: CRS,
         *,
+        session: Session,
         repair: bool,
     ) -> None:
         self.kind, self.settings, self.district = kind, settings, district
         self.report, self.infra_kind, self.crs, self.repair = report, infra_kind, source_crs, repair
+        self.session = session
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-extent")
+        self.lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-db")
         self.n = 0
         self.codes: list[str | None] = []
         self.present: set[str] = set()
-        #: problems of the chunks after the first, in file order (the first's go to its checker)
+        #: what the merges of the pieces changed (``total`` is set by :meth:`finish`)
+        self.result = writes.MergeResult()
+        #: the database's refusal of a merge (the transaction is then rolled back)
+        self.db_error: sa_exc.DBAPIError | None = None
+        #: problems of the pieces after the first, in file order (the first's go to its checker)
         self.later: list[str] = []
         self._chunk_problems: list[list[str]] = []
         self._first: dict[str, int] = {}  # code → index of its first feature in the file
-        self._dups: dict[str, list[str]] = {}  # code → every place, when in several chunks
+        self._dups: dict[str, list[str]] = {}  # code → every place, when in several pieces
         self._areas: list[float | None] = []
-        self._pending: tuple[Future[float | None], Checker, int, Checker] | None = None
+        self._pending: tuple[Future[float | None], Checker, int, Checker, Future[None] | None,
+                             Checker] | None = None  # fmt: skip
         self._table: dict[str, list[Any]] | None = None
-        self._staged = False
+        self._writes: list[Future[None]] = []
 
-    def check(self, session: Session, part: Source, chk: Checker) -> None:
-        """Every check of one chunk; ``chk`` collects its problems."""
+    def check(self, part: Source, chk: Checker) -> None:
+        """Every check of one piece; ``chk`` collects its problems."""
         gdf = part.gdf
         by_field = {f: h for h, f in part.columns.items()}
         gs = gpd.GeoSeries(gdf.geometry.to_numpy(), crs=self.crs)
@@ -97,10 +113,12 @@ class ChunkRun:
             _side_checks, self.kind, geoms, self.district, self.settings.district_tolerance_m,
             outside, codes,
         )  # fmt: skip
+        zones = Checker(part, problems=[])
+        looked_up = None
         if self.kind == "parcels" and "zone_code" in values:
-            zone_checks(session, values["zone_code"], chk, codes)
-        self._pending = (future, chk, before, outside)
-        if self.n:  # not the first chunk
+            looked_up = self._db(zone_checks, self.session, values["zone_code"], zones, codes)
+        self._pending = (future, chk, before, outside, looked_up, zones)
+        if self.n:  # not the first piece
             self._chunk_problems.append(chk.problems)
         self.n += len(gdf)
         self._table = {"code": codes, "wkb": list(shapely.to_wkb(geoms, output_dimension=2))}
@@ -110,17 +128,21 @@ class ChunkRun:
         """Whether anything is known to be wrong so far (the pending extent check aside)."""
         return bool(head.problems or any(self._chunk_problems) or self._dups)
 
-    def stage(self, session: Session) -> None:
-        """COPY the chunk just checked into the staging table (the merge comes at the end)."""
+    def write(self) -> None:
+        """Stage and merge the piece just checked, on the lane (the next piece is checked
+        meanwhile); a refusal by the database is kept in :attr:`db_error`."""
         if self._table is not None:
-            writes.stage(session, self.kind, self._table, fresh=not self._staged)
-            self._staged = True
+            table, present, upto = self._table, frozenset(self.present), self.n
+            self._writes.append(self._db(self._write, table, present, upto))
         self._table = None
 
     def finish(self) -> None:
-        """Wait for the last extent check; put every later problem in order."""
+        """Wait for the last checks and every write; put every later problem in order."""
         self._collect()
         self._table = None
+        for w in self._writes:
+            w.result()  # anything but a refusal of the rows (e.g. the connection lost) is raised
+        self.result.total = self.n
         for problems in self._chunk_problems:
             self.later += problems
         for code, places in self._dups.items():
@@ -130,6 +152,11 @@ class ChunkRun:
                 f"({where}); codes must be unique"
             )
 
+    def close(self) -> None:
+        """Stop the threads (after the work they have begun); the session is the caller's again."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.lane.shutdown(wait=True, cancel_futures=True)
+
     def area_mu(self) -> float | None:
         if self.kind != "parcels" or self.n > AREA_MAX_FEATURES or None in self._areas:
             return None
@@ -138,10 +165,33 @@ class ChunkRun:
     def _collect(self) -> None:
         if self._pending is None:
             return
-        future, chk, before, outside = self._pending
+        future, chk, before, outside, looked_up, zones = self._pending
         self._areas.append(future.result())
-        chk.problems[before:before] = outside.problems
+        if looked_up is not None:
+            looked_up.result()
+        chk.problems[before:before] = outside.problems + zones.problems
         self._pending = None
+
+    def _db(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Run ``fn`` on the lane, in this thread's context (the county scope of the import)."""
+        return self.lane.submit(contextvars.copy_context().run, fn, *args)
+
+    def _write(self, table: dict[str, list[Any]], present: frozenset[str], upto: int) -> None:
+        if self.db_error is not None:
+            return  # rolled back already; the caller reports why
+        # a bulk load may take longer than a request's statement limit: 2 ms per feature so far
+        limit = max(self.settings.db_statement_timeout_ms, 2 * upto)
+        try:
+            self.session.execute(text(f"SET LOCAL statement_timeout = {int(limit)}"))
+            writes.stage(self.session, self.kind, table)
+            n = len(table["code"])
+            merged = writes.merge_staged(self.session, self.kind, n, columns=present)
+        except (sa_exc.IntegrityError, sa_exc.DataError) as e:
+            self.session.rollback()
+            self.db_error = e
+            return
+        self.result.inserted += merged.inserted
+        self.result.updated += merged.updated
 
     def _cross_chunk_codes(self, part: Source, codes: list[str | None]) -> None:
         """Codes already seen in an earlier chunk (a chunk's own repeats: ``codes_of``)."""

@@ -7,10 +7,10 @@ change.
 
 The parts: :mod:`.readers` (files → a GeoDataFrame), :mod:`.chunks` (a large file in chunks of
 100 000 features), :mod:`.crs` (which coordinate system), :mod:`.checks` (every check),
-:mod:`.pipeline` (the checks and staging of each chunk, the extent check on a second thread),
-:mod:`.report` (the report and its words). This module runs them in order in ONE transaction and
-merges everything staged with one statement at the end: a problem anywhere in the file rejects
-all of it with nothing written, and its message names the file and the feature or row.
+:mod:`.pipeline` (the checks and merge of each piece, the database on its own thread, the extent
+check on another), :mod:`.report` (the report and its words). This module runs them in order in
+ONE transaction: a problem anywhere in the file rolls all of it back with nothing written, and its
+message names the file and the feature or row.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from geo_service.importers.checks import (
     Checker,
     district_shape,
 )
-from geo_service.importers.chunks import read_chunks
+from geo_service.importers.chunks import pieces, read_chunks
 from geo_service.importers.pipeline import ChunkRun
 from geo_service.importers.readers import coordinates, opened
 from geo_service.importers.report import (
@@ -157,29 +157,36 @@ def run_import(
         factory = make_sessionmaker(engine)
         with factory() as session:
             session.begin()
-            run = ChunkRun(kind, settings, district, report, infra_kind, source_crs, repair=repair)
+            # a bulk write of C functions over many rows: compiling it (JIT, ~0.7 s per 100 000
+            # parcels and again in the summary trigger) costs more than it ever saves
+            session.execute(text("SET LOCAL jit = off"))
+            run = ChunkRun(
+                kind, settings, district, report, infra_kind, source_crs,
+                session=session, repair=repair,
+            )  # fmt: skip
             try:
                 for k, part in enumerate(itertools.chain([src], chunks)):
                     say("validating" if k == 0 else f"validating from {part.locations[0]}")
-                    run.check(session, part, chk if k == 0 else Checker(part, problems=[]))
-                    if not run.problems(chk):
-                        run.stage(session)
+                    # the first chunk in pieces: the database merges one while the next is checked
+                    for j, piece in enumerate(pieces(part) if k == 0 else [part]):
+                        run.check(piece, chk if k == j == 0 else Checker(piece, problems=[]))
+                        if not run.problems(chk):
+                            run.write()
+                if not run.problems(chk):
+                    say("writing")
                 run.finish()
             finally:
-                run.pool.shutdown(wait=True)
+                run.close()
             del src, gdf
             chk.problems += run.later
             report.features = run.n
             report.area_mu = run.area_mu()
             codes = run.codes
-            result = writes.MergeResult()
+            result = run.result
             if not chk.problems:
-                say("writing")
-                # a bulk load may take longer than a request's statement limit: 2 ms per feature
-                limit = max(settings.db_statement_timeout_ms, 2 * run.n)
-                session.execute(text(f"SET LOCAL statement_timeout = {int(limit)}"))
                 try:
-                    result = writes.merge_staged(session, kind, run.n, columns=run.present)
+                    if run.db_error is not None:
+                        raise run.db_error
                     reach = county_reach_m(session, settings)  # the longest distance of any county
                     writes.after_merge(session, kind, result, reach_m=reach)
                 except (sa_exc.IntegrityError, sa_exc.DataError) as e:

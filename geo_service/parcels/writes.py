@@ -56,9 +56,12 @@ class Layer:
         return next(c for c in self.cols if c.name == name)
 
 
+#: the zone a parcel's point on its surface lies in; the point (a GEOS call per parcel) is only
+#: computed for parcels whose box meets a zone's (a point in a zone lies in both boxes)
 _ZONE_BY_LOCATION = (
+    "CASE WHEN EXISTS (SELECT 1 FROM zones z WHERE z.geom && g) THEN "
     "(SELECT z.id FROM zones z WHERE ST_Intersects(z.geom, ST_PointOnSurface(g)) "
-    "ORDER BY z.code LIMIT 1)"
+    "ORDER BY z.code LIMIT 1) END"
 )
 
 LAYERS: dict[str, Layer] = {
@@ -233,11 +236,11 @@ def merge_staged(
     present = {c.name for c in layer.cols} if columns is None else set(columns)
     staged = f"_stage_{layer.table}"
     t = layer.table
-    geom = "ST_SetSRID(ST_GeomFromWKB(s.wkb), 4490)"
+    geom = "ST_SetSRID(ST_GeomFromWKB(st.wkb), 4490)"
     if layer.multi:  # invalid input is refused by the CHECK, never silently fixed
         geom = f"ST_Multi({geom})"
-    targets = [c.column for c in layer.cols]
-    values = [c.value() for c in layer.cols]
+    targets = [c.column for c in layer.cols] + ["county"]
+    values = [_value(c, present) for c in layer.cols] + ["cc.county"]
     upd = [c.column for c in layer.cols if c.name in present]
     set_cols = [f"{c} = EXCLUDED.{c}" for c in upd] + ["geom = EXCLUDED.geom"]
     same = _SAME_GEOM.format(a=f"{t}.geom", b="EXCLUDED.geom")
@@ -250,26 +253,44 @@ def merge_staged(
         old = ", ".join(f"{t}.{c}" for c in upd)
         new = ", ".join(f"EXCLUDED.{c}" for c in upd)
         changed = f"(ROW({old}) IS DISTINCT FROM ROW({new}) OR {changed})"
+    # the geometry is built once per row (OFFSET 0 keeps the planner from copying its expression
+    # into every place that uses it); the county is the transaction's (gs_current_county(), the
+    # column's default), looked up once per statement instead of once per row
     select = f"""
         INSERT INTO {t} (code, geom, {", ".join(targets)})
         SELECT s.code, g, {", ".join(values)}
-        FROM {staged} s CROSS JOIN LATERAL (SELECT {geom} AS g) AS gg"""  # noqa: S608
+        FROM (SELECT st.*, {geom} AS g FROM {staged} st OFFSET 0) s
+        CROSS JOIN (SELECT gs_current_county() AS county) cc"""  # noqa: S608
     # codes already stored in this county: the upsert; new codes: a plain insert (a 100 000-parcel
     # first load spends a quarter less without ON CONFLICT's speculative insertion); one
-    # transaction. The county is the transaction's (gs_current_county(), the column's default).
-    known = f"SELECT 1 FROM {t} x WHERE x.code = s.code AND x.county = gs_current_county()"  # noqa: S608
+    # transaction.
+    known = f"SELECT 1 FROM {t} x WHERE x.code = s.code AND x.county = cc.county"  # noqa: S608
     sql = f"""{select}
         WHERE EXISTS ({known})
         ON CONFLICT (county, code) DO UPDATE SET {", ".join(set_cols)},
             updated_at = now(), version = {t}.version + 1
         WHERE {changed}
         RETURNING code, (xmax = 0) AS inserted"""  # noqa: S608 -- fixed fragments only; values bound
+    # the codes of the layer are matched by hashing, never by a nested loop: within an import
+    # the layer's statistics are those of before it (an emptied table looks empty while earlier
+    # pieces of the same transaction fill it), and a nested loop over "empty" is quadratic
+    prev = session.execute(text("SELECT current_setting('enable_nestloop')")).scalar()
+    session.execute(text("SELECT set_config('enable_nestloop', 'off', true)"))
     for code, inserted in session.execute(text(sql)):
         (result.inserted if inserted else result.updated).append(code)
     fresh = f"{select} WHERE NOT EXISTS ({known}) RETURNING code"  # noqa: S608
     result.inserted += session.execute(text(fresh)).scalars().all()
+    session.execute(text("SELECT set_config('enable_nestloop', :v, true)"), {"v": prev})
     session.execute(text(f"DROP TABLE {staged}"))
     return result
+
+
+def _value(col: Col, present: set[str]) -> str:
+    """The column's value in the merge. A parcel file without a zone column has no zone codes:
+    its zone is found from the location only (the same value, without a lookup per row)."""
+    if col.name == "zone_code" and col.name not in present:
+        return _ZONE_BY_LOCATION
+    return col.value()
 
 
 # --------------------------------------------------------------- the per-layer entry points
