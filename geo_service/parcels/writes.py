@@ -20,100 +20,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-#: geometry equality that survives a round trip through text formats (1e-9° ≈ 0.1 mm)
-_SAME_GEOM = (
-    "(ST_OrderingEquals({a}, {b}) OR (ST_NPoints({a}) = ST_NPoints({b}) "
-    "AND ST_HausdorffDistance({a}, {b}) < 1e-9))"
-)
-
-
-@dataclass(frozen=True)
-class Col:
-    """One attribute column: its staging type, target column, value expression, insert default."""
-
-    name: str
-    pg_type: str = "text"
-    target: str | None = None
-    expr: str | None = None  # in terms of ``s.<name>`` and ``g`` (the new geometry)
-    default: str | None = None
-
-    @property
-    def column(self) -> str:
-        return self.target or self.name
-
-    def value(self) -> str:
-        v = self.expr or f"s.{self.name}"
-        return f"coalesce({v}, {self.default})" if self.default else v
-
-
-@dataclass(frozen=True)
-class Layer:
-    table: str
-    cols: tuple[Col, ...]
-    multi: bool = True
-
-    def col(self, name: str) -> Col:
-        return next(c for c in self.cols if c.name == name)
-
-
-#: the zone a parcel's point on its surface lies in; the point (a GEOS call per parcel) is only
-#: computed for parcels whose box meets a zone's (a point in a zone lies in both boxes)
-_ZONE_BY_LOCATION = (
-    "CASE WHEN EXISTS (SELECT 1 FROM zones z WHERE z.geom && g) THEN "
-    "(SELECT z.id FROM zones z WHERE ST_Intersects(z.geom, ST_PointOnSurface(g)) "
-    "ORDER BY z.code LIMIT 1) END"
-)
-
-LAYERS: dict[str, Layer] = {
-    "zones": Layer("zones", (Col("name", default="s.code"),)),
-    "parcels": Layer(
-        "parcels",
-        (
-            Col("name", default="s.code"),
-            Col(
-                "zone_code",
-                target="zone_id",
-                # a blank zone is found from the parcel's location
-                expr="(SELECT z.id FROM zones z WHERE z.code = s.zone_code"
-                " AND z.county = gs_current_county())",
-                default=f"CASE WHEN s.zone_code IS NULL THEN {_ZONE_BY_LOCATION} END",
-            ),
-            Col("published", "boolean", default="false"),
-            Col("supply_stage", default="'plan'"),
-            Col("land_use", default="'industrial'"),
-            Col("industry"),
-            Col("indicators", "jsonb", default="'[]'::jsonb"),
-            Col("contact"),
-            Col("notes"),
-        ),
-    ),
-    "infrastructure": Layer(
-        "infrastructure",
-        (
-            Col("kind"),
-            Col("name"),
-            Col("status", default="'existing'"),
-            Col("diameter_mm", "double precision"),
-            Col("voltage_kv", "double precision"),
-            Col("road_class"),
-            Col("attributes", "jsonb", default="'{}'::jsonb"),
-        ),
-        multi=False,
-    ),
-    "assessments": Layer(
-        "assessment_areas",
-        (
-            Col("kind"),
-            Col("name"),
-            Col("valid_from", "date"),
-            Col("valid_until", "date"),
-            Col("document_ref"),
-        ),
-    ),
-    "protected": Layer("protected_areas", (Col("kind"), Col("name"))),
-}
-
-PARCEL_COLS = tuple(c.name for c in LAYERS["parcels"].cols)
+from geo_service.parcels.layers import LAYERS, SAME_GEOM, ZONE_BY_LOCATION, Col, Layer
 
 
 @dataclass
@@ -243,7 +150,7 @@ def merge_staged(
     values = [_value(c, present) for c in layer.cols] + ["cc.county"]
     upd = [c.column for c in layer.cols if c.name in present]
     set_cols = [f"{c} = EXCLUDED.{c}" for c in upd] + ["geom = EXCLUDED.geom"]
-    same = _SAME_GEOM.format(a=f"{t}.geom", b="EXCLUDED.geom")
+    same = SAME_GEOM.format(a=f"{t}.geom", b="EXCLUDED.geom")
     if kind == "parcels":
         set_cols.append(f"needs_check = parcels.needs_check OR NOT {same}")
         targets.append("needs_check")
@@ -289,7 +196,7 @@ def _value(col: Col, present: set[str]) -> str:
     """The column's value in the merge. A parcel file without a zone column has no zone codes:
     its zone is found from the location only (the same value, without a lookup per row)."""
     if col.name == "zone_code" and col.name not in present:
-        return _ZONE_BY_LOCATION
+        return ZONE_BY_LOCATION
     return col.value()
 
 
