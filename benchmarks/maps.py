@@ -30,7 +30,7 @@ from geo_service.db import cluster, migrate
 from geo_service.db.engine import transaction
 from geo_service.maps import data, pages
 from geo_service.projects.repository import ProjectFilter
-from geo_service.settings import PROJECT_DIR, Settings
+from geo_service.settings import PROJECT_DIR, ReadinessRules, Settings
 
 # parcels of 200 x 150 m in 220 x 170 m cells (EPSG:4547 around 114.9 E, 33.7 N)
 GENERATE = """
@@ -54,6 +54,15 @@ SELECT format('P%s', i), format('项目 %s', i), 2024, 'infrastructure', 'under_
   10000 + i, 5000, 2500, '张三', ST_PointOnSurface(geom)
 FROM (SELECT row_number() OVER () AS i, geom FROM parcels LIMIT 250) q;
 """
+# every required regional assessment, valid, covering the zone: without them no plot is ready for
+# supply and the investor map would show none (ReadinessRules.required_assessments)
+GENERATE += (
+    "INSERT INTO assessment_areas (code, kind, name, geom, valid_from, valid_until) "
+    "SELECT 'A-' || k, k, k, z.geom, DATE '2020-01-01', DATE '2099-12-31' "
+    "FROM zones z, unnest(ARRAY["
+    + ", ".join(f"'{k}'" for k in ReadinessRules().required_assessments)
+    + "]) AS k WHERE z.code = 'BZ';"
+)
 
 
 def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:

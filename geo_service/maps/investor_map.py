@@ -199,7 +199,7 @@ def render_investors(
         }
         if fit is not None:
             spec["fitCodes"] = list(fit_codes or [])
-        vector_layer(m, tiles_url, spec, defn.text(layers["parcels"]), "parcels")
+        vector_layer(m, tiles_url, spec, defn.text(layers["parcels"]), "parcels", bounds=extent)
     controls(
         m,
         defn,

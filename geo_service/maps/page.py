@@ -186,7 +186,7 @@ def finish(m: Any, settings: Settings) -> Page:
             )
         return f'{match.group(1)}"{LOCAL_ASSETS[name]}"'
 
-    page = _LINK.sub(local, page)
+    page = _STATIC_LINK.sub(versioned, _LINK.sub(local, page))
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
         for s in _INLINE_SCRIPT.findall(page)
@@ -201,11 +201,36 @@ def finish(m: Any, settings: Settings) -> Page:
     return Page(html=page, csp=csp)
 
 
+_STATIC_LINK = re.compile(r'(<script[^>]*\bsrc=|<link[^>]*\bhref=)"(/static/[^"?]+)"')
+
+
+def asset_version(rel: str) -> str | None:
+    """A digest of the /static file ``rel`` (None when there is none): the ``v`` of its URL, so
+    a changed file gets a new URL and an unchanged one can be cached for good."""
+    path = (STATIC_DIR / rel).resolve()
+    if STATIC_DIR not in path.parents or not path.is_file():
+        return None
+    st = path.stat()
+    return _digest(path, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _digest(path: Path, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def versioned(match: re.Match[str]) -> str:
+    """``/static/x.js`` → ``/static/x.js?v=<digest>`` (served with ``Cache-Control: immutable``)."""
+    url = match.group(2)
+    v = asset_version(url[len(STATIC) + 1 :])
+    return match.group(0) if v is None else f'{match.group(1)}"{url}?v={v}"'
+
+
 def inline_assets(page: str) -> str:
     """A self-contained file: /static scripts and stylesheets inlined, CSS images as data URIs."""
 
     def read(url: str) -> Path:
-        rel = url[len(STATIC) + 1 :]
+        rel = url[len(STATIC) + 1 :].split("?", 1)[0]
         path = (STATIC_DIR / rel).resolve()
         if STATIC_DIR not in path.parents or not path.is_file():
             raise ConfigurationError(f"missing map asset {url} in geo_service/maps/static")
@@ -302,9 +327,20 @@ def controls(
 
 
 def vector_layer(
-    m: Any, url: str, spec: dict[str, Any], name: str, layer: str, *, show: bool = True
+    m: Any,
+    url: str,
+    spec: dict[str, Any],
+    name: str,
+    layer: str,
+    *,
+    show: bool = True,
+    bounds: list[list[float]] | None = None,
 ) -> Any:
-    """A vector-tile layer styled by ``GS.vectorOptions``; with a popup spec, clickable."""
+    """A vector-tile layer styled by ``GS.vectorOptions``; with a popup spec, clickable.
+    ``bounds`` ([[south, west], [north, east]] of every parcel the page may show): tiles wholly
+    outside are never asked (they hold no parcel; at the first view most of the screen is)."""
+    if bounds is not None:
+        spec = {**spec, "bounds": bounds}
     vg = plugins.VectorGridProtobuf(
         url,
         name=name,

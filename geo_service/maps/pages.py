@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -11,7 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.maps import data, render, supply_pages
+from geo_service.maps.data import page_cache
 from geo_service.maps.data.counties import county_view
+from geo_service.maps.data.offer import investor_offer
 from geo_service.maps.definitions import MapDefinition, load_definition
 from geo_service.projects import repository as project_repo
 from geo_service.projects.stats import figures_for
@@ -23,15 +26,21 @@ LIST_MAX = 500
 
 
 def _extent(session: Session) -> list[list[float]] | None:
-    row = session.execute(
-        text(
-            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
-            "FROM (SELECT ST_Extent(geom) AS e FROM parcels) q"
-        )
-    ).one()
-    if row[0] is None:
-        return None
-    return [[row[1], row[0]], [row[3], row[2]]]
+    """[[south, west], [north, east]] of every parcel the request sees: the view the tile-mode
+    maps open on (remembered per data version: a scan of every parcel's geometry)."""
+
+    def compute() -> list[list[float]] | None:
+        row = session.execute(
+            text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+                "FROM (SELECT ST_Extent(geom) AS e FROM parcels) q"
+            )
+        ).one()
+        if row[0] is None:
+            return None
+        return [[row[1], row[0]], [row[3], row[2]]]
+
+    return page_cache.cached(session, "extent", None, compute)
 
 
 def _query_string(params: dict[str, Any]) -> str:
@@ -67,14 +76,24 @@ def readiness_page(
     )  # fmt: skip
     if supply_filter:
         filters = dataclasses.replace(filters, codes=tuple(extra["codes"][supply_filter]))
-    n = data.count_readiness_parcels(session, filters)
+    # count and list from the stored summary, remembered per data version (the filter's codes
+    # from the supply filter are part of the key)
+    n, results = page_cache.cached(
+        session,
+        "readiness_list",
+        filters,
+        lambda: (
+            data.count_readiness_parcels(session, filters),
+            data.readiness_list(session, filters, limit=LIST_MAX),
+        ),
+    )
     query = {"zone": filters.zone, "status": filters.status, "fails": filters.fails, "lang": lang,
              "supply": supply_filter, "as_of": as_of.isoformat() if as_of else None}  # fmt: skip
     context = data.context_layers(session)
     common: dict[str, Any] = {
         "context": context,
         "query": query,
-        "results": data.readiness_list(session, filters, limit=LIST_MAX),
+        "results": results,
         "count": n,
         "as_of": checked,
         "checked": _last_check(session),
@@ -123,7 +142,22 @@ def investors_page(
     """The investor map; ``typed``: the fit-check boxes as filled in, shown again as they were
     even when the check could not run (one box missing)."""
     defn = load_definition(settings.maps_dir, "investors", lang)
-    n = data.count_investor_parcels(session, filters, readiness=settings.readiness)
+    fit_def = defn.section("fit")
+    # count, filter lists, the list and the fitting codes: one pass of the visibility rule
+    offer = page_cache.cached(
+        session,
+        "investor_offer",
+        (
+            filters,
+            fit,
+            json.dumps(fit_def, sort_keys=True, default=str),
+            tuple(settings.readiness.required_assessments),
+        ),  # fmt: skip
+        lambda: investor_offer(
+            session, filters, limit=LIST_MAX, fit=fit, fit_def=fit_def, readiness=settings.readiness
+        ),
+    )
+    n = offer.count
     query: dict[str, Any] = {
         "zone": filters.zone,
         "industry": filters.industry,
@@ -136,17 +170,12 @@ def investors_page(
             investment_wan=fit.investment_wan, area_mu=fit.area_mu, tax_per_mu=fit.tax_per_mu
         )
     query.update({k: v for k, v in (typed or {}).items() if v is not None})
-    fit_def = defn.section("fit")
     common: dict[str, Any] = {
-        "choices": data.investor_choices(session, readiness=settings.readiness),
+        "choices": offer.choices,
         "query": query,
         "fit": fit,
-        "fit_codes": None
-        if fit is None
-        else data.fitting_codes(session, filters, fit, fit_def, readiness=settings.readiness),
-        "results": data.investor_list(
-            session, filters, limit=LIST_MAX, fit=fit, fit_def=fit_def, readiness=settings.readiness
-        ),
+        "fit_codes": offer.fit_codes,
+        "results": offer.results,
         "count": n,
         "context": data.public_context(session),
         "notice": notice,

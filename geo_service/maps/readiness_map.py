@@ -215,7 +215,7 @@ def render_readiness(
     elif tiles_url is not None:
         popup = popup_spec(defn, detail_url="/maps/readiness/parcels/", supply=supply)
         name = defn.text(layers["parcels"])
-        vector_layer(m, tiles_url, {"style": style, "popup": popup}, name, "parcels")
+        vector_layer(m, tiles_url, {"style": style, "popup": popup}, name, "parcels", bounds=extent)
         sep = "&" if "?" in tiles_url else "?"
         for cond in CONDITIONS:
             vector_layer(
@@ -225,6 +225,7 @@ def render_readiness(
                 _fails_name(defn, cond),
                 "parcels",
                 show=False,
+                bounds=extent,
             )
     else:
         popup = popup_spec(defn, supply=supply)

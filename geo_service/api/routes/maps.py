@@ -20,6 +20,7 @@ from geo_service.counties import scope as county_scope
 from geo_service.errors import NotFound
 from geo_service.maps import data, pages
 from geo_service.maps.data import FitQuery
+from geo_service.maps.page import asset_version
 from geo_service.maps.render import STATIC_DIR
 from geo_service.projects.repository import ProjectFilter
 from geo_service.reports import span
@@ -337,15 +338,19 @@ def logout() -> Response:
 
 
 @router.get("/static/{path:path}", include_in_schema=False, dependencies=[open_route()])
-def static(path: str) -> FileResponse:
-    """Leaflet and the other map assets, served by the service itself (no CDN)."""
+def static(path: str, v: Annotated[str | None, Query(max_length=64)] = None) -> FileResponse:
+    """Leaflet and the other map assets, served by the service itself (no CDN). The map pages
+    ask them as ``?v=<digest of the file>``: asked so, a file is cached for good (``immutable``:
+    a revisit asks nothing; a changed file has another URL); otherwise for a day."""
     root = STATIC_DIR.resolve()
     target = (root / path).resolve()
     if root not in target.parents or not target.is_file() or target.name == "LICENSES.md":
         raise NotFound(f"no static file {path!r}")
     media = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    current = v is not None and v == asset_version(path)
+    cache = "public, max-age=31536000, immutable" if current else "public, max-age=86400"
     return FileResponse(
         target,
         media_type=media,
-        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+        headers={"Cache-Control": cache, "X-Content-Type-Options": "nosniff"},
     )

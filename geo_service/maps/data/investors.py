@@ -76,8 +76,14 @@ def investor_where(
     f: InvestorFilter, *, readiness: ReadinessRules, parcel_id: str = "p.id"
 ) -> tuple[str, dict[str, Any]]:
     """The visibility rule and the filter's conditions over ``p``, with their bound values."""
-    conds: list[str] = [available_where(parcel_id)]
-    params: dict[str, Any] = available_params(readiness)
+    chosen, params = filter_where(f)
+    return f"{available_where(parcel_id)} AND {chosen}", {**available_params(readiness), **params}
+
+
+def filter_where(f: InvestorFilter) -> tuple[str, dict[str, Any]]:
+    """The filter's own conditions over ``p`` and ``z`` (zone, industry, area), visibility aside."""
+    conds: list[str] = ["true"]
+    params: dict[str, Any] = {}
     if f.zone is not None:
         conds.append("z.code = :zone")
         params["zone"] = f.zone

@@ -82,11 +82,8 @@ def _readiness_sql(where: str, limit: str = "") -> str:
 def count_readiness_parcels(session: Session, f: ReadinessFilter) -> int:
     check_zone(session, f.validate().zone)
     where, params = readiness_where(f)
-    return count(
-        session,
-        f"SELECT 1 FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS} WHERE {where}",  # noqa: S608 -- fixed fragments only; values bound
-        params,
-    )
+    # the stored summary (the list's rows too): no per-parcel aggregate of conditions
+    return count(session, f"SELECT 1 {SUMMARY_FROM} WHERE {where}", params)  # noqa: S608 -- fixed fragments only; values bound
 
 
 def readiness_parcels(session: Session, f: ReadinessFilter) -> dict[str, Any]:

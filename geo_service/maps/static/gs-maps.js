@@ -133,13 +133,16 @@
       st.fill = true;
       return st;
     };
-    return {
+    var opts = {
       vectorTileLayerStyles: styles,
       interactive: true,
       rendererFactory: L.svg.tile,
       maxNativeZoom: 20,
       getFeatureId: function (f) { return f.properties.code; }
     };
+    // the extent of every parcel the page may show: tiles wholly outside hold none, never asked
+    if (Array.isArray(spec.bounds)) opts.bounds = L.latLngBounds(spec.bounds).pad(0.01);
+    return opts;
   };
 
   // a popup whose full content the server gives (tile mode): {properties: escaped fields}
