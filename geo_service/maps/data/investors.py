@@ -147,67 +147,6 @@ def investor_parcels(
     return collection(session, _investor_sql(where, extra), params)
 
 
-def investor_list(
-    session: Session,
-    f: InvestorFilter,
-    *,
-    limit: int,
-    fit: FitQuery | None = None,
-    fit_def: Mapping[str, Any] | None = None,
-    readiness: ReadinessRules,
-) -> list[dict[str, Any]]:
-    """The first ``limit`` available plots (fitting ones first with ``fit``): code, name, zone,
-    亩 and, with ``fit``, the reasons a plot does not fit (:func:`fit_sql`; empty = it fits)."""
-    where, params = investor_where(f.validate(), readiness=readiness)
-    misfit, order = "NULL::jsonb", "p.code"
-    if fit is not None:
-        rule, fit_params = fit_sql(fit, fit_def or {})
-        params.update(fit_params)
-        misfit, order = rule, "jsonb_array_length(m.misfit) > 0, p.code"
-    rows = session.execute(
-        text(
-            f"""SELECT p.code, p.name, coalesce(z.name, z.code), {AREA_MU}, m.misfit::text
-            FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
-            CROSS JOIN LATERAL (SELECT {misfit} AS misfit) m
-            WHERE {where} ORDER BY {order} LIMIT :lim"""  # noqa: S608 -- fixed fragments only; values bound
-        ),
-        {**params, "lim": limit},
-    ).all()
-    return [
-        {
-            "code": r[0],
-            "name": r[1],
-            "zone": r[2],
-            "area_mu": r[3],
-            "misfit": None if r[4] is None else json.loads(r[4]),
-        }  # fmt: skip
-        for r in rows
-    ]
-
-
-def fitting_codes(
-    session: Session,
-    f: InvestorFilter,
-    fit: FitQuery,
-    fit_def: Mapping[str, Any],
-    *,
-    readiness: ReadinessRules,
-) -> list[str]:
-    """The codes of every available plot that fits (tile mode highlights them; no geometry)."""
-    where, params = investor_where(f.validate(), readiness=readiness)
-    rule, fit_params = fit_sql(fit, fit_def)
-    params.update(fit_params)
-    return list(
-        session.execute(
-            text(
-                f"""SELECT p.code FROM parcels p LEFT JOIN zones z ON z.id = p.zone_id {CONDS}
-                WHERE {where} AND jsonb_array_length({rule}) = 0 ORDER BY p.code"""  # noqa: S608 -- fixed fragments only; values bound
-            ),
-            params,
-        ).scalars()
-    )
-
-
 def locate_plot(session: Session, code: str, *, readiness: ReadinessRules) -> dict[str, Any] | None:
     """One available plot's public fields, bbox ``[w, s, e, n]`` and a point inside it."""
     where, params = investor_where(InvestorFilter(), readiness=readiness)
