@@ -203,6 +203,8 @@ def test_the_report_map_draws_the_counties_reported_on(demo_client: TestClient,
     dc_path = re.search(r'<path d="([^"]+)" fill="#f4f1e8"', dc[0])
     assert dc_path and dc_path[1].count("L") == 4
     assert ">DC001<" in dc[0] and ">DC001<" in city[0]
+    # a scale bar of a round length and a north arrow on every figure
+    assert all(re.search(r">\d+(\.\d)? 公里<", f) and ">N<" in f for f in dc + city)
     assert len(dc) == 2, "郸城县's points sit together in its zone: an enlarged figure follows"
 
 

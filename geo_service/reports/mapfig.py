@@ -81,6 +81,30 @@ def dense_area(
     return near if len(near) >= min_points else []
 
 
+#: kilometres per degree of latitude (and per degree of longitude × cos(latitude))
+KM_PER_DEGREE = 111.32
+
+
+#: the lengths a scale bar may have (km)
+_BAR_KM = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+
+
+def _scale_bar(
+    items: list[dict[str, Any]], *, px_per_km: float, x: float, y: float, w: int
+) -> None:
+    """A scale bar of a round length, at most about a fifth of the figure, and a north arrow."""
+    target = w / 5 / px_per_km
+    length = max((n for n in _BAR_KM if n <= target), default=_BAR_KM[0])
+    bar = length * px_per_km
+    for x1, x2, y1, y2 in ((x, x + bar, y, y), (x, x, y - 4, y), (x + bar, x + bar, y - 4, y)):
+        items.append({"k": "line", "x1": x1, "y1": y1, "x2": x2, "y2": y2, "color": "#333"})
+    label = f"{length:g} 公里"
+    items.append({"k": "text", "x": x + bar + 6, "y": y + 3, "size": 9, "text": label})
+    items.append({"k": "text", "x": w - 24, "y": 46, "size": 13, "text": "N", "anchor": "middle"})
+    items.append({"k": "line", "x1": w - 24, "y1": 66, "x2": w - 24, "y2": 50, "color": "#333",
+                  "width": 2})  # fmt: skip
+
+
 def map_figure(
     rings: Sequence[Sequence[Sequence[float]]],
     points: Sequence[dict[str, Any]],
@@ -113,6 +137,8 @@ def map_figure(
 
         def xy(lon: float, lat: float) -> tuple[float, float]:
             return round(ox + (lon * k - x0) * scale, 1), round(oy + (y1 - lat) * scale, 1)
+
+        _scale_bar(items, px_per_km=scale / KM_PER_DEGREE, x=pad, y=h - 30, w=w)
 
         for r in rings:
             d = "M" + " L".join("{},{}".format(*xy(c[0], c[1])) for c in r) + " Z"
