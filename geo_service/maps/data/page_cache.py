@@ -7,9 +7,8 @@ the database on every page (one short statement), so the first page after a writ
 worker, on any host — computes them anew, and losing this memory only costs recomputing:
 
 * ``data_version`` — bumped in the same transaction by every write to parcels, conditions,
-  zones and projects (migration ``0005_scale``; docs/scale.md);
-* a digest of ``assessment_areas`` (kind, validity, geometry): their writes bump no version, and
-  the plots on offer depend on them;
+  zones, projects (migration ``0005_scale``) and assessment areas (``0009_tile_store``; the plots
+  on offer depend on them; docs/scale.md);
 * the database's ``current_date``: an assessment lapses at midnight without any write;
 * the county the transaction is walled to (row-level security: another county's rows do not
   exist for the request) and the database the session is bound to.
@@ -35,10 +34,7 @@ T = TypeVar("T")
 #: at most this many figures per process (the oldest used is dropped first)
 MAX_ENTRIES = 128
 
-VERSION_SQL = """SELECT (SELECT version FROM data_version WHERE id = 1), current_date,
-  (SELECT md5(coalesce(string_agg(a.id || ':' || a.kind || ':' || coalesce(a.valid_from::text, '')
-                || ':' || coalesce(a.valid_until::text, '') || ':' || md5(ST_AsEWKB(a.geom)),
-                ',' ORDER BY a.id), '')) FROM assessment_areas a)"""
+VERSION_SQL = "SELECT (SELECT version FROM data_version WHERE id = 1), current_date"
 
 _lock = threading.Lock()
 _memory: OrderedDict[Hashable, Any] = OrderedDict()
@@ -53,9 +49,9 @@ def page_version(session: Session) -> tuple[Hashable, ...]:
     if tx is not None and memo is not None and memo[0] is tx:
         key: tuple[Hashable, ...] = memo[1]
         return key
-    version, today, assessments = session.execute(text(VERSION_SQL)).one()
+    version, today = session.execute(text(VERSION_SQL)).one()
     url = session.get_bind().engine.url.render_as_string(hide_password=True)
-    key = (url, scope.current(), version, today, assessments)
+    key = (url, scope.in_view(session), version, today)
     session.info[_SESSION_KEY] = (session.get_transaction(), key)
     return key
 
