@@ -55,10 +55,16 @@ def serve(url: str, **overrides: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def signed_in(token: str, url: str) -> dict[str, Any]:
+    """The cookie ``/maps/login`` sets (path ``/``): sent with the page and with its tile and
+    detail requests alike (a cookie set for the page's URL alone would stay off ``/tiles/``)."""
+    return {"name": "gs_token", "value": token, "domain": urlsplit(url).hostname, "path": "/"}
+
+
 def open_page(browser: Any, url: str, cookie: str | None = None) -> tuple[Any, list[str], Any]:
     ctx = browser.new_context()
     if cookie:
-        ctx.add_cookies([{"name": "gs_token", "value": cookie, "url": url}])
+        ctx.add_cookies([signed_in(cookie, url)])
     page = ctx.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -121,3 +127,25 @@ def follow_popup_link(page: Any, name: str, timeout: float = 90_000) -> None:
             return
     finally:
         page.remove_listener("request", on_request)
+
+
+#: resolves at the map's next ``moveend`` (folium names the map variable map_<hex>)
+NEXT_MOVEEND = """() => {
+  const m = window[Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))];
+  window.__gsMoved = new Promise(r => m.once('moveend', () => r(true))); }"""
+
+
+def drag(page: Any, start: tuple[float, float], end: tuple[float, float], *, step_ms: int) -> None:
+    """Drag the map with the mouse from ``start`` to ``end`` in 20 moves ``step_ms`` apart, and
+    wait until it has settled (its ``moveend``, after any glide; at most 5 s)."""
+    page.evaluate(NEXT_MOVEEND)
+    page.mouse.move(*start)
+    page.mouse.down()
+    for i in range(1, 21):
+        page.mouse.move(
+            start[0] + (end[0] - start[0]) * i / 20, start[1] + (end[1] - start[1]) * i / 20
+        )
+        if step_ms:
+            page.wait_for_timeout(step_ms)
+    page.mouse.up()
+    page.wait_for_function("() => window.__gsMoved", timeout=5000)

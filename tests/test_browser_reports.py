@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.browser import serve as _serve
+from tests.browser import signed_in
 from tests.helpers import token
 
 pytestmark = pytest.mark.browser
@@ -39,7 +40,7 @@ def _look(
 ) -> None:
     ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
     url = base + f"/maps/dashboard?as_of=2026-11-27&lang={lang}"
-    ctx.add_cookies([{"name": "gs_token", "value": h["Authorization"].split()[1], "url": url}])
+    ctx.add_cookies([signed_in(h["Authorization"].split()[1], url)])
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))

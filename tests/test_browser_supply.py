@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from tests.browser import follow_popup_link, open_page, serve
+from tests.browser import follow_popup_link, open_page, serve, signed_in
 from tests.browser import pdf_facts as _pdf_facts
 from tests.browser import query_of as _query
 from tests.helpers import token
@@ -68,7 +68,7 @@ def test_clerk_keeps_only_overdue_parcels_and_opens_the_idle_ones_popup(site, br
 
 def test_clerk_prints_the_suspended_parcels_timeline_on_a4(site, browser, tmp_path) -> None:
     ctx = browser.new_context()
-    ctx.add_cookies([{"name": "gs_token", "value": site["bureau"], "url": site["base"]}])
+    ctx.add_cookies([signed_in(site["bureau"], site["base"])])
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from tests.browser import open_page, serve
+from tests.browser import open_page, serve, signed_in
 from tests.browser import pdf_facts as _pdf_facts
 from tests.browser import query_of as _query
 from tests.helpers import token
@@ -49,7 +49,7 @@ def test_clerk_finds_the_breach_parcel_and_reads_its_penalty(site, browser) -> N
 
 def test_clerk_prints_the_idle_parcels_timeline_in_chinese(site, browser, tmp_path) -> None:
     ctx = browser.new_context()
-    ctx.add_cookies([{"name": "gs_token", "value": site["bureau"], "url": site["base"]}])
+    ctx.add_cookies([signed_in(site["bureau"], site["base"])])
     page = ctx.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
