@@ -171,6 +171,35 @@ def test_demo_district_maps_run_without_errors(demo_url: str, demo_engine: Engin
         assert page.locator(".marker-cluster").count() > 0
 
 
+#: the records of the page's own layers (GS.index) whose middle is out of view or under a panel
+HIDDEN_RECORDS = """() => { const m = GS.map, box = m.getContainer().getBoundingClientRect();
+  return Object.entries(GS.index).filter(([code, l]) => {
+    const ll = l.getBounds ? l.getBounds().getCenter() : l.getLatLng();
+    const pt = m.latLngToContainerPoint(ll);
+    if (pt.x < 5 || pt.y < 5 || pt.x > box.width - 5 || pt.y > box.height - 5) return true;
+    const el = document.elementFromPoint(box.left + pt.x, box.top + pt.y);
+    return !el || !!el.closest('.leaflet-control, .gs-panel');
+  }).map(([code]) => code); }"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/maps/investors", "/maps/investors?county=411625", "/maps/readiness", "/maps/projects"],
+)
+def test_the_demo_first_views_keep_every_record_clear_of_the_panels(
+    demo_url: str, demo_engine: Engine, browser, path: str
+) -> None:
+    """淮阳区 and 郸城县 lie far apart: the city's first view used to put 郸城县's plots under
+    the legend, and 郸城县's own view one of its plots under the filters."""
+    official = token(demo_engine, "bureau")["Authorization"].split()[1]
+    with _serve(demo_url) as base:
+        page, errors, _ = _open(browser, base + path, official)
+        n = page.evaluate("() => Object.keys(GS.index).length")
+        assert n > 0
+        assert page.evaluate(HIDDEN_RECORDS) == []
+        assert errors == []
+
+
 def test_api_docs_work_offline(served, browser) -> None:
     """/docs is Swagger UI from the service's own assets: it renders with no internet."""
     ctx = browser.new_context()
@@ -208,6 +237,37 @@ DRAWN_AT = """(mids) => {
 NET_LAND_FILL = "#1a9850"
 
 
+def parcel_middles(engine: Engine) -> dict[str, list[float]]:
+    with engine.connect() as c:
+        return {
+            code: [lat, lon]
+            for code, lon, lat in c.execute(
+                text(
+                    "SELECT code, ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM parcels"
+                    " WHERE code LIKE 'INV-%'"
+                )
+            )
+        }
+
+
+@pytest.mark.parametrize("tiles", [False, True], ids=["embedded", "tiles"])
+@pytest.mark.parametrize("page_path", ["/maps/readiness", "/maps/investors"])
+def test_the_first_view_shows_every_plot_clear_of_the_panels(
+    served, served_tiles, module_engine: Engine, browser, tiles: bool, page_path: str
+) -> None:
+    """On a laptop screen the title, search, overview and result list stand on the left and
+    the filters and legend on the right: the first view puts every plot between them, drawn."""
+    base = served_tiles if tiles else served["base"]
+    staff = page_path == "/maps/readiness"
+    page, errors, _ = _open(browser, base + page_path, served["bureau"] if staff else None)
+    page.wait_for_timeout(300)  # the tiles' fade-in
+    seen = page.evaluate(DRAWN_AT, parcel_middles(module_engine))
+    expected = {"INV-OK-1", "INV-XSS"} if not staff else {s["code"] for s in seen}
+    clear = {s["code"] for s in seen if s["inView"] and not s["control"] and s["parcel"]}
+    assert clear == expected, seen
+    assert errors == []
+
+
 @pytest.mark.parametrize("tiles", [False, True], ids=["embedded", "tiles"])
 @pytest.mark.parametrize("page_path", ["/maps/readiness", "/maps/investors"])
 def test_after_a_drag_every_parcel_in_view_is_drawn_in_its_colour(
@@ -218,16 +278,7 @@ def test_after_a_drag_every_parcel_in_view_is_drawn_in_its_colour(
     base = served_tiles if tiles else served["base"]
     staff = page_path == "/maps/readiness"
     page, errors, dialogs = _open(browser, base + page_path, served["bureau"] if staff else None)
-    with module_engine.connect() as c:
-        mids = {
-            code: [lat, lon]
-            for code, lon, lat in c.execute(
-                text(
-                    "SELECT code, ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM parcels"
-                    " WHERE code LIKE 'INV-%'"
-                )
-            )
-        }
+    mids = parcel_middles(module_engine)
     page.fill(".gs-search input", "INV-OK-1")
     page.press(".gs-search input", "Enter")
     page.wait_for_selector(".leaflet-popup-content")

@@ -141,7 +141,10 @@
       getFeatureId: function (f) { return f.properties.code; }
     };
     // the extent of every parcel the page may show: tiles wholly outside hold none, never asked
-    if (Array.isArray(spec.bounds)) opts.bounds = L.latLngBounds(spec.bounds).pad(0.01);
+    if (Array.isArray(spec.bounds)) {
+      opts.bounds = L.latLngBounds(spec.bounds).pad(0.01);
+      GS.vectorBounds = GS.vectorBounds || spec.bounds;  // the first view's extent (fitAll)
+    }
     return opts;
   };
 
@@ -401,17 +404,48 @@
       var lb = l.getBounds ? l.getBounds() : L.latLngBounds([l.getLatLng()]);
       b = b ? b.extend(lb) : lb;
     });
-    // on the wall the list takes the right 45 % of the poster: fit the map beside it
+    if (!b && GS.vectorBounds) b = L.latLngBounds(GS.vectorBounds);  // tile mode: the extent
+    if (!b || !b.isValid()) return;
+    var size = GS.map.getSize();
     var wall = document.body.classList.contains('gs-wall');
-    var right = wall ? GS.map.getSize().x * 0.45 : 40;
-    // on screen the result list covers the bottom left: keep the records above it
-    var list = wall ? null : document.querySelector('.gs-results');
-    var bottom = list && list.offsetHeight ? Math.min(list.offsetHeight + 56, GS.map.getSize().y * 0.45) : 40;
-    if (b && b.isValid()) {
-      GS.map.fitBounds(b, { maxZoom: 17, paddingTopLeft: [40, 120], paddingBottomRight: [right, bottom],
-        animate: false });
+    if (wall) {  // on the wall the list takes the right 45 % of the poster: fit the map beside it
+      GS.map.fitBounds(b, { maxZoom: 17, paddingTopLeft: [40, 120],
+        paddingBottomRight: [size.x * 0.45, 40], animate: false });
+      return;
     }
+    // on screen the panels stand in both corners of each side (title and search over the
+    // overview and the result list on the left; filters over the legend on the right): fit
+    // the records in the band between them, else (a narrow screen) above the result list
+    var sides = GS.sidePanels(GS.map);
+    if (sides.left + sides.right <= size.x - 240) {
+      GS.map.fitBounds(b, { maxZoom: 17, paddingTopLeft: [sides.left + 12, sides.top + 24],
+        paddingBottomRight: [sides.right + 12, 36], animate: false });
+      return;
+    }
+    var list = document.querySelector('.gs-results');
+    var bottom = list && list.offsetHeight ? Math.min(list.offsetHeight + 56, size.y * 0.45) : 40;
+    GS.map.fitBounds(b, { maxZoom: 17, paddingTopLeft: [40, 120], paddingBottomRight: [40, bottom],
+      animate: false });
   }
+
+  // how far the panels and controls reach into the map from its left and its right edge (and,
+  // for a wide strip along the top such as the projects' key figures, from its top)
+  GS.sidePanels = function (map) {
+    var box = map.getContainer().getBoundingClientRect(), left = 0, right = 0, top = 0;
+    document.querySelectorAll('.gs-panel, .leaflet-control').forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (!r.width || !r.height || r.top > box.bottom || r.bottom < box.top) return;
+      if (el.classList.contains('leaflet-control-attribution') ||
+          el.classList.contains('leaflet-control-scale')) return;  // thin lines along the foot
+      if (r.width > box.width * 0.45 && r.bottom < box.top + box.height / 3) {
+        top = Math.max(top, r.bottom - box.top);
+        return;
+      }
+      if (r.left + r.width / 2 < box.left + box.width / 2) left = Math.max(left, r.right - box.left);
+      else right = Math.max(right, box.right - r.left);
+    });
+    return { left: left, right: right, top: top };
+  };
 
   // the wall's project list must show every project: more columns and a smaller type until the
   // list fits its box (nothing is cut off silently; below 5 px it says so in the page)
@@ -436,7 +470,8 @@
       document.body.classList.add('gs-wall', 'gs-paper-' + wall.getAttribute('data-gs-wall'));
       fitAll();
       fitWallList();
-    } else if (!document.querySelector('[data-gs-map-slot]') && document.querySelector('.gs-results')) {
+    } else if (!document.querySelector('[data-gs-map-slot]') &&
+               (document.querySelector('.gs-results') || GS.vectorBounds)) {
       fitAll();
     }
     // a print from the browser is laid out on its paper: fit the records to it first
