@@ -134,19 +134,34 @@ def _expected(stats: dict[str, Any], code: str, internal: bool) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("path", MAPS)
+@pytest.mark.parametrize("path", [p for p in MAPS if p != "/maps/investors"])
 def test_overview_figures_are_the_stats_by_county(
     demo_client: TestClient, heads: dict[str, Any], path: str
 ) -> None:
-    public = path == "/maps/investors"
-    h = {} if public else heads["bureau"]
+    h = heads["bureau"]
     stats = demo_client.get("/api/v1/stats", headers=h).json()
     rows = _overview(demo_client.get(path, headers=h).text)
     for code in (HY, DC):
-        assert rows[code][1:] == _expected(stats, code, not public), (code, rows[code])
-    if not public:
-        assert rows[HY][1] == "60"  # 淮阳区's parcels, as the source has them
-        assert int(rows[DC][1]) > 0 and int(rows[DC][4]) > 0  # 郸城县 has parcels and projects
+        assert rows[code][1:] == _expected(stats, code, True), (code, rows[code])
+    assert rows[HY][1] == "60"  # 淮阳区's parcels, as the source has them
+    assert int(rows[DC][1]) > 0 and int(rows[DC][4]) > 0  # 郸城县 has parcels and projects
+
+
+def test_the_investors_overview_counts_each_countys_plots_on_offer(
+    demo_client: TestClient,
+) -> None:
+    """An investor's city overview says how many plots each county offers and their 亩: the
+    rows of that county's own list, never the net-land reserve (which holds unpublished land)."""
+    city = demo_client.get("/maps/investors").text
+    rows = _overview(city)
+    assert "可供地块" in city and "净地储备" not in city
+    for code in (HY, DC):
+        page = demo_client.get(f"/maps/investors?county={code}").text
+        areas = re.findall(r'<tr data-gs-code="[^"]+">(?:<td>.*?</td>){3}<td>([\d.]+)</td>', page)
+        listed = _listed(page)
+        assert len(areas) == len(listed) > 0
+        assert rows[code][1:] == [str(len(listed)), mu(sum(float(a) for a in areas))], code
+    assert "DC-2026-003" not in _listed(city)  # net land, but not published
 
 
 def test_projects_overview_follows_the_day_asked(

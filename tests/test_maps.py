@@ -134,6 +134,11 @@ def test_plot_sheet_for_available_plots_only(offline) -> None:
     r = offline.get("/maps/investors/parcels/INV-OK-1")
     assert r.status_code == 200
     assert "固定资产投资强度" in r.text and "≥ 300" in r.text
+    # its conditions in the order the rule names them (通水、通电、通路、场地平整、权属清晰)
+    conditions = re.findall(r'<tr class="gs-st-\w+"><td>([^<]+)</td>', r.text)
+    assert conditions == ["通水", "通电", "通路", "场地平整", "权属清晰"]
+    # the search box says why a code may not be found here: sold, unpublished or not ready
+    assert "未找到可供地块" in offline.get("/maps/investors").text
     for hidden in ("INV-SOLD", "INV-HIDDEN", "INV-NOTNET"):
         assert offline.get(f"/maps/investors/parcels/{hidden}").status_code == 404
 

@@ -45,7 +45,9 @@ def _words(defn: MapDefinition) -> dict[str, Any]:
             lb("county_projects_late"),
         ],
         "public_columns": [lb("county"), reserve],
+        "offer_columns": [lb("county"), lb("county_offer"), lb("county_offer_mu")],
         "note": lb("county_note"),
+        "offer_note": lb("county_offer_note"),
     }
 
 
@@ -84,6 +86,8 @@ def switch_href(path: str, query: Mapping[str, Any], county: str) -> str:
 
 
 def _cells(figures: Mapping[str, Any], internal: bool) -> list[Any]:
+    if "offer" in figures:  # the investor map: its own plots on offer
+        return [figures["offer"]["parcels"], mu(figures["offer"]["area_mu"])]
     land = figures.get("land") or {}
     reserve = mu(land.get("net_land_reserve_mu") or 0)
     if not internal:
@@ -150,6 +154,7 @@ def add_counties(
     if view["chosen"] is not None or not by_county:
         return ""
     internal = any("projects" in f for f in by_county.values())
+    offer = any("offer" in f for f in by_county.values())
     names = {c["code"]: c for c in view["counties"]}
     rows = [
         {
@@ -163,7 +168,7 @@ def add_counties(
     return panel(
         "counties",
         heading=w["heading"],
-        columns=w["columns"] if internal else w["public_columns"],
+        columns=w["offer_columns"] if offer else w["columns"] if internal else w["public_columns"],
         rows=rows,
-        note=w["note"],
+        note=w["offer_note"] if offer else w["note"],
     )

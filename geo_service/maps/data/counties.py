@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from geo_service.counties import scope
 from geo_service.counties.rollup import per_county
 from geo_service.counties.service import list_counties
+from geo_service.maps.data.investors import on_offer
 from geo_service.projects.headline import headline
 from geo_service.settings import Settings
 
@@ -28,9 +29,11 @@ def county_view(
     internal: bool,
     year: int | None = None,
     as_of: date | None = None,
+    offer: bool = False,
 ) -> dict[str, Any] | None:
     """The switcher's counties, the chosen one, and (whole city) ``by_county``; None when the
-    service holds one county only (nothing to switch)."""
+    service holds one county only (nothing to switch). ``offer`` (the investor map): each
+    county's plots on offer and their 亩 (``investors.on_offer``) instead of the headline."""
     rows = list_counties(session)
     if len(rows) < 2:
         return None
@@ -48,7 +51,11 @@ def county_view(
     ]
     chosen = scope.current()
     out: dict[str, Any] = {"viewer": viewer, "chosen": chosen, "counties": counties}
-    if chosen is None:
+    if chosen is None and offer:
+        out["by_county"] = per_county(
+            session, lambda: {"offer": on_offer(session, readiness=settings.readiness)}
+        )
+    elif chosen is None:
         out["by_county"] = per_county(
             session,
             lambda: headline(session, settings, internal=internal, year=year, as_of=as_of),

@@ -24,7 +24,7 @@ from geo_service.maps.data.common import (
 )
 from geo_service.maps.data.fit import FitQuery, fit_sql
 from geo_service.readiness.rules import ready_for_supply_sql, supply_params
-from geo_service.settings import ReadinessRules
+from geo_service.settings import CONDITIONS, ReadinessRules
 
 PUBLIC_GRID_DEG = 0.00001
 AVAILABLE_STAGES = ("plan", "notice", "sale")
@@ -129,6 +129,17 @@ def count_investor_parcels(
     )
 
 
+def on_offer(session: Session, *, readiness: ReadinessRules) -> dict[str, Any]:
+    """How many plots are on offer and their 亩, in the transaction's view (one county when
+    scoped): the figures of the investor map's own list, under its one visibility rule."""
+    where, params = investor_where(InvestorFilter(), readiness=readiness, parcel_id="p.parcel_id")
+    n, mu = session.execute(
+        text(f"SELECT count(*), coalesce(sum({AREA_MU}), 0) {SUMMARY_FROM} WHERE {where}"),  # noqa: S608 -- fixed fragments only; values bound
+        params,
+    ).one()
+    return {"parcels": int(n), "area_mu": round(float(mu), 2)}
+
+
 def investor_parcels(
     session: Session,
     f: InvestorFilter,
@@ -208,9 +219,10 @@ def plot_sheet(session: Session, code: str, *, readiness: ReadinessRules) -> dic
         text(
             """SELECT pc.condition, pc.status, to_char(pc.verified_at, 'YYYY-MM-DD')
             FROM parcel_conditions pc JOIN parcels p ON p.id = pc.parcel_id
-            WHERE p.code = :code ORDER BY pc.condition"""
+            WHERE p.code = :code
+            ORDER BY array_position(CAST(:order AS text[]), pc.condition::text), pc.condition"""
         ),
-        {"code": code},
+        {"code": code, "order": list(CONDITIONS)},
     ).all()
     valid = {k for k, _, _, lapsed in assessments if not lapsed}
     return {

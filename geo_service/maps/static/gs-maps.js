@@ -103,16 +103,36 @@
     if (labels) {
       // permanent labels of their own (the hover tooltip stays): shown in print and on the wall
       // layout, hidden on screen otherwise (CSS .gs-label)
-      var group = L.layerGroup();
+      var group = L.layerGroup(), shown = [];
+      // on screen a shown label waits until its shape is wider than the label: zoomed out,
+      // the labels of neighbouring zones would lie on top of each other (print keeps them all)
+      var fit = function () {
+        var map = gj._map;
+        if (!map) return;
+        shown.forEach(function (x) {
+          var el = x[1].getElement();
+          if (!el || !x[0].getBounds) return;
+          var b = x[0].getBounds();
+          var w = map.latLngToLayerPoint(b.getNorthEast()).x - map.latLngToLayerPoint(b.getSouthWest()).x;
+          el.classList.toggle('gs-label-small', w < el.offsetWidth + 8);
+        });
+      };
       gj.on('add', function () {
         labels.forEach(function (x) {
           var at = x[0].getBounds ? x[0].getBounds().getCenter() : x[0].getLatLng();
-          group.addLayer(L.tooltip({ permanent: true, direction: 'center', interactive: false,
-            className: spec.labelsOn ? 'gs-label gs-label-on' : 'gs-label' }).setLatLng(at).setContent(x[1]));
+          var tip = L.tooltip({ permanent: true, direction: 'center', interactive: false,
+            className: spec.labelsOn ? 'gs-label gs-label-on' : 'gs-label' }).setLatLng(at).setContent(x[1]);
+          group.addLayer(tip);
+          if (spec.labelsOn) shown.push([x[0], tip]);
         });
         group.addTo(gj._map);
+        gj._map.on('zoomend', fit);
+        fit();
       });
-      gj.on('remove', function () { group.clearLayers(); group.remove(); });
+      gj.on('remove', function (e) {
+        if (e.target._map) e.target._map.off('zoomend', fit);
+        group.clearLayers(); group.remove(); shown = [];
+      });
     }
     return gj;
   };
