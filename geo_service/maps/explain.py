@@ -39,6 +39,21 @@ def _num(v: Any) -> str:
     return f"{f:.1f}".rstrip("0").rstrip(".") if f != int(f) else str(int(f))
 
 
+def _below(value: Any, minimum: Any) -> bool:
+    try:
+        return minimum is not None and float(value) < float(minimum)
+    except (TypeError, ValueError):
+        return False
+
+
+def _too_far(feat: Mapping[str, Any], rule: Mapping[str, Any]) -> bool:
+    """A feature that fails by its distance alone: the nearest-qualifying line says so."""
+    try:
+        return float(feat["distance_m"]) > float(rule["max_distance_m"])
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
 def _why(defn: MapDefinition, kind: str, feat: Mapping[str, Any], rule: Mapping[str, Any]) -> str:
     """Why a nearer network feature does not count (status, then the rule's attribute)."""
     why = str(feat.get("why") or "")
@@ -48,11 +63,11 @@ def _why(defn: MapDefinition, kind: str, feat: Mapping[str, Any], rule: Mapping[
     value = feat.get(attr)
     if value is None and attr:
         return defn.phrase("why_unknown", attr=defn.explain_word("attr", attr))
-    if kind == "water" and rule.get("min_diameter_mm") is not None:
+    if kind == "water" and _below(value, rule.get("min_diameter_mm")):
         return defn.phrase("why_diameter", v=_num(value), min=_num(rule["min_diameter_mm"]))
-    if kind == "power" and rule.get("min_voltage_kv") is not None:
+    if kind == "power" and _below(value, rule.get("min_voltage_kv")):
         return defn.phrase("why_voltage", v=_num(value), min=_num(rule["min_voltage_kv"]))
-    if kind == "road" and rule.get("road_classes"):
+    if kind == "road" and rule.get("road_classes") and value not in rule["road_classes"]:
         classes = "、".join(defn.explain_word("road_classes", c) for c in rule["road_classes"])
         return defn.phrase(
             "why_road_class", v=defn.explain_word("road_classes", value), classes=classes
@@ -78,7 +93,19 @@ def _spatial(defn: MapDefinition, kind: str, status: str, ev: Mapping[str, Any])
     elif status != "met":
         lines.append(defn.phrase("spatial_none", noun=noun, max=limit))
     failing = ev.get("nearest_failing")
-    if status != "met" and isinstance(failing, Mapping):
+    # a nearer feature that does not count, and why; not the nearest qualifying one itself,
+    # nor one beyond the limit anyway (the first line already says how far the nearest is)
+    same = (
+        isinstance(near, Mapping)
+        and isinstance(failing, Mapping)
+        and (failing.get("code") == near.get("code"))
+    )
+    if (
+        status != "met"
+        and isinstance(failing, Mapping)
+        and not same
+        and not _too_far(failing, rule)
+    ):
         lines.append(
             defn.phrase(
                 "spatial_failing",
