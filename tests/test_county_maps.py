@@ -258,3 +258,29 @@ def test_a_countys_charts_and_report_links_stay_that_countys(
     n = demo_client.get(f"/api/v1/stats?county={DC}", headers=h).json()["projects"]["count"]
     values = re.findall(r'data-series="(?:red|yellow|green)"[^>]*?data-value="(\d+)"', svg, re.S)
     assert values and sum(int(v) for v in values) == n
+
+
+def _fit_column(page: str) -> dict[str, str]:
+    """The result list's fit column: code → its text."""
+    body = page.split('id="gs-results"')[1]
+    return {
+        code: html.unescape(re.sub(r"<[^>]+>", "", cells[-1]))
+        for code, row in re.findall(r'<tr data-gs-code="([^"]+)"[^>]*>(.*?)</tr>', body, re.S)
+        if (cells := re.findall(r"<td>(.*?)</td>", row, re.S))
+    }
+
+
+def test_the_fit_check_says_which_bounds_a_plot_sets(demo_client: TestClient) -> None:
+    """郸城县's plots set no investment-intensity minimum: a project that fits their area is
+    told so, not that its intensity "meets the requirement"; 淮阳区's plots set one."""
+    dc = _fit_column(
+        demo_client.get(f"/maps/investors?county={DC}&investment_wan=5000&area_mu=200").text
+    )
+    assert dc["DC-2026-001"].startswith("符合：面积满足要求；该地块未设投资强度要求"), dc
+    hy = _fit_column(
+        demo_client.get(
+            f"/maps/investors?county={HY}&investment_wan=12000&area_mu=30&tax_per_mu=40"
+        ).text
+    )
+    fits = [t for t in hy.values() if t.startswith("符合")]
+    assert fits and all(t.startswith("符合：面积、投资强度、亩均税收均满足要求") for t in fits), hy

@@ -59,7 +59,7 @@ def investor_offer(
         order = "jsonb_array_length(v.misfit) > 0, v.code"
     sql = f"""WITH v AS MATERIALIZED (
         SELECT p.code, p.name, z.code AS zone, z.name AS zone_name, p.industry,
-               {AREA_MU} AS area_mu, ({chosen}) AS chosen, {misfit} AS misfit
+               {AREA_MU} AS area_mu, p.indicators, ({chosen}) AS chosen, {misfit} AS misfit
         FROM parcels p JOIN parcel_summary s ON s.parcel_id = p.id
         CROSS JOIN LATERAL (SELECT s.met) c
         LEFT JOIN zones z ON z.id = p.zone_id
@@ -69,7 +69,7 @@ def investor_offer(
             FROM (SELECT DISTINCT v.zone, v.zone_name, v.industry FROM v) d)::text,
            (SELECT coalesce(json_agg(json_build_object('code', l.code, 'name', l.name,
                      'zone', coalesce(l.zone_name, l.zone), 'area_mu', l.area_mu,
-                     'misfit', l.misfit) ORDER BY l.o), '[]')
+                     'indicators', l.indicators, 'misfit', l.misfit) ORDER BY l.o), '[]')
             FROM (SELECT v.*, row_number() OVER (ORDER BY {order}) AS o
                   FROM v WHERE v.chosen ORDER BY {order} LIMIT :lim) l)::text,
            (SELECT coalesce(json_agg(v.code ORDER BY v.code), '[]') FROM v
