@@ -284,3 +284,21 @@ def test_the_fit_check_says_which_bounds_a_plot_sets(demo_client: TestClient) ->
     )
     fits = [t for t in hy.values() if t.startswith("符合")]
     assert fits and all(t.startswith("符合：面积、投资强度、亩均税收均满足要求") for t in fits), hy
+
+
+def test_words_and_numbers_read_as_typed_in_each_language(
+    demo_client: TestClient, heads: dict[str, Any]
+) -> None:
+    """What the role-played clerk and investor read: numbers as typed (100, not 100.0) after a
+    language switch, English lists joined with commas, a count said once, and a county's CSV
+    named for the county."""
+    q = "min_area_mu=100&max_area_mu=250&investment_wan=50000&area_mu=200"
+    inv = demo_client.get(f"/maps/investors?county={DC}&lang=en&{q}").text
+    assert 'value="100"' in inv and 'value="50000"' in inv and 'value="100.0"' not in inv
+    assert "min_area_mu=100.0" not in inv  # the language link keeps them too
+    page = demo_client.get(f"/maps/readiness?county={DC}&lang=en", headers=heads["bureau"]).text
+    assert "Water, " in page or "water, " in page.lower()
+    assert "、" not in "".join(re.findall(r'<tr data-gs-code="[^"]+">(.*?)</tr>', page, re.S))
+    assert f'data-gs-csv="readiness-{DC}.csv"' in page
+    zh = demo_client.get(f"/maps/readiness?county={DC}", headers=heads["bureau"]).text
+    assert "满足 2/5" in zh and "2/5 · 满足 2/5" not in zh

@@ -53,6 +53,10 @@ class MapDefinition:
     data: dict[str, Any]
     common: dict[str, Any]
 
+    def join(self, items: Any) -> str:
+        """Words of a list as this language writes one: 通水、通电 / water, power."""
+        return ("、" if self.lang == "zh" else ", ").join(str(x) for x in items)
+
     def text(self, entry: Any, default: str = "") -> str:
         """The label of a ``{"zh": .., "en": ..}`` entry in this language."""
         if isinstance(entry, dict):

@@ -68,7 +68,7 @@ def _why(defn: MapDefinition, kind: str, feat: Mapping[str, Any], rule: Mapping[
     if kind == "power" and _below(value, rule.get("min_voltage_kv")):
         return defn.phrase("why_voltage", v=_num(value), min=_num(rule["min_voltage_kv"]))
     if kind == "road" and rule.get("road_classes") and value not in rule["road_classes"]:
-        classes = "、".join(defn.explain_word("road_classes", c) for c in rule["road_classes"])
+        classes = defn.join(defn.explain_word("road_classes", c) for c in rule["road_classes"])
         return defn.phrase(
             "why_road_class", v=defn.explain_word("road_classes", value), classes=classes
         )

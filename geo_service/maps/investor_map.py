@@ -46,8 +46,7 @@ def indicator_text(defn: MapDefinition, ind: Mapping[str, Any]) -> str:
 
 
 def readiness_summary(defn: MapDefinition, met: int) -> str:
-    names = "、" if defn.lang == "zh" else ", "
-    conds = names.join(defn.vocab("conditions", c) for c in CONDITIONS)
+    conds = defn.join(defn.vocab("conditions", c) for c in CONDITIONS)
     head = defn.vocab("readiness_words", "net_land") if met == len(CONDITIONS) else f"{met}/5"
     return f"{head}{defn.label('colon')}{conds}" if met == len(CONDITIONS) else head
 
@@ -79,10 +78,9 @@ def fit_lines(
         bound = bound_rules(indicators, fd)
         asked = ["intensity", *(["tax"] if fit.tax_per_mu is not None else [])]
         words = fd["rule_words"]
-        sep = "、" if defn.lang == "zh" else ", "
         checked = ["area", *(r for r in asked if r in bound)]
         head = fd["fits"] if len(checked) > 1 else fd["fits_one"]
-        lines = [defn.text(head).format(rules=sep.join(defn.text(words[r]) for r in checked))]
+        lines = [defn.text(head).format(rules=defn.join(defn.text(words[r]) for r in checked))]
         lines += [
             defn.text(fd["unbound"]).format(rule=defn.text(words[r]))
             for r in asked

@@ -128,6 +128,11 @@ def readiness_popup(
     return {"properties": render.escape_tree(props)}
 
 
+def as_typed(v: Any) -> Any:
+    """A whole float as an int (100.0 → 100); any other value as it is."""
+    return int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 1e15 else v
+
+
 def investors_page(
     session: Session,
     settings: Settings,
@@ -170,6 +175,8 @@ def investors_page(
             investment_wan=fit.investment_wan, area_mu=fit.area_mu, tax_per_mu=fit.tax_per_mu
         )
     query.update({k: v for k, v in (typed or {}).items() if v is not None})
+    # numbers as a person types them (100, not 100.0) in the form, the links and the CSV name
+    query = {k: as_typed(v) for k, v in query.items()}
     common: dict[str, Any] = {
         "choices": offer.choices,
         "query": query,

@@ -117,6 +117,9 @@ def results_panel(
     compact: bool = False,
 ) -> str:
     more = defn.label("more").replace("{n}", str(len(rows))) if count > len(rows) else ""
+    county = county_scope.current()  # one county's list is named for it, as the API's export
+    if county is not None and csv_name.endswith(".csv"):
+        csv_name = f"{csv_name[:-4]}-{county}.csv"
     return panel(
         "results",
         heading=heading or defn.label("results"),

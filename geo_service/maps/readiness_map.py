@@ -62,10 +62,12 @@ def readiness_props(
     cats = defn.section("categories")
     cat = str(p.get("cat") or "not_checked")
     failing = [defn.vocab("conditions", c) for c in p.get("fails") or []]
-    met_text = f"{p.get('met', 0)}/{len(CONDITIONS)} · {defn.text(cats.get(cat), cat)}"
+    count = f"{p.get('met', 0)}/{len(CONDITIONS)}"
+    cat_text = defn.text(cats.get(cat), cat)
+    # the count once: most categories say it already (满足 2/5, 净地（5/5）)
+    met_text = cat_text if count in cat_text else f"{count} · {cat_text}"
     if failing and cat != "not_checked":
-        sep = "、" if defn.lang == "zh" else ", "
-        met_text += f" · {defn.label('failing')}{defn.label('colon')}{sep.join(failing)}"
+        met_text += f" · {defn.label('failing')}{defn.label('colon')}{defn.join(failing)}"
     return {
         "code": p.get("code"),
         "name": p.get("name"),
@@ -261,7 +263,7 @@ def render_readiness(
     filtered = any(query.get(k) for k in ("zone", "status", "fails", "supply"))
     rows = [
         [r["code"], r["name"], mu(r["area_mu"]), defn.text(cats.get(r["cat"]), r["cat"]),
-         "、".join(defn.vocab("conditions", c) for c in r["fails"])]
+         defn.join(defn.vocab("conditions", c) for c in r["fails"])]
         for r in results
     ]  # fmt: skip
     legend_rows = (

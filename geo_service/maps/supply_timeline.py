@@ -44,11 +44,7 @@ def _field_value(sd: MapDefinition, key: str, v: Any) -> str:
     if isinstance(v, bool):
         return sd.vocab("booleans", "true" if v else "false")
     if key == "rules" and isinstance(v, list):
-        return (
-            "、".join(rule_text(sd, str(r)) for r in v)
-            if sd.lang == "zh"
-            else ", ".join(rule_text(sd, str(r)) for r in v)
-        )
+        return sd.join(rule_text(sd, str(r)) for r in v)
     if key == "outcome":
         return sd.vocab("outcomes", str(v))
     return str(v)
