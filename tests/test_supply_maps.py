@@ -90,7 +90,7 @@ def test_timeline_of_a_suspended_parcel_shows_the_pause_and_moved_clocks(
     demo_client: TestClient, bureau: dict[str, str]
 ) -> None:
     page = text_of(get(demo_client, f"/maps/parcels/HY-2026-034/timeline?as_of={DAY}", bureau))
-    assert "当前阶段： 价款已缴清" in page
+    assert "当前供应进度（按供地事件）： 价款已缴清" in page
     assert "2026-01-15 持续中 地上附着物征收补偿未完成" in page
     assert "开工 2027-02-10 未到期 余 75 天；中止 316 天" in page
     assert "签订出让合同" in page and "出让合同 411603-2025-0031" in page  # events, documents
