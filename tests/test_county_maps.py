@@ -302,3 +302,19 @@ def test_words_and_numbers_read_as_typed_in_each_language(
     assert f'data-gs-csv="readiness-{DC}.csv"' in page
     zh = demo_client.get(f"/maps/readiness?county={DC}", headers=heads["bureau"]).text
     assert "满足 2/5" in zh and "2/5 · 满足 2/5" not in zh
+
+
+def test_a_parcels_timeline_shows_its_readiness_history(
+    demo_client: TestClient, heads: dict[str, Any]
+) -> None:
+    """The clerk sees a parcel's condition changes on its printable page (newest first), the
+    same rows as ``/api/v1/parcels/{code}/readiness/history``."""
+    h = heads["bureau"]
+    api = demo_client.get("/api/v1/parcels/DC-2026-007/readiness/history", headers=h).json()
+    page = demo_client.get("/maps/parcels/DC-2026-007/timeline", headers=h).text
+    section = page.split('id="gs-readiness-history"')[1].split("</section>")[0]
+    rows = re.findall(r'<tr class="gs-change gs-st-(\w+)">(.*?)</tr>', section, re.S)
+    assert api["total"] > 0 and len(rows) == min(api["total"], 50)
+    assert [st for st, _ in rows] == [i["new_status"] for i in api["items"]][:50]
+    assert f"共 {api['total']} 条" in section
+    assert html.escape(api["items"][0]["reason"]) in rows[0][1]  # its reason, as recorded

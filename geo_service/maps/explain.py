@@ -30,6 +30,20 @@ def local_day(value: Any) -> str:
     return t.astimezone(LOCAL).date().isoformat()
 
 
+def local_time(value: Any) -> str:
+    """A stored instant as the minute it was in Beijing time: ``2026-11-27 20:00``."""
+    if isinstance(value, datetime):
+        t = value
+    else:
+        try:
+            t = datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value or "")
+    if t.tzinfo is not None:
+        t = t.astimezone(LOCAL)
+    return t.strftime("%Y-%m-%d %H:%M")
+
+
 def _num(v: Any) -> str:
     """A measured value as people write it: 234, 14.5, 0.4 (no trailing zeros)."""
     try:

@@ -17,6 +17,7 @@ from geo_service.maps.page import Page, lang_link
 from geo_service.maps.supply_map import render_supply
 from geo_service.maps.supply_text import popup_fields, popup_rows, timeline_href
 from geo_service.maps.supply_timeline import timeline_html
+from geo_service.readiness import queries as readiness_queries
 from geo_service.settings import Settings
 from geo_service.supply import service as supply
 
@@ -61,7 +62,10 @@ def timeline_page(
     path = timeline_href(code, "zh")
     query = {"as_of": as_of.isoformat() if as_of else None, "lang": lang}
     back = "/maps/supply" + ("?lang=en" if lang == "en" else "")
-    html = timeline_html(sd, answer, back_href=back, lang_href=lang_link(sd, path, query))
+    changes = readiness_queries.history(session, code=code, condition=None, limit=50, offset=0)
+    html = timeline_html(
+        sd, answer, back_href=back, lang_href=lang_link(sd, path, query), changes=changes
+    )
     return Page(html=html, csp=TIMELINE_CSP)
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from geo_service.maps.definitions import MapDefinition
+from geo_service.maps.explain import local_time
 from geo_service.maps.panels import panel
 from geo_service.maps.supply_text import (
     done_text,
@@ -150,11 +151,38 @@ def _commitment_rows(sd: MapDefinition, promised: Mapping[str, Any] | None) -> l
     return out
 
 
+def _change_rows(sd: MapDefinition, items: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The readiness history (``readiness.queries.history``) in the page's words."""
+    return [
+        {
+            "at": local_time(i.get("changed_at")),
+            "condition": sd.vocab("conditions", i.get("condition")),
+            "old": sd.vocab("condition_status", i.get("old_status"))
+            if i.get("old_status")
+            else "—",
+            "new": sd.vocab("condition_status", i.get("new_status")),
+            "new_status": i.get("new_status"),
+            "method": sd.vocab("methods", i.get("method")),
+            "reason": i.get("reason") or "",
+            "by": i.get("actor") or "",
+        }
+        for i in items
+    ]
+
+
 def timeline_html(
-    sd: MapDefinition, answer: Mapping[str, Any], *, back_href: str, lang_href: str
+    sd: MapDefinition,
+    answer: Mapping[str, Any],
+    *,
+    back_href: str,
+    lang_href: str,
+    changes: Mapping[str, Any] | None = None,
 ) -> str:
-    """The timeline page's HTML (the template escapes every value)."""
+    """The timeline page's HTML (the template escapes every value); ``changes``: the parcel's
+    readiness history, newest first."""
     idle = answer.get("idle") or {}
+    items = list((changes or {}).get("items") or [])
+    total = int((changes or {}).get("total") or 0)
     return panel(
         "timeline",
         lang=sd.lang,
@@ -186,6 +214,10 @@ def timeline_html(
             }
             for pr in answer.get("projects") or []
         ],  # fmt: skip
+        changes=_change_rows(sd, items),
+        changes_heading=sd.label("readiness_history")
+        .replace("{n}", str(len(items)))
+        .replace("{total}", str(total)),
         printed=date.today().isoformat(),
         back_href=back_href,
         lang_href=lang_href,
