@@ -158,10 +158,10 @@ def test_readiness_popups_judge_the_pages_day(
     assert f'<input type="hidden" name="as_of" value="{DAY}">' in day  # and 应用 keeps it
     # without as_of the page judges the last check's day, and so does its timeline link
     plain = get(demo_client, "/maps/readiness", bureau)
-    assert f"核查日期 {DAY}" in plain and f"/timeline?as_of={DAY}" in plain
+    assert f"核查基准日 {DAY}" in plain and f"/timeline?as_of={DAY}" in plain
     # a past day judges the supply lines; the title says the readiness is the last check's
     past = get(demo_client, "/maps/readiness?as_of=2026-03-01", bureau)
-    assert f"核查日期 {DAY}" in past and "供应判断日 2026-03-01" in past
+    assert f"核查基准日 {DAY}" in past and "供应判断日 2026-03-01" in past
     assert "供应判断日" not in day
     # the two stages say which is which
     assert "登记供应阶段（粗分）" in day and "详细供应进度（按供地事件）" in day

@@ -118,7 +118,7 @@ def results_panel(
 ) -> str:
     more = defn.label("more").replace("{n}", str(len(rows))) if count > len(rows) else ""
     county = county_scope.current()  # one county's list is named for it, as the API's export
-    if county is not None and csv_name.endswith(".csv"):
+    if county is not None and csv_name.endswith(".csv") and county not in csv_name:
         csv_name = f"{csv_name[:-4]}-{county}.csv"
     return panel(
         "results",
