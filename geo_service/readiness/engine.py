@@ -182,8 +182,7 @@ def check_parcels(
     county_rules.fill(session, settings)  # each county's network thresholds, joined per parcel
     for i, (_, sql, params) in enumerate(spatial_statements(settings), start=1):
         step(i)
-        for stmt in sql.split(";\n"):  # the parcels met, then the others
-            session.execute(text(stmt), {**params, "as_of": as_of})
+        session.execute(text(sql), {**params, "as_of": as_of})
     step(4)
     session.execute(text(st.LEVELING), {"as_of": as_of, "max_age": max_age})
     step(5)

@@ -74,13 +74,8 @@ def copy_metric(session: Session) -> int:
 
 
 def spatial_statement(rule: NetworkRule) -> tuple[str, dict[str, Any]]:
-    """The statements of one network rule over all target parcels (metric copies), split by
-    ``;\n``: the parcels with a qualifying feature within the distance (``met``, the nearest one
-    as evidence; their ids into ``_rd_met``), then the others (``unmet``, with the nearest
-    qualifying feature beyond the distance and the nearest failing one). So the nearest-feature
-    questions, and their evidence, are asked only of the parcels that need them, as the floor
-    asks the nearest distance, rather than skipped row by row. Each parcel is judged by its
-    county's thresholds (``r``: the ``_rd_cr`` row, ``county_rules``)."""
+    """One INSERT … SELECT over all target parcels for one network rule (metric copies); each
+    parcel is judged by its county's thresholds (``r``: the ``_rd_cr`` row, ``county_rules``)."""
     sq = county_rules.spatial_sql(rule.kind)
     # the kind is a literal (validated: one of three keys) so the per-kind partial index is used
     kind = {"water": "'water'", "power": "'power'", "road": "'road'"}[rule.kind]
@@ -95,46 +90,39 @@ def spatial_statement(rule: NetworkRule) -> tuple[str, dict[str, Any]]:
 
     cols = "i.code, i.name, i.status, i.diameter_mm, i.voltage_kv, i.road_class"
     dist = "ST_Distance(i.m, p.m) / p.k"  # metres on the ellipsoid (see the module docstring)
-    insert = (
-        "INSERT INTO _rd_res (parcel_id, condition, status, method, evidence, verified_at, reason)"
-    )
-    parcels = "FROM _rd_pm p JOIN _rd_cr r ON r.county = p.county AND r.kind = :cond"
     sql = f"""
-TRUNCATE _rd_met;
-WITH met AS ({insert}
-SELECT p.id, :cond, 'met', 'spatial',
-  jsonb_build_object('nearest', {feature("q")}, 'rule', r.rule),
+INSERT INTO _rd_res (parcel_id, condition, status, method, evidence, verified_at, reason)
+SELECT p.id, :cond,
+  CASE WHEN q.code IS NOT NULL THEN 'met' ELSE 'unmet' END,
+  'spatial',
+  jsonb_build_object(
+    'nearest', CASE WHEN q.code IS NOT NULL THEN {feature("q")}
+                    WHEN n.code IS NOT NULL THEN {feature("n")} END,
+    'rule', r.rule)
+  || CASE WHEN q.code IS NULL THEN jsonb_build_object(
+       'reason', format('no qualifying {noun} within %s m', r.max_d),
+       'nearest_failing', CASE WHEN f.code IS NOT NULL THEN jsonb_build_object(
+          'code', f.code, 'name', f.name, 'distance_m', round(CAST(f.d AS numeric), 1),
+          '{attr}', f.{attr}, 'why', {sq.why}) END)
+     ELSE '{{}}'::jsonb END,
   {AS_OF},
-  format('{noun} %s at %s m', q.code, round(CAST(q.d AS numeric), 1))
-{parcels}
-CROSS JOIN LATERAL (
+  CASE WHEN q.code IS NOT NULL
+       THEN format('{noun} %s at %s m', q.code, round(CAST(q.d AS numeric), 1))
+       ELSE format('no qualifying {noun} within %s m', r.max_d) END
+FROM _rd_pm p JOIN _rd_cr r ON r.county = p.county AND r.kind = :cond
+LEFT JOIN LATERAL (
   SELECT {cols}, {dist} AS d FROM _rd_im i
   WHERE i.kind = {kind} AND i.status = 'existing' AND {sq.qualifies}
     AND ST_DWithin(i.m, p.m, r.max_d * p.k)
-  ORDER BY d, i.code LIMIT 1) q
-RETURNING parcel_id)
-INSERT INTO _rd_met SELECT parcel_id FROM met;
-{insert}
-SELECT p.id, :cond, 'unmet', 'spatial',
-  jsonb_build_object(
-    'nearest', CASE WHEN n.code IS NOT NULL THEN {feature("n")} END,
-    'rule', r.rule,
-    'reason', format('no qualifying {noun} within %s m', r.max_d),
-    'nearest_failing', CASE WHEN f.code IS NOT NULL THEN jsonb_build_object(
-       'code', f.code, 'name', f.name, 'distance_m', round(CAST(f.d AS numeric), 1),
-       '{attr}', f.{attr}, 'why', {sq.why}) END),
-  {AS_OF},
-  format('no qualifying {noun} within %s m', r.max_d)
-{parcels}
+  ORDER BY d, i.code LIMIT 1) q ON true
 LEFT JOIN LATERAL (
   SELECT {cols}, {dist} AS d FROM _rd_im i
-  WHERE i.kind = {kind} AND i.status = 'existing' AND {sq.qualifies}
+  WHERE q.code IS NULL AND i.kind = {kind} AND i.status = 'existing' AND {sq.qualifies}
   ORDER BY i.m <-> p.m LIMIT 1) n ON true
 LEFT JOIN LATERAL (
   SELECT {cols}, {dist} AS d FROM _rd_im i
-  WHERE i.kind = {kind}
+  WHERE q.code IS NULL AND i.kind = {kind}
   ORDER BY i.m <-> p.m LIMIT 1) f ON true
-WHERE p.id NOT IN (SELECT parcel_id FROM _rd_met)
 """  # noqa: S608
     params = {**sq.params, "cond": rule.kind}
     return sql, params

@@ -14,9 +14,7 @@ TEMP = """
 DROP TABLE IF EXISTS _rd_res;
 CREATE TEMP TABLE _rd_res (
   parcel_id bigint NOT NULL, condition text NOT NULL, status text NOT NULL, method text NOT NULL,
-  evidence jsonb NOT NULL, verified_at timestamptz, reason text) ON COMMIT DROP;
-DROP TABLE IF EXISTS _rd_met;
-CREATE TEMP TABLE _rd_met (parcel_id bigint NOT NULL) ON COMMIT DROP
+  evidence jsonb NOT NULL, verified_at timestamptz, reason text) ON COMMIT DROP
 """
 
 #: after the five statements filled ``_rd_res``: one index build instead of 5 × N inserts into
