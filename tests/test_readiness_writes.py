@@ -230,3 +230,64 @@ def test_a_county_run_moves_the_checked_at_of_that_countys_parcels(
     other = _run(clean_engine, county="411602")
     assert other.parcels_checked == 0
     assert _api_checked(client, bureau) == dict.fromkeys(CODES, now)
+
+
+def test_a_later_run_leaves_unchanged_network_rows_unwritten_and_dates_them_itself(
+    clean_engine: Engine, make_client: ClientFactory
+) -> None:
+    """A daily run judges as of a later date: a network condition's evidence date is the run's
+    (``rules.verified_at_sql``), so the rows whose decision did not change stay unwritten and
+    still show the new date; the records' rows keep their records' dates."""
+    _district(clean_engine)
+    _run(clean_engine)
+    before = _rows(clean_engine)
+    later = datetime(2024, 7, 3, tzinfo=UTC)
+
+    again = run_readiness(
+        clean_engine, settings=settings_for(clean_engine), actor="test", as_of=later
+    )
+
+    assert again.written == 0 and again.changed == 0
+    assert _rows(clean_engine) == before
+    client, bureau = _client(clean_engine, make_client)
+    for code in CODES:
+        conds = client.get(f"/api/v1/parcels/{code}/readiness", headers=bureau).json()["conditions"]
+        for c in ("water", "power", "road"):
+            assert datetime.fromisoformat(conds[c]["verified_at"]) == later, (code, c)
+        for c in ("leveling", "title"):
+            assert conds[c]["verified_at"].startswith("2024-06-01"), (code, c)
+    # a run as of an earlier date dates them so again, as when it wrote them
+    _run(clean_engine)
+    r = client.get("/api/v1/parcels/A/readiness", headers=bureau).json()["conditions"]
+    assert datetime.fromisoformat(r["water"]["verified_at"]) == AS_OF
+
+
+def test_condition_rows_refer_to_existing_parcels_and_go_with_them(clean_engine: Engine) -> None:
+    """The parcel reference of the readiness tables is checked per statement (migration
+    0010_readiness), as the foreign key did per row, and deleting a parcel deletes its rows."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    _district(clean_engine)
+    _run(clean_engine)
+    for table, cols, vals in (
+        ("parcel_conditions", "parcel_id, condition, status, method", "'water', 'met', 'spatial'"),
+        ("condition_history", "parcel_id, condition, new_status, method, actor",
+         "'water', 'met', 'spatial', 't'"),
+    ):  # fmt: skip
+        with pytest.raises(IntegrityError, match="parcel"), clean_engine.begin() as c:
+            c.execute(text(f"INSERT INTO {table} ({cols}) VALUES (987654321, {vals})"))  # noqa: S608
+    with pytest.raises(IntegrityError, match="cannot change"), clean_engine.begin() as c:
+        c.execute(text("UPDATE parcel_conditions SET parcel_id = parcel_id + 1000"))
+    with clean_engine.begin() as c:
+        pid = c.execute(text("SELECT id FROM parcels WHERE code = 'A'")).scalar_one()
+        c.execute(text("DELETE FROM parcels WHERE id = :p"), {"p": pid})
+        left = c.execute(
+            text(
+                "SELECT (SELECT count(*) FROM parcel_conditions WHERE parcel_id = :p) + "
+                "(SELECT count(*) FROM condition_history WHERE parcel_id = :p)"
+            ),
+            {"p": pid},
+        ).scalar_one()
+    assert left == 0
+    assert {code for code, _ in _rows(clean_engine)} == {"B", "C"}

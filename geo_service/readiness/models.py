@@ -37,9 +37,9 @@ class ParcelCondition(Base):
         CheckConstraint("method IN ('spatial', 'record', 'override')", name="method"),
     )
 
-    parcel_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("parcels.id", ondelete="CASCADE"), primary_key=True
-    )
+    #: a parcel's id; checked per statement, not per row, and deleted with the parcel
+    #: (migration 0010_readiness: triggers instead of a foreign key)
+    parcel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     condition: Mapped[str] = mapped_column(String(16), primary_key=True)
     status: Mapped[str] = mapped_column(String(8))
     method: Mapped[str] = mapped_column(String(16))
@@ -82,7 +82,8 @@ class ConditionHistory(IdMixin, Base):
     __tablename__ = "condition_history"
     __table_args__ = (Index("ix_condition_history_parcel", "parcel_id", "changed_at"),)
 
-    parcel_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("parcels.id", ondelete="CASCADE"))
+    #: as ``ParcelCondition.parcel_id``: referenced through triggers (migration 0010_readiness)
+    parcel_id: Mapped[int] = mapped_column(BigInteger)
     condition: Mapped[str] = mapped_column(String(16))
     old_status: Mapped[str | None] = mapped_column(String(8))
     new_status: Mapped[str] = mapped_column(String(8))

@@ -87,8 +87,10 @@ def parcel_readiness(
     rows = (
         session.execute(
             text(
-                """SELECT condition, status, method, evidence, verified_at
-                FROM parcel_conditions WHERE parcel_id = :pid"""
+                f"""SELECT c.condition, c.status, c.method, c.evidence,
+                  {rules.verified_at_sql("c")} AS verified_at
+                FROM parcel_conditions c JOIN parcels p ON p.id = c.parcel_id
+                WHERE c.parcel_id = :pid"""  # noqa: S608 -- fixed fragments only; values bound
             ),
             {"pid": p["id"]},
         )
@@ -287,7 +289,7 @@ LEFT JOIN zones z ON z.id = p.zone_id
 LEFT JOIN LATERAL (
   SELECT count(*) FILTER (WHERE pc.status = 'met') AS met,
     jsonb_object_agg(pc.condition, jsonb_build_object(
-    'status', pc.status, 'method', pc.method, 'verified_at', pc.verified_at,
+    'status', pc.status, 'method', pc.method, 'verified_at', {rules.verified_at_sql("pc")},
     'reason', coalesce(pc.evidence->>'reason', pc.evidence->'override'->>'reason'),
     'distance_m', coalesce(pc.evidence->'nearest'->'distance_m',
                            pc.evidence->'computed'->'evidence'->'nearest'->'distance_m'),

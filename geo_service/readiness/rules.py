@@ -259,6 +259,39 @@ def checked_at_sql(own: str = "c.checked_at", county: str = "p.county") -> str:
     )
 
 
+def run_dated_sql(c: str = "c") -> str:
+    """True for a condition row whose evidence date is the ``as_of`` of the run that checked it
+    (a network condition, or a title without a record): the date comes from the run, not from
+    the row's facts."""
+    return (
+        f"({c}.method = 'spatial' OR ({c}.condition = 'title' AND {c}.method = 'record' "
+        f"AND {c}.evidence->'record' = 'null'::jsonb))"
+    )
+
+
+def verified_at_sql(c: str = "c", county: str = "p.county") -> str:
+    """A condition row's evidence date (``verified_at``) — THE definition (API, report, maps).
+
+    A run-dated row (:func:`run_dated_sql`) was verified as of the latest run that checked it:
+    a covering run leaves such a row unwritten when its decision did not change (its stored
+    ``verified_at`` is the ``as_of`` of the run that wrote it last), so the ``as_of`` of the
+    latest finished run that covered the parcel counts when that run started after the row was
+    written (its ``checked_at``). Every other row keeps the date of its record or attestation."""
+    latest = (
+        "(SELECT r.started_at, r.as_of FROM readiness_runs r WHERE r.status = 'done' "
+        "AND r.covers = {} ORDER BY r.started_at DESC LIMIT 1)"
+    )
+    later = (
+        f"(SELECT x.as_of FROM ({latest.format(repr(COVERS_ALL))} UNION ALL "  # noqa: S608
+        f"{latest.format(county)}) x WHERE x.started_at > {c}.checked_at "
+        "ORDER BY x.started_at DESC LIMIT 1)"
+    )
+    return (
+        f"(CASE WHEN {run_dated_sql(c)} THEN coalesce({later}, {c}.verified_at) "
+        f"ELSE {c}.verified_at END)"
+    )
+
+
 def age_days(verified_at: datetime | None, now: datetime) -> int | None:
     """Whole days since the evidence was verified (None when never)."""
     if verified_at is None:

@@ -7,6 +7,9 @@ one result row per parcel and condition); values are bound, only constants are i
 
 from __future__ import annotations
 
+from geo_service.readiness.rules import run_dated_sql
+from geo_service.settings import CONDITIONS
+
 TEMP = """
 DROP TABLE IF EXISTS _rd_res;
 CREATE TEMP TABLE _rd_res (
@@ -18,7 +21,7 @@ CREATE TEMP TABLE _rd_res (
 #: it (and a duplicate result would fail the run here)
 INDEX_RESULTS = """
 ALTER TABLE _rd_res ADD PRIMARY KEY (parcel_id, condition);
-ANALYZE _rd_res
+ANALYZE _rd_res (parcel_id, condition, status, method)
 """
 
 AS_OF = "CAST(:as_of AS timestamptz)"
@@ -164,21 +167,28 @@ FROM ({ACTIVE_OVERRIDES}) o
 WHERE r.parcel_id = o.parcel_id AND r.condition = o.condition
 """  # noqa: S608
 
-_DECISION = "(c.status, c.method, c.evidence, c.verified_at)"
+
+def _decision(a: str) -> str:
+    """What a covering run compares: status, method, evidence and the evidence date — except
+    for a run-dated row, whose date is the run's own (``rules.verified_at_sql``)."""
+    return (
+        f"({a}.status, {a}.method, {a}.evidence, "
+        f"CASE WHEN {run_dated_sql(a)} THEN NULL ELSE {a}.verified_at END)"
+    )
 
 
 def diff(*, every: bool) -> str:
     """``_rd_diff``: the results to write, with the stored status and method they replace — one
     pass over the stored rows, which history and save then share. A run that covers all parcels
     (or a county's) keeps only the new rows and those whose decision (status, method, evidence,
-    evidence date) changed: it tells when it checked the rest through ``readiness_runs.covers``
-    (``rules.checked_at_sql``). A partial check (``every``) keeps all of its few rows, so their
-    ``checked_at`` moves."""
+    evidence date — unless it is the run's own, ``rules.verified_at_sql``) changed: it tells
+    when it checked the rest through ``readiness_runs.covers`` (``rules.checked_at_sql``), and
+    a network row's evidence date follows from that run. A partial check (``every``) keeps
+    all of its few rows, so their ``checked_at`` moves."""
     changed = (
         ""
         if every
-        else f"WHERE c.parcel_id IS NULL OR {_DECISION} IS DISTINCT FROM "
-        + (_DECISION.replace("c.", "r."))
+        else f"WHERE c.parcel_id IS NULL OR {_decision('c')} IS DISTINCT FROM {_decision('r')}"
     )
     return f"""
 CREATE TEMP TABLE _rd_diff ON COMMIT DROP AS
@@ -230,23 +240,15 @@ WHERE d.fresh
 ON CONFLICT (parcel_id, condition) DO UPDATE SET {_SET.format(r="EXCLUDED")}
 """  # noqa: S608
 
-SUMMARY = """
+#: the register's figures after the run, from the tiles' stored summary (``parcel_summary``:
+#: per parcel its met count and the conditions not met — unmet, unknown or never checked —,
+#: refreshed by the run for the parcels whose status changed, kept equal to the conditions by
+#: the database: tests/test_tiles_scale.py): one pass over a row per parcel instead of grouping
+#: every parcel's condition rows again
+SUMMARY = f"""
 SELECT count(*) AS total,
-  count(*) FILTER (WHERE x.met = 5) AS net_land,
-  coalesce(sum(x.area_m2) FILTER (WHERE x.met = 5), 0) AS net_land_m2,
-  count(*) FILTER (WHERE NOT x.water) AS water,
-  count(*) FILTER (WHERE NOT x.power) AS power,
-  count(*) FILTER (WHERE NOT x.road) AS road,
-  count(*) FILTER (WHERE NOT x.leveling) AS leveling,
-  count(*) FILTER (WHERE NOT x.title) AS title
-FROM (
-  SELECT p.id, p.area_m2,
-    count(c.parcel_id) FILTER (WHERE c.status = 'met') AS met,
-    coalesce(bool_or(c.condition = 'water' AND c.status = 'met'), false) AS water,
-    coalesce(bool_or(c.condition = 'power' AND c.status = 'met'), false) AS power,
-    coalesce(bool_or(c.condition = 'road' AND c.status = 'met'), false) AS road,
-    coalesce(bool_or(c.condition = 'leveling' AND c.status = 'met'), false) AS leveling,
-    coalesce(bool_or(c.condition = 'title' AND c.status = 'met'), false) AS title
-  FROM parcels p LEFT JOIN parcel_conditions c ON c.parcel_id = p.id
-  GROUP BY p.id, p.area_m2) x
-"""
+  count(*) FILTER (WHERE s.net_land) AS net_land,
+  coalesce(sum(s.area_m2) FILTER (WHERE s.net_land), 0) AS net_land_m2,
+  {", ".join(f"count(*) FILTER (WHERE '{c}' = ANY(s.fails)) AS {c}" for c in CONDITIONS)}
+FROM parcel_summary s
+"""  # noqa: S608

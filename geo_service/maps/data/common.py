@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.errors import InvalidInput
-from geo_service.readiness.rules import category_sql, net_land_sql
+from geo_service.readiness.rules import category_sql, net_land_sql, verified_at_sql
 from geo_service.settings import CONDITIONS
 from geo_service.spatial import SQM_PER_MU
 
@@ -25,7 +25,7 @@ CONDS = f"""LEFT JOIN LATERAL (
            count(*) AS checked,
            json_object_agg(pc.condition, json_build_object(
                'status', pc.status, 'method', pc.method, 'evidence', pc.evidence,
-               'verified_at', to_char(pc.verified_at, 'YYYY-MM-DD'))) AS conds,
+               'verified_at', to_char({verified_at_sql("pc")}, 'YYYY-MM-DD'))) AS conds,
            ARRAY(SELECT x FROM unnest({_ALL_CONDITIONS}) x
                  WHERE NOT x = ANY(coalesce(array_agg(pc.condition)
                                    FILTER (WHERE pc.status = 'met'), '{{}}'))) AS fails

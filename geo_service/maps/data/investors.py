@@ -23,7 +23,7 @@ from geo_service.maps.data.common import (
     count,
 )
 from geo_service.maps.data.fit import FitQuery, fit_sql
-from geo_service.readiness.rules import ready_for_supply_sql, supply_params
+from geo_service.readiness.rules import ready_for_supply_sql, supply_params, verified_at_sql
 from geo_service.settings import CONDITIONS, ReadinessRules
 
 PUBLIC_GRID_DEG = 0.00001
@@ -217,10 +217,10 @@ def plot_sheet(session: Session, code: str, *, readiness: ReadinessRules) -> dic
     ).all()
     conditions = session.execute(
         text(
-            """SELECT pc.condition, pc.status, to_char(pc.verified_at, 'YYYY-MM-DD')
+            f"""SELECT pc.condition, pc.status, to_char({verified_at_sql("pc")}, 'YYYY-MM-DD')
             FROM parcel_conditions pc JOIN parcels p ON p.id = pc.parcel_id
             WHERE p.code = :code
-            ORDER BY array_position(CAST(:order AS text[]), pc.condition::text), pc.condition"""
+            ORDER BY array_position(CAST(:order AS text[]), pc.condition::text), pc.condition"""  # noqa: S608 -- fixed fragments only; values bound
         ),
         {"code": code, "order": list(CONDITIONS)},
     ).all()
