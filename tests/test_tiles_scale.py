@@ -335,3 +335,11 @@ def test_the_stored_summary_equals_the_computed_one_after_a_file_import(
     assert _drift(clean_engine) == []
     assert imp() == (0, 0, 12)
     assert _drift(clean_engine) == []
+    # the summary follows its parcels out (0010: triggers, not a foreign key), also on TRUNCATE
+    with transaction(clean_engine) as s:
+        s.execute(text("DELETE FROM parcels WHERE code IN ('S03', 'S04')"))
+    assert _drift(clean_engine) == []
+    with transaction(clean_engine) as s:
+        s.execute(text("TRUNCATE parcels CASCADE"))
+    with clean_engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM parcel_summary")).scalar_one() == 0
