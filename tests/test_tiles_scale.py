@@ -8,9 +8,11 @@ from __future__ import annotations
 import gzip
 import itertools
 import math
+from pathlib import Path
 from typing import Any
 
 import mapbox_vector_tile
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
@@ -296,3 +298,48 @@ def test_overview_tiles_count_the_right_parcels(
     # above the overview zoom: the polygons themselves
     polys = _decode(_parcel_tile(client, 15, bureau))
     assert polys and not any(f.get("overview") for f in polys)
+
+
+def test_the_stored_summary_equals_the_computed_one_after_a_file_import(
+    clean_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import path (``geo-service import parcels``: pieces merged on the database's thread
+    in one transaction) stores the same summary as every other write: new parcels, a re-import
+    that moves and renames some, and one that changes nothing."""
+    import geopandas as gpd
+
+    from geo_service.importers import chunks, run_import
+    from tests.fixtures import land_files as lf
+
+    monkeypatch.setattr(chunks, "FIRST_PIECE", 3)  # several pieces: 3, 6 and the rest
+    settings = Settings(database_url=_url(clean_engine))
+    path = tmp_path / "parcels.gpkg"
+
+    def write(shift: dict[int, float], names: dict[int, str]) -> None:
+        geoms = [
+            lf.gk_box((i % 4) * 100 + shift.get(i, 0), (i // 4) * 100, 60, 50) for i in range(12)
+        ]
+        cols = {"编号": [f"S{i:02d}" for i in range(12)],
+                "名称": [names.get(i, f"地块{i}") for i in range(12)]}  # fmt: skip
+        gpd.GeoDataFrame(cols, geometry=geoms, crs=lf.GK).to_file(path)
+
+    def imp() -> tuple[int, int, int]:
+        r = run_import(clean_engine, kind="parcels", path=path, settings=settings, actor="test")
+        return r.inserted, r.updated, r.unchanged
+
+    write({}, {})
+    assert imp() == (12, 0, 0)
+    assert _drift(clean_engine) == []
+    write({1: 20.0, 7: 15.0}, {2: "改名", 7: "又改名"})  # two moved, one renamed, one both
+    assert imp() == (0, 3, 9)
+    assert _drift(clean_engine) == []
+    assert imp() == (0, 0, 12)
+    assert _drift(clean_engine) == []
+    # the summary follows its parcels out (0010: triggers, not a foreign key), also on TRUNCATE
+    with transaction(clean_engine) as s:
+        s.execute(text("DELETE FROM parcels WHERE code IN ('S03', 'S04')"))
+    assert _drift(clean_engine) == []
+    with transaction(clean_engine) as s:
+        s.execute(text("TRUNCATE parcels CASCADE"))
+    with clean_engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM parcel_summary")).scalar_one() == 0
