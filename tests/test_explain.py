@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from geo_service.maps.definitions import load_definition
-from geo_service.maps.explain import explain
+from geo_service.maps.explain import explain, reason_text
 from geo_service.settings import Settings
 
 
@@ -46,3 +46,12 @@ def test_a_line_at_the_required_voltage_is_not_called_below_it() -> None:
     ev = {"rule": rule, "nearest": line, "nearest_failing": {**line, "why": "distance"}}
     lines = _lines("power", ev)
     assert lines == ["最近的合格电力线路或变电站 PW-1 10kV 线 距地块 700 m，超过限值 500 m"], lines
+
+
+def test_the_engines_reasons_read_in_chinese_part_by_part() -> None:
+    zh = load_definition(Settings().maps_dir, "readiness", "zh")
+    en = load_definition(Settings().maps_dir, "readiness", "en")
+    stored = "ownership collective, not state; requisition not done; 2 open dispute(s); odd"
+    assert reason_text(zh, stored) == "集体所有，非国有；征收未完成；2 项权属争议未解决；odd"
+    assert reason_text(zh, "water main DC-WS-001 at 59.9 m") == "供水管 DC-WS-001 距地块 59.9 m"
+    assert reason_text(en, stored) == stored  # English pages keep the engine's words

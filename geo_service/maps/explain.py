@@ -7,6 +7,7 @@ tile-mode popup route and the plot sheet. Values are raw; the page escapes them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,21 @@ def local_time(value: Any) -> str:
     if t.tzinfo is not None:
         t = t.astimezone(LOCAL)
     return t.strftime("%Y-%m-%d %H:%M")
+
+
+def reason_text(defn: MapDefinition, reason: Any) -> str:
+    """A stored reason of the engine (English) in the page's language, part by part (``; ``),
+    from ``common.json``'s ``history_reasons``; a part it does not know is kept as stored."""
+    table = (defn.common.get("history_reasons") or {}).get(defn.lang) or []
+    parts = [x.strip() for x in str(reason or "").split(";") if x.strip()]
+    out = []
+    for part in parts:
+        for pattern, replacement in table:
+            if re.fullmatch(pattern, part):
+                part = re.sub(f"^{pattern}$", replacement, part)
+                break
+        out.append(part)
+    return ("；" if defn.lang == "zh" else "; ").join(out)
 
 
 def _num(v: Any) -> str:

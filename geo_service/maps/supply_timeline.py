@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from geo_service.maps.definitions import MapDefinition
-from geo_service.maps.explain import local_time
+from geo_service.maps.explain import local_time, reason_text
 from geo_service.maps.panels import panel
 from geo_service.maps.supply_text import (
     done_text,
@@ -163,7 +163,7 @@ def _change_rows(sd: MapDefinition, items: list[Mapping[str, Any]]) -> list[dict
             "new": sd.vocab("condition_status", i.get("new_status")),
             "new_status": i.get("new_status"),
             "method": sd.vocab("methods", i.get("method")),
-            "reason": i.get("reason") or "",
+            "reason": reason_text(sd, i.get("reason")),
             "by": i.get("actor") or "",
         }
         for i in items
