@@ -54,7 +54,7 @@ def test_reads_go_to_the_standby_and_readyz_reports_its_lag(
     c = make_client(_url(clean_engine), read_replica_url=standby.url(_url(clean_engine)))
     rep = _replica(c)
     assert rep["in_use"] is True and rep["in_recovery"] is True
-    assert rep["replay_paused"] is False and rep["lag_bytes"] == 0
+    assert rep["replay_paused"] is False and _caught_up(c, standby, clean_engine)
     assert _public_codes(c) == {"A"}
 
     standby.pause()
@@ -72,7 +72,19 @@ def test_reads_go_to_the_standby_and_readyz_reports_its_lag(
         standby.resume()
     standby.wait_replayed(clean_engine)
     assert _public_codes(c) == {"A", "B"}
-    assert _replica(c)["lag_bytes"] == 0
+    assert _caught_up(c, standby, clean_engine)
+
+
+def _caught_up(c: TestClient, standby: Standby, primary: Engine, tries: int = 20) -> bool:
+    """/readyz reports no lag once the standby has replayed what the primary wrote. The lag is
+    the whole cluster's WAL: a background write on the primary (autovacuum, a checkpoint) between
+    the replay and the question shows as lag for a moment, so ask again after each replay."""
+    for _ in range(tries):
+        if _replica(c)["lag_bytes"] == 0:
+            return True
+        standby.wait_replayed(primary)
+        time.sleep(0.2)
+    return False
 
 
 def test_without_a_replica_readyz_has_no_replica_part(
