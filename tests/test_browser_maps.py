@@ -233,6 +233,9 @@ DRAWN_AT = """(mids) => {
             fill: el && el.getAttribute ? el.getAttribute('fill') : null};
   }); }"""
 
+#: every tile the map asked for has arrived (true at once on a page without tile layers)
+TILES_LOADED = "() => !document.querySelector('.leaflet-tile:not(.leaflet-tile-loaded)')"
+
 #: the colours a parcel is filled with on each map (maps/*.json): readiness by its category
 NET_LAND_FILL = "#1a9850"
 
@@ -283,11 +286,11 @@ def test_after_a_drag_every_parcel_in_view_is_drawn_in_its_colour(
     page.press(".gs-search input", "Enter")
     page.wait_for_selector(".leaflet-popup-content")
     page.locator(".leaflet-popup-close-button").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_function(TILES_LOADED, timeout=20000)
     box = page.locator(".leaflet-container").bounding_box()
     x0, y = box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.35
     drag(page, (x0, y), (x0 - box["width"] * 0.4, y + 20), step_ms=16)  # a person's drag
-    page.wait_for_load_state("networkidle")
+    page.wait_for_function(TILES_LOADED, timeout=20000)
     page.wait_for_timeout(300)  # the tiles' fade-in
     seen = page.evaluate(DRAWN_AT, mids)
     shown = [s for s in seen if s["inView"] and not s["control"]]
@@ -303,7 +306,7 @@ def test_after_a_drag_every_parcel_in_view_is_drawn_in_its_colour(
     # what it shows (shapes are redrawn at the end of a move: a look taken mid-glide sees them
     # only where the view had been, which a role-play once reported as a rendering fault)
     drag(page, (x0 - box["width"] * 0.4, y), (x0 - box["width"] * 0.2, y), step_ms=0)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_function(TILES_LOADED, timeout=20000)
     page.wait_for_timeout(300)
     seen = [s for s in page.evaluate(DRAWN_AT, mids) if s["inView"] and not s["control"]]
     assert {s["code"] for s in seen if s["parcel"]} == {
