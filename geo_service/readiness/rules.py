@@ -250,13 +250,14 @@ def checked_at_sql(own: str = "c.checked_at", county: str = "p.county") -> str:
     checked since by every finished run that covered it (``readiness_runs.covers``). So: the
     greatest of ``own`` (the latest ``checked_at`` of the parcel's rows; NULL: never checked)
     and the start of the latest such run — the ``now()`` its rows would have carried."""
-    latest = (
-        "(SELECT max(r.started_at) FROM readiness_runs r WHERE r.status = 'done' AND r.covers = {})"
-    )
-    return (
-        f"CASE WHEN {own} IS NOT NULL THEN greatest({own}, "
-        f"{latest.format(repr(COVERS_ALL))}, {latest.format(county)}) END"
-    )
+    latest = f"(SELECT max(r.started_at) FROM {_covering_runs_sql(county)})"  # noqa: S608
+    return f"CASE WHEN {own} IS NOT NULL THEN greatest({own}, {latest}) END"
+
+
+def _covering_runs_sql(county: str = "p.county") -> str:
+    """``readiness_runs r`` of the finished runs that covered a parcel of ``county``: over all
+    parcels or over that county's (``readiness_runs.covers``)."""
+    return f"readiness_runs r WHERE r.status = 'done' AND r.covers IN ({COVERS_ALL!r}, {county})"
 
 
 def run_dated_sql(c: str = "c") -> str:
@@ -277,14 +278,9 @@ def verified_at_sql(c: str = "c", county: str = "p.county") -> str:
     ``verified_at`` is the ``as_of`` of the run that wrote it last), so the ``as_of`` of the
     latest finished run that covered the parcel counts when that run started after the row was
     written (its ``checked_at``). Every other row keeps the date of its record or attestation."""
-    latest = (
-        "(SELECT r.started_at, r.as_of FROM readiness_runs r WHERE r.status = 'done' "
-        "AND r.covers = {} ORDER BY r.started_at DESC LIMIT 1)"
-    )
     later = (
-        f"(SELECT x.as_of FROM ({latest.format(repr(COVERS_ALL))} UNION ALL "  # noqa: S608
-        f"{latest.format(county)}) x WHERE x.started_at > {c}.checked_at "
-        "ORDER BY x.started_at DESC LIMIT 1)"
+        f"(SELECT r.as_of FROM {_covering_runs_sql(county)} AND r.started_at > {c}.checked_at "  # noqa: S608
+        "ORDER BY r.started_at DESC LIMIT 1)"
     )
     return (
         f"(CASE WHEN {run_dated_sql(c)} THEN coalesce({later}, {c}.verified_at) "
