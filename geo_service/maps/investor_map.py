@@ -51,31 +51,18 @@ def readiness_summary(defn: MapDefinition, met: int) -> str:
     return f"{head}{defn.label('colon')}{conds}" if met == len(CONDITIONS) else head
 
 
-def bound_rules(indicators: Any, fd: Mapping[str, Any]) -> set[str]:
-    """The fit rules a plot's indicators bind (an indicator with a numeric ``min``), by the
-    keys of :func:`data.fit_sql`: ``intensity`` and ``tax``."""
-    keys = {"intensity": fd.get("investment_intensity_keys", []), "tax": fd.get("tax_keys", [])}
-    out: set[str] = set()
-    for ind in indicators if isinstance(indicators, list) else []:
-        try:
-            float(str(ind.get("min")).strip())
-        except (TypeError, ValueError, AttributeError):
-            continue
-        out.update(rule for rule, ks in keys.items() if ind.get("key") in ks)
-    return out
-
-
 def fit_lines(
     defn: MapDefinition,
     misfit: list[Mapping[str, Any]] | None,
     fit: FitQuery,
-    indicators: Any = None,
+    bound: list[str] | None = None,
 ) -> list[str]:
     """Why a plot fits or not, in the map's language (from :func:`data.fit_sql`'s reasons); a
-    plot that fits is told which of its bounds were checked and which it does not set."""
+    plot that fits is told which of its bounds (``bound``: :data:`data.fit.BOUND_SQL`) were
+    checked and which it does not set."""
     fd = defn.section("fit")
     if not misfit:
-        bound = bound_rules(indicators, fd)
+        bound = bound or []
         asked = ["intensity", *(["tax"] if fit.tax_per_mu is not None else [])]
         words = fd["rule_words"]
         checked = ["area", *(r for r in asked if r in bound)]
@@ -120,7 +107,7 @@ def investor_props(
     if fit is not None:
         misfit = p.get("misfit") or []
         out["fit"] = not misfit  # decided in PostGIS by data.fit_sql
-        out["fit_text"] = fit_lines(defn, misfit, fit, p.get("indicators"))
+        out["fit_text"] = fit_lines(defn, misfit, fit, p.get("bound"))
     return out
 
 
@@ -271,7 +258,7 @@ def render_investors(
         if fit is not None:
             row.append(
                 ("；" if defn.lang == "zh" else "; ").join(
-                    fit_lines(defn, r.get("misfit") or [], fit, r.get("indicators"))[:3]
+                    fit_lines(defn, r.get("misfit") or [], fit, r.get("bound"))[:3]
                 )
             )
         rows.append(row)

@@ -26,6 +26,11 @@ class FitQuery:
 
 
 NUMBER_RE = r"'^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$'"
+#: a plot's indicators (``ind``), each with its numeric minimum (``b.lo``; NULL: it sets none)
+_BOUNDS = f"""jsonb_array_elements(CASE WHEN jsonb_typeof(p.indicators) = 'array'
+                                  THEN p.indicators ELSE '[]'::jsonb END) ind
+        CROSS JOIN LATERAL (SELECT CASE WHEN ind->>'min' ~ {NUMBER_RE}
+                            THEN CAST(ind->>'min' AS float8) END AS lo) b"""
 
 
 def fit_sql(q: FitQuery, fit_def: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -54,10 +59,7 @@ def fit_sql(q: FitQuery, fit_def: Mapping[str, Any]) -> tuple[str, dict[str, Any
                    THEN CAST(:fit_tax AS float8)
                    ELSE CAST(:fit_investment AS float8) / NULLIF({area}, 0) END AS numeric), 1),
                  'min', b.lo)
-        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.indicators) = 'array'
-                                  THEN p.indicators ELSE '[]'::jsonb END) ind
-        CROSS JOIN LATERAL (SELECT CASE WHEN ind->>'min' ~ {NUMBER_RE}
-                            THEN CAST(ind->>'min' AS float8) END AS lo) b
+        FROM {_BOUNDS}
         WHERE (ind->>'key' = ANY(CAST(:fit_intensity_keys AS text[]))
                AND CAST(:fit_investment AS float8) / NULLIF({area}, 0) < b.lo)
            OR (ind->>'key' = ANY(CAST(:fit_tax_keys AS text[]))
@@ -72,3 +74,15 @@ def fit_sql(q: FitQuery, fit_def: Mapping[str, Any]) -> tuple[str, dict[str, Any
         "fit_tax_keys": [str(k) for k in fit_def.get("tax_keys", [])],
     }
     return sql, params
+
+
+#: the fit rules a plot's indicators bind (``intensity``, ``tax``: an indicator of their keys
+#: with a numeric minimum), as a jsonb array — what a plot that fits was checked against; bind
+#: :func:`fit_sql`'s parameters
+BOUND_SQL = f"""(SELECT coalesce(jsonb_agg(DISTINCT CASE
+                   WHEN ind->>'key' = ANY(CAST(:fit_tax_keys AS text[])) THEN 'tax'
+                   ELSE 'intensity' END), '[]'::jsonb)
+        FROM {_BOUNDS}
+        WHERE b.lo IS NOT NULL
+          AND (ind->>'key' = ANY(CAST(:fit_intensity_keys AS text[]))
+               OR ind->>'key' = ANY(CAST(:fit_tax_keys AS text[]))))"""  # noqa: S608 -- fixed fragments only; values bound

@@ -22,7 +22,7 @@ from geo_service.maps.data.common import (
     collection,
     count,
 )
-from geo_service.maps.data.fit import FitQuery, fit_sql
+from geo_service.maps.data.fit import BOUND_SQL, FitQuery, fit_sql
 from geo_service.readiness.rules import ready_for_supply_sql, supply_params, verified_at_sql
 from geo_service.settings import CONDITIONS, ReadinessRules
 
@@ -153,7 +153,7 @@ def investor_parcels(
     extra = ""
     if fit is not None:
         rule, fit_params = fit_sql(fit, fit_def or {})
-        extra = f", 'misfit', {rule}"
+        extra = f", 'misfit', {rule}, 'bound', {BOUND_SQL}"
         params.update(fit_params)
     return collection(session, _investor_sql(where, extra), params)
 

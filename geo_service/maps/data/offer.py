@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.maps.data.common import AREA_MU, check_zone
-from geo_service.maps.data.fit import FitQuery, fit_sql
+from geo_service.maps.data.fit import BOUND_SQL, FitQuery, fit_sql
 from geo_service.maps.data.investors import InvestorFilter, available_params, available_where
 from geo_service.maps.data.investors import filter_where as investor_filter_where
 from geo_service.settings import ReadinessRules
@@ -51,15 +51,17 @@ def investor_offer(
     check_zone(session, f.validate().zone)
     chosen, params = investor_filter_where(f)
     params.update(available_params(readiness))
-    misfit, order = "NULL::jsonb", "v.code"
+    misfit, bound, order = "NULL::jsonb", "NULL::jsonb", "v.code"
     if fit is not None:
         rule, fit_params = fit_sql(fit, fit_def or {})
         params.update(fit_params)
         misfit = f"CASE WHEN {chosen} THEN {rule} END"
+        bound = f"CASE WHEN {chosen} THEN {BOUND_SQL} END"
         order = "jsonb_array_length(v.misfit) > 0, v.code"
     sql = f"""WITH v AS MATERIALIZED (
         SELECT p.code, p.name, z.code AS zone, z.name AS zone_name, p.industry,
-               {AREA_MU} AS area_mu, p.indicators, ({chosen}) AS chosen, {misfit} AS misfit
+               {AREA_MU} AS area_mu, ({chosen}) AS chosen, {misfit} AS misfit,
+               {bound} AS bound
         FROM parcels p JOIN parcel_summary s ON s.parcel_id = p.id
         CROSS JOIN LATERAL (SELECT s.met) c
         LEFT JOIN zones z ON z.id = p.zone_id
@@ -69,7 +71,7 @@ def investor_offer(
             FROM (SELECT DISTINCT v.zone, v.zone_name, v.industry FROM v) d)::text,
            (SELECT coalesce(json_agg(json_build_object('code', l.code, 'name', l.name,
                      'zone', coalesce(l.zone_name, l.zone), 'area_mu', l.area_mu,
-                     'indicators', l.indicators, 'misfit', l.misfit) ORDER BY l.o), '[]')
+                     'misfit', l.misfit, 'bound', l.bound) ORDER BY l.o), '[]')
             FROM (SELECT v.*, row_number() OVER (ORDER BY {order}) AS o
                   FROM v WHERE v.chosen ORDER BY {order} LIMIT :lim) l)::text,
            (SELECT coalesce(json_agg(v.code ORDER BY v.code), '[]') FROM v
