@@ -7,7 +7,8 @@ figures come from ``maps.data.counties.county_view``).
   cleared when the county changes (``gs-maps.js``), as they would not exist in the other one.
 * :func:`add_counties`: the outlines of the counties in view and, when the whole city is shown,
   the per-county summary (parcels, 亩, net land reserve, projects, late) — ``by_county`` of
-  ``GET /api/v1/stats``; a click on a county's row switches the map to it.
+  ``GET /api/v1/stats``; on the investor map each county's plots on offer and their 亩; a click
+  on a county's row switches the map to it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ COUNTY_OWN = ("zone", "leader", "unit", "round", "round_list")
 def _words(defn: MapDefinition) -> dict[str, Any]:
     """The switcher's and the overview's words, from ``maps/common.json``'s labels."""
     lb = defn.label
-    reserve = lb("county_reserve_mu")
     return {
         "county": lb("county"),
         "city": lb("county_city"),
@@ -40,11 +40,10 @@ def _words(defn: MapDefinition) -> dict[str, Any]:
             lb("county"),
             lb("county_parcels"),
             lb("area_mu"),
-            reserve,
+            lb("county_reserve_mu"),
             lb("county_projects"),
             lb("county_projects_late"),
         ],
-        "public_columns": [lb("county"), reserve],
         "offer_columns": [lb("county"), lb("county_offer"), lb("county_offer_mu")],
         "note": lb("county_note"),
         "offer_note": lb("county_offer_note"),
@@ -85,13 +84,11 @@ def switch_href(path: str, query: Mapping[str, Any], county: str) -> str:
     return f"{path}?{urlencode({'county': county, **q})}"
 
 
-def _cells(figures: Mapping[str, Any], internal: bool) -> list[Any]:
+def _cells(figures: Mapping[str, Any]) -> list[Any]:
     if "offer" in figures:  # the investor map: its own plots on offer
         return [figures["offer"]["parcels"], mu(figures["offer"]["area_mu"])]
     land = figures.get("land") or {}
     reserve = mu(land.get("net_land_reserve_mu") or 0)
-    if not internal:
-        return [reserve]
     projects = figures.get("projects") or {}
     return [
         land.get("parcels", 0),
@@ -153,7 +150,6 @@ def add_counties(
     by_county = view.get("by_county")
     if view["chosen"] is not None or not by_county:
         return ""
-    internal = any("projects" in f for f in by_county.values())
     offer = any("offer" in f for f in by_county.values())
     names = {c["code"]: c for c in view["counties"]}
     rows = [
@@ -161,14 +157,14 @@ def add_counties(
             "code": code,
             "name": _name(defn, names.get(code, f)),
             "href": switch_href(path, query, code),
-            "cells": _cells(f, internal),
+            "cells": _cells(f),
         }
         for code, f in by_county.items()
     ]
     return panel(
         "counties",
         heading=w["heading"],
-        columns=w["offer_columns"] if offer else w["columns"] if internal else w["public_columns"],
+        columns=w["offer_columns"] if offer else w["columns"],
         rows=rows,
         note=w["offer_note"] if offer else w["note"],
     )

@@ -186,7 +186,7 @@ def investors_page(
         "count": n,
         "context": data.public_context(session),
         "notice": notice,
-        "counties": county_view(session, settings, internal=False, offer=True),
+        "counties": county_view(session, settings, internal=False),
     }
     if embed_all or n <= settings.map_max_embedded_features:
         plots = data.investor_parcels(session, filters, fit, fit_def, readiness=settings.readiness)

@@ -29,11 +29,11 @@ def county_view(
     internal: bool,
     year: int | None = None,
     as_of: date | None = None,
-    offer: bool = False,
 ) -> dict[str, Any] | None:
     """The switcher's counties, the chosen one, and (whole city) ``by_county``; None when the
-    service holds one county only (nothing to switch). ``offer`` (the investor map): each
-    county's plots on offer and their 亩 (``investors.on_offer``) instead of the headline."""
+    service holds one county only (nothing to switch). Staff's (``internal``): each county's
+    headline; the public's (the investor map): its plots on offer and their 亩
+    (``investors.on_offer``, the list's own rule; the reserve would count unpublished land)."""
     rows = list_counties(session)
     if len(rows) < 2:
         return None
@@ -51,13 +51,12 @@ def county_view(
     ]
     chosen = scope.current()
     out: dict[str, Any] = {"viewer": viewer, "chosen": chosen, "counties": counties}
-    if chosen is None and offer:
+    if chosen is None and not internal:
         out["by_county"] = per_county(
             session, lambda: {"offer": on_offer(session, readiness=settings.readiness)}
         )
     elif chosen is None:
         out["by_county"] = per_county(
-            session,
-            lambda: headline(session, settings, internal=internal, year=year, as_of=as_of),
+            session, lambda: headline(session, settings, internal=True, year=year, as_of=as_of)
         )
     return out
