@@ -24,7 +24,14 @@ from geo_service.maps.page import (
     set_paper,
     vector_layer,
 )
-from geo_service.maps.panels import filters_panel, mu, panel, results_panel, title_panel
+from geo_service.maps.panels import (
+    county_csv,
+    filters_panel,
+    mu,
+    panel,
+    results_panel,
+    title_panel,
+)
 from geo_service.settings import CONDITIONS, Settings
 
 
@@ -281,7 +288,12 @@ def render_investors(
         filters_panel(defn, path, fields, filtered=filtered),
         panel("notice", level="warn", message=notice) if notice else "",
         results_panel(
-            defn, columns=columns, rows=rows, count=count, csv_name="plots.csv", heading=heading
+            defn,
+            columns=columns,
+            rows=rows,
+            count=count,
+            csv_name=county_csv("plots"),
+            heading=heading,
         ),  # fmt: skip
         panel("legend", heading=defn.label("legend"), rows=legend_rows),
         review,

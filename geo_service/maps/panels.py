@@ -106,6 +106,13 @@ def filters_panel(
     )
 
 
+def county_csv(stem: str) -> str:
+    """A list's CSV file name: one county's is named for it, as the API's export
+    (``readiness-411625.csv``); the whole city's is ``readiness.csv``."""
+    county = county_scope.current()
+    return f"{stem}-{county}.csv" if county else f"{stem}.csv"
+
+
 def results_panel(
     defn: MapDefinition,
     *,
@@ -117,9 +124,6 @@ def results_panel(
     compact: bool = False,
 ) -> str:
     more = defn.label("more").replace("{n}", str(len(rows))) if count > len(rows) else ""
-    county = county_scope.current()  # one county's list is named for it, as the API's export
-    if county is not None and csv_name.endswith(".csv") and county not in csv_name:
-        csv_name = f"{csv_name[:-4]}-{county}.csv"
     return panel(
         "results",
         heading=heading or defn.label("results"),

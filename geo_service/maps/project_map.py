@@ -16,6 +16,7 @@ from geo_service.maps.definitions import MapDefinition
 from geo_service.maps.layers import DataVar, GsGeoJson, esc
 from geo_service.maps.page import Page, add_html, bounds_of, controls, finish, new_map, set_paper
 from geo_service.maps.panels import (
+    county_csv,
     filters_note,
     filters_panel,
     panel,
@@ -265,7 +266,7 @@ def render_projects(
             columns=columns,
             rows=rows,
             count=int(figures.get("count") or 0),
-            csv_name="projects.csv",
+            csv_name=county_csv("projects"),
             heading=defn.text(lb["wall_table"]) if wall else None,
             compact=wall,
         ),  # fmt: skip

@@ -24,6 +24,7 @@ from geo_service.maps.page import (
     vector_layer,
 )
 from geo_service.maps.panels import (
+    county_csv,
     filters_note,
     filters_panel,
     mu,
@@ -62,10 +63,10 @@ def readiness_props(
     cats = defn.section("categories")
     cat = str(p.get("cat") or "not_checked")
     failing = [defn.vocab("conditions", c) for c in p.get("fails") or []]
-    count = f"{p.get('met', 0)}/{len(CONDITIONS)}"
     cat_text = defn.text(cats.get(cat), cat)
-    # the count once: most categories say it already (满足 2/5, 净地（5/5）)
-    met_text = cat_text if count in cat_text else f"{count} · {cat_text}"
+    # the count once: the counting categories say it (满足 2/5, 2 of 5 met, 净地（5/5）)
+    counts = cat == "net_land" or cat.startswith("met_")
+    met_text = cat_text if counts else f"{p.get('met', 0)}/{len(CONDITIONS)} · {cat_text}"
     if failing and cat != "not_checked":
         met_text += f" · {defn.label('failing')}{defn.label('colon')}{defn.join(failing)}"
     return {
@@ -306,7 +307,7 @@ def render_readiness(
             ],
             rows=rows,
             count=count,
-            csv_name="readiness.csv",
+            csv_name=county_csv("readiness"),
         ),  # fmt: skip
         panel("legend", heading=defn.label("legend"), rows=legend_rows),
         add_counties(m, defn, path, query, counties),
