@@ -20,29 +20,29 @@ from geo_service.readiness.rules import ATTRIBUTE, SPATIAL
 LOCAL = ZoneInfo("Asia/Shanghai")
 
 
+def _instant(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _in_beijing(t: datetime) -> datetime:
+    return t if t.tzinfo is None else t.astimezone(LOCAL)
+
+
 def local_day(value: Any) -> str:
     """``2027-01-30T16:00:00+00:00`` → ``2027-01-31`` (the day in Beijing time)."""
-    try:
-        t = datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)[:10]
-    if t.tzinfo is None:
-        return t.date().isoformat()
-    return t.astimezone(LOCAL).date().isoformat()
+    t = _instant(value)
+    return str(value)[:10] if t is None else _in_beijing(t).date().isoformat()
 
 
 def local_time(value: Any) -> str:
     """A stored instant as the minute it was in Beijing time: ``2026-11-27 20:00``."""
-    if isinstance(value, datetime):
-        t = value
-    else:
-        try:
-            t = datetime.fromisoformat(str(value))
-        except ValueError:
-            return str(value or "")
-    if t.tzinfo is not None:
-        t = t.astimezone(LOCAL)
-    return t.strftime("%Y-%m-%d %H:%M")
+    t = _instant(value)
+    return str(value or "") if t is None else _in_beijing(t).strftime("%Y-%m-%d %H:%M")
 
 
 def reason_text(defn: MapDefinition, reason: Any) -> str:
@@ -52,11 +52,8 @@ def reason_text(defn: MapDefinition, reason: Any) -> str:
     parts = [x.strip() for x in str(reason or "").split(";") if x.strip()]
     out = []
     for part in parts:
-        for pattern, replacement in table:
-            if re.fullmatch(pattern, part):
-                part = re.sub(f"^{pattern}$", replacement, part)
-                break
-        out.append(part)
+        hit = next(((m, r) for p, r in table if (m := re.fullmatch(p, part))), None)
+        out.append(hit[0].expand(hit[1]) if hit else part)
     return ("；" if defn.lang == "zh" else "; ").join(out)
 
 
