@@ -510,13 +510,7 @@
   // a popup pans clear of the panels along the map's right edge (filters, legend, charts,
   // county overview), not only of the map's edge: on a laptop screen it opened under them
   GS.rightPanelsWidth = function (map) {
-    var box = map.getContainer().getBoundingClientRect(), pad = 0;
-    document.querySelectorAll('.gs-panel').forEach(function (el) {
-      var r = el.getBoundingClientRect();
-      if (!r.width || !r.height || r.left < box.left + box.width / 2) return;
-      pad = Math.max(pad, box.right - r.left);
-    });
-    return Math.min(pad, box.width / 2);
+    return Math.min(GS.sidePanels(map).right, map.getSize().x / 2);
   };
   if (L.Popup && L.Popup.prototype._adjustPan) {
     var adjust = L.Popup.prototype._adjustPan;
