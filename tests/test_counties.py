@@ -179,3 +179,37 @@ def test_exports_per_county_or_all(client: TestClient, clean_engine: Engine) -> 
     only_b = client.get(f"/api/v1/exports/parcels?format=csv&county={B}")
     assert only_b.status_code == 200, only_b.text
     assert "B-1" in only_b.text and "A-1" not in only_b.text
+
+
+def test_a_parcels_county_must_exist_and_carries_its_parcels(clean_engine: Engine) -> None:
+    """The parcels' county reference is checked per statement (migration 0012_parcel_county), as
+    the foreign key did per row: no parcel in an unknown county, none left behind by a county's
+    delete, and a county's new code carries its parcels."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    _county_b(clean_engine)
+    add_parcels(clean_engine, {"code": "P-A", "geom_m": rect_m(0, 0, 100, 100)})
+    with scoped(B):
+        add_parcels(clean_engine, {"code": "P-B", "geom_m": rect_m(0, 0, 100, 100)})
+    copy = (
+        "INSERT INTO parcels (county, code, name, geom) SELECT :c, 'P-X', name, geom "
+        "FROM parcels WHERE code = 'P-A'"
+    )
+    with pytest.raises(IntegrityError, match=r"\(county\)=\(999999\)"), clean_engine.begin() as c:
+        c.execute(text(copy), {"c": "999999"})
+    with pytest.raises(IntegrityError, match="county"), clean_engine.begin() as c:
+        c.execute(text("UPDATE parcels SET county = '999999' WHERE code = 'P-A'"))
+    gone = pytest.raises(IntegrityError, match=f"county {B} still has parcels")
+    with gone, clean_engine.begin() as c:
+        c.execute(text("DELETE FROM counties WHERE code = :b"), {"b": B})
+    with clean_engine.begin() as c:  # a known county is accepted, by insert and by a move
+        c.execute(text(copy), {"c": B})
+        c.execute(text("UPDATE parcels SET county = :b WHERE code = 'P-A'"), {"b": B})
+        c.execute(text("UPDATE counties SET code = '411699' WHERE code = :b"), {"b": B})
+        rows = c.execute(text("SELECT code, county FROM parcels ORDER BY code")).all()
+    assert [tuple(r) for r in rows] == [("P-A", "411699"), ("P-B", "411699"), ("P-X", "411699")]
+    with clean_engine.begin() as c:
+        c.execute(text("DELETE FROM parcels"))
+        c.execute(text("DELETE FROM counties WHERE code = '411699'"))
+        assert c.execute(text("SELECT count(*) FROM counties")).scalar_one() == 1

@@ -53,11 +53,16 @@ class County(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-def county_column(*, primary_key: bool = False) -> MappedColumn[Any]:
-    """The ``county`` column of a register table (NOT NULL, defaults to the scoped county)."""
+def county_column(*, primary_key: bool = False, foreign_key: bool = True) -> MappedColumn[Any]:
+    """The ``county`` column of a register table (NOT NULL, defaults to the scoped county).
+
+    ``foreign_key=False``: the reference is kept by triggers instead, checked once per statement
+    (``parcels``, migration 0012_parcel_county: a per-row key check slowed imports).
+    """
+    refs = (ForeignKey("counties.code", onupdate="CASCADE"),) if foreign_key else ()
     return mapped_column(
         String(6),
-        ForeignKey("counties.code", onupdate="CASCADE"),
+        *refs,
         server_default=text("gs_current_county()"),
         index=not primary_key,
         primary_key=primary_key,

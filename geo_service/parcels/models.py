@@ -59,7 +59,9 @@ class Parcel(IdMixin, Versioned, Base):
         UniqueConstraint("county", "code"),
     )
 
-    county: Mapped[str] = county_column()
+    #: a county's code; checked once per statement by triggers, not per row by a foreign key
+    #: (migration 0012_parcel_county: the key checked every imported row one by one)
+    county: Mapped[str] = county_column(foreign_key=False)
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     zone_id: Mapped[int | None] = mapped_column(
