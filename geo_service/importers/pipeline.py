@@ -14,7 +14,7 @@ current chunk stay in memory, so 1 000 000 parcels fit well under 1 GB.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -68,7 +68,6 @@ class ChunkRun:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-extent")
         self.lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-db")
         self.n = 0
-        self.codes: list[str | None] = []
         self.present: set[str] = set()
         #: what the merges of the pieces changed (``total`` is set by :meth:`finish`)
         self.result = writes.MergeResult()
@@ -202,7 +201,11 @@ class ChunkRun:
         for i, c in enumerate(codes):
             if c is not None:
                 self._first.setdefault(c, self.n + i)
-        self.codes += codes
+
+    def codes(self) -> Iterator[str]:
+        """The file's codes in file order, each once (a repeat is a problem of its own); the
+        index of first places is the only list of them kept (a million codes, once)."""
+        return iter(self._first)
 
 
 def _nullable(values: Any) -> list[Any]:

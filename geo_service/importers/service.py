@@ -181,7 +181,6 @@ def run_import(
             chk.problems += run.later
             report.features = run.n
             report.area_mu = run.area_mu()
-            codes = run.codes
             result = run.result
             if not chk.problems:
                 try:
@@ -208,8 +207,10 @@ def run_import(
             report.unchanged = result.unchanged
             report.inserted_codes = result.inserted[:MAX_LISTED]
             report.updated_codes = result.updated[:MAX_LISTED]
-            changed = set(result.inserted) | set(result.updated)
-            report.unchanged_codes = [c for c in codes if c and c not in changed][:MAX_LISTED]
+            if result.unchanged:  # the first unchanged codes, in file order
+                changed = set(result.inserted) | set(result.updated)
+                unchanged = (c for c in run.codes() if c not in changed)
+                report.unchanged_codes = list(itertools.islice(unchanged, MAX_LISTED))
             if dry_run:
                 session.rollback()
                 return report

@@ -266,11 +266,10 @@ def mark_near_protected(session: Session, *, codes: list[str]) -> None:
 def after_merge(session: Session, kind: str, result: MergeResult, *, reach_m: float) -> None:
     """The follow-ups of a merge: parcels near changed networks (within ``reach_m``, the
     readiness rules' longest distance) or protected land re-checked."""
-    changed = result.inserted + result.updated
     if kind == "infrastructure":
-        mark_near_infrastructure(session, codes=changed, within_m=reach_m)
+        mark_near_infrastructure(session, codes=result.inserted + result.updated, within_m=reach_m)
     elif kind == "protected":
-        mark_near_protected(session, codes=changed)
+        mark_near_protected(session, codes=result.inserted + result.updated)
 
 
 def replace_records(session: Session, *, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
