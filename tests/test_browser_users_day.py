@@ -161,6 +161,36 @@ def test_investor_runs_the_fit_check_with_a_blank_tax(demo_site, browser) -> Non
     assert errors == []
 
 
+def test_investor_takes_the_fit_check_to_the_plot_sheet_and_back(demo_site, browser) -> None:
+    """The sheet opened from a popup after a fit check prints the plot's fit result, and its
+    "返回地图" returns to the map as it was left (the boxes filled in, the same filter)."""
+    page, errors, _ = open_page(browser, demo_site["base"] + "/maps/investors")
+    page.fill("input[name=investment_wan]", "9500")
+    page.fill("input[name=area_mu]", "28")
+    page.fill("input[name=min_area_mu]", "20")
+    page.get_by_role("button", name="应用").click()
+    page.wait_for_selector(".leaflet-container")
+    left = query_of(page)
+    assert left == {"investment_wan": ["9500"], "area_mu": ["28"], "min_area_mu": ["20"]}
+    page.locator("[data-gs-results] tr[data-gs-code]").first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    code = popup.locator("a.gs-sheet-link").get_attribute("href").split("?")[0].rsplit("/", 1)[1]
+    in_popup = popup.inner_text()
+    popup.locator("a.gs-sheet-link").click()
+    page.wait_for_selector(".gs-plot-sheet")
+    sheet = page.locator(".gs-plot-sheet").inner_text()
+    assert code in sheet and "项目匹配" in sheet
+    lines = page.locator(".gs-sheet-fit li").all_inner_texts()
+    assert lines and all(line in in_popup for line in lines)  # the popup's own words
+    page.get_by_role("link", name="返回地图").click()
+    page.wait_for_selector(".leaflet-container")
+    assert query_of(page) == left
+    assert page.input_value("input[name=investment_wan]") == "9500"
+    assert page.input_value("input[name=min_area_mu]") == "20"
+    assert errors == []
+
+
 def test_investor_sees_a_bad_link_explained_in_the_page(demo_site, browser) -> None:
     """An old link to a zone that is gone: the reason in Chinese, in the page, and a way back."""
     ctx = browser.new_context()

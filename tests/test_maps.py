@@ -155,6 +155,26 @@ def test_fit_check_lists_the_plots_that_fit(offline) -> None:
     assert "投资强度 100.0 万元/亩，低于最低要求 300" in fit
 
 
+def test_plot_sheet_carries_the_fit_check_and_returns_to_the_map_as_left(offline) -> None:
+    """Opened from the map after a fit check: the sheet prints the plot's fit result in the
+    map's words, and "back to the map" keeps the filters, the fit check and the language."""
+    plain = offline.get("/maps/investors/parcels/INV-OK-1")
+    assert "gs-sheet-fit" not in plain.text  # no fit check asked: none printed
+    assert 'href="/maps/investors">返回地图' in plain.text
+    q = "investment_wan=3000&area_mu=30&tax_per_mu=20&min_area_mu=20&industry=A%26B&lang=en"
+    r = offline.get(f"/maps/investors/parcels/INV-OK-1?{q}")
+    assert r.status_code == 200
+    fit = r.text.split('class="gs-sheet-fit gs-misfits"')[1].split("</ul>")[0]
+    assert "100.0" in fit and "300" in fit  # 3 000 万元 / 30 亩 below the 300 minimum
+    back = html.unescape(re.search(r'<a href="([^"]+)">Back to the map', r.text).group(1))  # type: ignore[union-attr]
+    assert back == (
+        "/maps/investors?industry=A%26B&min_area_mu=20&investment_wan=3000&area_mu=30"
+        "&tax_per_mu=20&lang=en"
+    )
+    ok = offline.get("/maps/investors/parcels/INV-OK-1?investment_wan=12000&area_mu=30")
+    assert 'class="gs-sheet-fit gs-fits"' in ok.text
+
+
 def test_review_number_shown_when_configured(make_client, url) -> None:
     c = make_client(url, tile_url="none", map_review_number="豫S(2024)001号")
     assert "豫S(2024)001号" in c.get("/maps/investors").text

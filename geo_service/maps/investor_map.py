@@ -134,6 +134,7 @@ def popup_spec(defn: MapDefinition, *, fit: bool) -> dict[str, Any]:
             "base": "/maps/investors/parcels/",
             "label": defn.label("sheet"),
             "suffix": suffix,
+            "keepQuery": True,
         },  # fmt: skip
     }
 
@@ -313,13 +314,21 @@ def _due_text(defn: MapDefinition, d: Mapping[str, Any], issued: str) -> str:
 
 
 def render_plot_sheet(
-    defn: MapDefinition, settings: Settings, *, sheet: Mapping[str, Any], issued: str
+    defn: MapDefinition,
+    settings: Settings,
+    *,
+    sheet: Mapping[str, Any],
+    issued: str,
+    fit: FitQuery | None = None,
+    back_href: str = "/maps/investors",
 ) -> Page:
-    """One A4 page for one plot: facts, indicators, conditions, assessments (an expired one
-    marked, not dropped) and a location map with the roads near it and a north arrow."""
+    """One A4 page for one plot: facts, the investor's fit check when one was made (the map's
+    own result, :func:`fit_lines`), indicators, conditions, assessments (an expired one marked,
+    not dropped) and a location map with the roads near it and a north arrow; ``back_href``:
+    the investor map as the investor left it."""
     f = sheet["feature"]
     raw = f["properties"]
-    p = investor_props(defn, raw, None)
+    p = investor_props(defn, raw, fit)
     m = new_map(defn, settings, bounds_of([{"features": [f]}]))
     m.get_root().title = esc(f"{raw.get('code')} {raw.get('name')}")
     GsGeoJson(
@@ -371,7 +380,9 @@ def render_plot_sheet(
         labels=labels,
         issued=issued,
         review=settings.map_review_number or "",
-        back_href="/maps/investors?lang=en" if defn.lang == "en" else "/maps/investors",
+        back_href=back_href,
+        fit={"head": defn.text(defn.section("fit")["popup"]), "fits": p["fit"],
+             "lines": p["fit_text"]} if fit is not None else None,
         conditions=[
             {"label": defn.vocab("conditions", c["condition"]), "status": c["status"],
              "status_text": defn.vocab("condition_status", c["status"]),

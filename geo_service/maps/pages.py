@@ -213,16 +213,35 @@ def fit_notice(settings: Settings, lang: str) -> str:
 
 
 def plot_sheet_page(
-    session: Session, settings: Settings, *, code: str, lang: str = "zh"
+    session: Session,
+    settings: Settings,
+    *,
+    code: str,
+    lang: str = "zh",
+    fit: data.FitQuery | None = None,
+    back: dict[str, Any] | None = None,
 ) -> render.Page | None:
+    """The plot sheet; ``fit``: the investor's fit check (its result is printed with the plot),
+    ``back``: the investor map's query to return to (filters, fit check, county)."""
     defn = load_definition(settings.maps_dir, "investors", lang)
-    sheet = data.plot_sheet(session, code, readiness=settings.readiness)
+    sheet = data.plot_sheet(
+        session, code, readiness=settings.readiness, fit=fit, fit_def=defn.section("fit")
+    )
     if sheet is None:
         return None
     # the public dates of its supply: the notice, the sale, its clocks (land supply, SUPPLY.md)
     public = supply.parcel_supply(session, code=code, settings=settings, as_of=None, public=True)
     sheet = {**sheet, "supply": public}
-    return render.render_plot_sheet(defn, settings, sheet=sheet, issued=date.today().isoformat())
+    query = {k: as_typed(v) for k, v in (back or {}).items()}
+    query["lang"] = "en" if lang == "en" else None
+    return render.render_plot_sheet(
+        defn,
+        settings,
+        sheet=sheet,
+        issued=date.today().isoformat(),
+        fit=fit,
+        back_href="/maps/investors" + _query_string(query),
+    )
 
 
 def plot_location(

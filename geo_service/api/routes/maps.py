@@ -161,10 +161,33 @@ def plot_sheet(
     session: SessionDep,
     settings: SettingsDep,
     _principal: PrincipalDep,
+    zone: Text = None,
+    industry: Text = None,
+    min_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
+    max_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
+    investment_wan: Annotated[float | None, Query(gt=0, le=1e9, description="万元")] = None,
+    area_mu: Annotated[float | None, Query(gt=0, le=1e7, description="亩 needed")] = None,
+    tax_per_mu: Annotated[float | None, Query(ge=0, le=1e7, description="万元/亩/年")] = None,
+    county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     lang: Lang = "zh",
 ) -> HTMLResponse:
-    """A printable sheet for one available plot (public)."""
-    page = pages.plot_sheet_page(session, settings, code=code, lang=lang)
+    """A printable sheet for one available plot (public). Opened from the investor map it takes
+    the map's query: with the fit check's three numbers it shows the plot's fit result, and its
+    "back to the map" link returns to the map as it was (filters, fit check, county)."""
+    fit = None
+    if investment_wan is not None and area_mu is not None:
+        fit = FitQuery(investment_wan, area_mu, tax_per_mu)
+    back = {
+        "county": county,
+        "zone": zone or None,
+        "industry": industry or None,
+        "min_area_mu": min_area_mu,
+        "max_area_mu": max_area_mu,
+        "investment_wan": investment_wan,
+        "area_mu": area_mu,
+        "tax_per_mu": tax_per_mu,
+    }
+    page = pages.plot_sheet_page(session, settings, code=code, lang=lang, fit=fit, back=back)
     if page is None:
         raise NotFound(
             f"no available plot with code {code!r}; the investor map lists the plots on offer",

@@ -195,12 +195,25 @@ def investor_choices(
     return {"zones": zones, "industries": industries}
 
 
-def plot_sheet(session: Session, code: str, *, readiness: ReadinessRules) -> dict[str, Any] | None:
+def plot_sheet(
+    session: Session,
+    code: str,
+    *,
+    readiness: ReadinessRules,
+    fit: FitQuery | None = None,
+    fit_def: Mapping[str, Any] | None = None,
+) -> dict[str, Any] | None:
     """One available plot with the assessments covering it (expired ones marked, never dropped),
-    its condition statuses and the roads near it (public)."""
+    its condition statuses and the roads near it (public); with ``fit``, the plot carries the
+    map's fit result (``misfit``, ``bound``: the one rule, :func:`fit_sql`)."""
     where, params = investor_where(InvestorFilter(), readiness=readiness)
     params["code"] = code
-    fc = collection(session, _investor_sql(f"{where} AND p.code = :code"), params)
+    extra = ""
+    if fit is not None:
+        rule, fit_params = fit_sql(fit, fit_def or {})
+        extra = f", 'misfit', {rule}, 'bound', {BOUND_SQL}"
+        params.update(fit_params)
+    fc = collection(session, _investor_sql(f"{where} AND p.code = :code", extra), params)
     if not fc["features"]:
         return None
     feature = fc["features"][0]

@@ -67,7 +67,11 @@
     h += '</table>';
     if (spec.link) {
       var href = raw ? encodeURIComponent(String(p[spec.link.key])) : p[spec.link.key];
-      if (href) h += '<a class="gs-sheet-link" href="' + spec.link.base + href + (spec.link.suffix || '') + '">' + spec.link.label + '</a>';
+      // keepQuery: the page's own query (filters, fit check, county, language) goes along, so
+      // the sheet shows the fit result and its back link returns to the map as it was
+      var query = spec.link.keepQuery ? new URLSearchParams(window.location.search).toString() : '';
+      var tail = query ? '?' + query : (spec.link.suffix || '');
+      if (href) h += '<a class="gs-sheet-link" href="' + spec.link.base + href + tail + '">' + spec.link.label + '</a>';
     }
     return h + '</div>';
   };
