@@ -161,9 +161,11 @@ def test_investor_runs_the_fit_check_with_a_blank_tax(demo_site, browser) -> Non
     assert errors == []
 
 
-def test_investor_takes_the_fit_check_to_the_plot_sheet_and_back(demo_site, browser) -> None:
-    """The sheet opened from a popup after a fit check prints the plot's fit result, and its
-    "返回地图" returns to the map as it was left (the boxes filled in, the same filter)."""
+def test_investor_takes_the_fit_check_to_the_plot_sheet_and_back(
+    demo_site, browser, tmp_path
+) -> None:
+    """The sheet opened from a popup after a fit check prints the plot's fit result (still one
+    A4 page), and its "返回地图" returns to the map as it was left (boxes filled, same filter)."""
     page, errors, _ = open_page(browser, demo_site["base"] + "/maps/investors")
     page.fill("input[name=investment_wan]", "9500")
     page.fill("input[name=area_mu]", "28")
@@ -183,6 +185,8 @@ def test_investor_takes_the_fit_check_to_the_plot_sheet_and_back(demo_site, brow
     assert code in sheet and "项目匹配" in sheet
     lines = page.locator(".gs-sheet-fit li").all_inner_texts()
     assert lines and all(line in in_popup for line in lines)  # the popup's own words
+    pages, _, body = pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
+    assert pages == 1 and lines[0] in body
     page.get_by_role("link", name="返回地图").click()
     page.wait_for_selector(".leaflet-container")
     assert query_of(page) == left
