@@ -29,6 +29,11 @@ from geo_service.settings import Settings
 router = APIRouter(tags=["maps"])
 
 Text = Annotated[str | None, Query(max_length=200)]
+#: the investor map's filter and fit-check boxes (the map and the plot sheet take the same)
+AreaBound = Annotated[float | None, Query(ge=0, le=1e7)]
+InvestmentWan = Annotated[float | None, Query(gt=0, le=1e9, description="万元")]
+AreaNeeded = Annotated[float | None, Query(gt=0, le=1e7, description="亩 needed")]
+TaxPerMu = Annotated[float | None, Query(ge=0, le=1e7, description="万元/亩/年")]
 _JSON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
@@ -90,11 +95,11 @@ def investors_map(
     _principal: PrincipalDep,  # a bad token is 401 here too, never a silent public view
     zone: Text = None,
     industry: Text = None,
-    min_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
-    max_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
-    investment_wan: Annotated[float | None, Query(gt=0, le=1e9, description="万元")] = None,
-    area_mu: Annotated[float | None, Query(gt=0, le=1e7, description="亩 needed")] = None,
-    tax_per_mu: Annotated[float | None, Query(ge=0, le=1e7, description="万元/亩/年")] = None,
+    min_area_mu: AreaBound = None,
+    max_area_mu: AreaBound = None,
+    investment_wan: InvestmentWan = None,
+    area_mu: AreaNeeded = None,
+    tax_per_mu: TaxPerMu = None,
     lang: Lang = "zh",
 ) -> HTMLResponse:
     """Public map of available plots; give investment_wan, area_mu and tax_per_mu to fit-check.
@@ -163,11 +168,11 @@ def plot_sheet(
     _principal: PrincipalDep,
     zone: Text = None,
     industry: Text = None,
-    min_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
-    max_area_mu: Annotated[float | None, Query(ge=0, le=1e7)] = None,
-    investment_wan: Annotated[float | None, Query(gt=0, le=1e9, description="万元")] = None,
-    area_mu: Annotated[float | None, Query(gt=0, le=1e7, description="亩 needed")] = None,
-    tax_per_mu: Annotated[float | None, Query(ge=0, le=1e7, description="万元/亩/年")] = None,
+    min_area_mu: AreaBound = None,
+    max_area_mu: AreaBound = None,
+    investment_wan: InvestmentWan = None,
+    area_mu: AreaNeeded = None,
+    tax_per_mu: TaxPerMu = None,
     county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     lang: Lang = "zh",
 ) -> HTMLResponse:

@@ -150,12 +150,20 @@ def investor_parcels(
 ) -> dict[str, Any]:
     """Available plots as features; with ``fit``, each carries ``fit`` (see :func:`fit_sql`)."""
     where, params = investor_where(f.validate(), readiness=readiness)
-    extra = ""
-    if fit is not None:
-        rule, fit_params = fit_sql(fit, fit_def or {})
-        extra = f", 'misfit', {rule}, 'bound', {BOUND_SQL}"
-        params.update(fit_params)
+    extra = _fit_fields(fit, fit_def, params)
     return collection(session, _investor_sql(where, extra), params)
+
+
+def _fit_fields(
+    fit: FitQuery | None, fit_def: Mapping[str, Any] | None, params: dict[str, Any]
+) -> str:
+    """The fit result's fields of a plot (``misfit``, ``bound``) for :func:`_investor_sql`, their
+    parameters added to ``params``; nothing without a fit check."""
+    if fit is None:
+        return ""
+    rule, fit_params = fit_sql(fit, fit_def or {})
+    params.update(fit_params)
+    return f", 'misfit', {rule}, 'bound', {BOUND_SQL}"
 
 
 def locate_plot(session: Session, code: str, *, readiness: ReadinessRules) -> dict[str, Any] | None:
@@ -208,11 +216,7 @@ def plot_sheet(
     map's fit result (``misfit``, ``bound``: the one rule, :func:`fit_sql`)."""
     where, params = investor_where(InvestorFilter(), readiness=readiness)
     params["code"] = code
-    extra = ""
-    if fit is not None:
-        rule, fit_params = fit_sql(fit, fit_def or {})
-        extra = f", 'misfit', {rule}, 'bound', {BOUND_SQL}"
-        params.update(fit_params)
+    extra = _fit_fields(fit, fit_def, params)
     fc = collection(session, _investor_sql(f"{where} AND p.code = :code", extra), params)
     if not fc["features"]:
         return None
