@@ -171,6 +171,9 @@ def test_plot_sheet_carries_the_fit_check_and_returns_to_the_map_as_left(offline
         "/maps/investors?industry=A%26B&min_area_mu=20&investment_wan=3000&area_mu=30"
         "&tax_per_mu=20&lang=en"
     )
+    indicators = r.text.split('class="gs-indicators"')[1].split("</ul>")[0]
+    assert "≥ 300 10k yuan/mu" in indicators and "万元" not in indicators  # units in English too
+    assert "≥ 300 万元/亩" in plain.text
     ok = offline.get("/maps/investors/parcels/INV-OK-1?investment_wan=12000&area_mu=30")
     assert 'class="gs-sheet-fit gs-fits"' in ok.text
 

@@ -40,6 +40,7 @@ def indicator_text(defn: MapDefinition, ind: Mapping[str, Any]) -> str:
     key = str(ind.get("key", ""))
     name = defn.text(names.get(key), str(ind.get("name") or key))
     unit = str(ind.get("unit") or "")
+    unit = defn.text(defn.data.get("indicator_units", {}).get(unit), unit)  # as stored if unknown
     parts = []
     if ind.get("min") is not None and ind.get("max") is not None:
         parts.append(f"{ind['min']}–{ind['max']}")
