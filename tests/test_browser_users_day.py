@@ -69,6 +69,36 @@ def test_clerk_chooses_one_filter_and_presses_apply(demo_site, browser) -> None:
     assert errors == []
 
 
+def test_clerk_exports_the_list_with_the_reasons_in_chinese(demo_site, browser) -> None:
+    """导出 CSV after one filter: each listed parcel with why its conditions are not met, in
+    Chinese (the engine's stored reasons through the timeline's table), a column the narrow list
+    on the map does not show."""
+    import csv
+    import io
+
+    url = demo_site["base"] + "/maps/readiness?county=411603"
+    page, errors, _ = open_page(browser, url, demo_site["bureau"])
+    page.select_option("select[name=fails]", "leveling")
+    page.get_by_role("button", name="应用").click()
+    page.wait_for_selector(".leaflet-container")
+    assert not page.get_by_role("columnheader", name="未满足的原因").is_visible()
+    with page.expect_download() as got:
+        page.get_by_role("button", name="导出 CSV").click()
+    download = got.value
+    assert download.suggested_filename == "readiness-411603.csv"
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
+    head, body = rows[0], rows[1:]
+    assert head[-1] == "未满足的原因"
+    why = {r[0]: r[-1] for r in body}
+    assert set(why) == {"HY-2026-022", "HY-2026-030", "HY-2026-039", "HY-2026-042",
+                        "HY-2026-053"}  # fmt: skip
+    assert "场地平整：没有场地平整测量记录" in why["HY-2026-030"]  # no survey on record
+    for code, text_ in why.items():
+        assert "场地平整：" in text_, code
+        assert not re.search(r"[A-Za-z]{4,}", text_), (code, text_)  # no engine English left
+    assert errors == []
+
+
 def test_clerk_reads_why_a_parcel_fails_water(demo_site, browser) -> None:
     page, errors, _ = open_page(browser, demo_site["base"] + "/maps/readiness", demo_site["bureau"])
     box = page.get_by_placeholder("查找编号或名称")

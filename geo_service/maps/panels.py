@@ -122,7 +122,10 @@ def results_panel(
     csv_name: str,
     heading: str | None = None,
     compact: bool = False,
+    csv_only: int = 0,
 ) -> str:
+    """The list beside a map; its last ``csv_only`` columns go into the CSV only (hidden on
+    screen and in print)."""
     more = defn.label("more").replace("{n}", str(len(rows))) if count > len(rows) else ""
     return panel(
         "results",
@@ -135,4 +138,5 @@ def results_panel(
         csv_label=defn.label("csv"),
         csv_name=csv_name,
         compact=compact,
+        shown=len(columns) - csv_only,
     )

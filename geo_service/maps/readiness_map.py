@@ -12,7 +12,7 @@ import folium
 
 from geo_service.maps.county_panel import add_counties, county_field
 from geo_service.maps.definitions import MapDefinition
-from geo_service.maps.explain import explain
+from geo_service.maps.explain import explain, reason_text
 from geo_service.maps.layers import DataVar, GsGeoJson
 from geo_service.maps.page import (
     Page,
@@ -148,6 +148,19 @@ def _context_layers(m: Any, defn: MapDefinition, context: Mapping[str, Mapping[s
         ).add_to(m)
 
 
+def fail_reasons(defn: MapDefinition, row: Mapping[str, Any]) -> str:
+    """Why each condition of a listed parcel is not met, in the page's language (the engine's
+    stored reasons through ``explain.reason_text``): "通水：500 m 范围内没有合格的供水管；…"."""
+    reasons = row.get("reasons") or {}
+    colon = defn.label("colon")
+    parts = [
+        f"{defn.vocab('conditions', c)}{colon}"
+        + reason_text(defn, reasons.get(c) or "not checked yet")
+        for c in row.get("fails") or []
+    ]
+    return ("；" if defn.lang == "zh" else "; ").join(parts)
+
+
 def render_readiness(
     defn: MapDefinition,
     settings: Settings,
@@ -264,7 +277,7 @@ def render_readiness(
     filtered = any(query.get(k) for k in ("zone", "status", "fails", "supply"))
     rows = [
         [r["code"], r["name"], mu(r["area_mu"]), defn.text(cats.get(r["cat"]), r["cat"]),
-         defn.join(defn.vocab("conditions", c) for c in r["fails"])]
+         defn.join(defn.vocab("conditions", c) for c in r["fails"]), fail_reasons(defn, r)]
         for r in results
     ]  # fmt: skip
     legend_rows = (
@@ -304,10 +317,12 @@ def render_readiness(
                 defn.label("area_mu"),
                 defn.label("category"),
                 defn.text(layers["fails"]),
+                defn.label("fail_reasons"),
             ],
             rows=rows,
             count=count,
             csv_name=county_csv("readiness"),
+            csv_only=1,  # the reasons: in the CSV, not in the narrow list on the map
         ),  # fmt: skip
         panel("legend", heading=defn.label("legend"), rows=legend_rows),
         add_counties(m, defn, path, query, counties),

@@ -97,8 +97,17 @@ def readiness_parcel(session: Session, code: str) -> dict[str, Any] | None:
     return fc["features"][0] if fc["features"] else None
 
 
+#: the stored reason of each condition of ``p`` that is not met, as the engine wrote it (an
+#: override's: "override: " and the clerk's reason), for the list's CSV
+REASONS = """SELECT json_object_agg(pc.condition, coalesce(pc.evidence->>'reason',
+                 CASE WHEN pc.method = 'override'
+                      THEN 'override: ' || (pc.evidence->'override'->>'reason') END))
+  FROM parcel_conditions pc WHERE pc.parcel_id = p.parcel_id AND pc.status <> 'met'"""
+
+
 def readiness_list(session: Session, f: ReadinessFilter, *, limit: int) -> list[dict[str, Any]]:
-    """The first ``limit`` parcels the filter selects: code, name, zone, 亩, category."""
+    """The first ``limit`` parcels the filter selects: code, name, zone, 亩, category, the
+    conditions not met and their stored reasons (``reasons``: condition → reason)."""
     where, params = readiness_where(f.validate())
     rows = session.execute(
         text(
@@ -107,7 +116,7 @@ def readiness_list(session: Session, f: ReadinessFilter, *, limit: int) -> list[
             f"""WITH first AS (SELECT p.parcel_id {SUMMARY_FROM}
                                WHERE {where} ORDER BY p.code LIMIT :lim)
             SELECT p.code, p.name, coalesce(z.name, z.code), {AREA_MU}, {CATEGORY},
-                   to_json(c.fails)::text
+                   to_json(c.fails)::text, ({REASONS})::text
             {SUMMARY_FROM} JOIN first f ON f.parcel_id = p.parcel_id
             ORDER BY p.code"""  # noqa: S608 -- fixed fragments only; values bound
         ),
@@ -121,6 +130,7 @@ def readiness_list(session: Session, f: ReadinessFilter, *, limit: int) -> list[
             "area_mu": r[3],
             "cat": r[4],
             "fails": json.loads(r[5]),
+            "reasons": json.loads(r[6]) if r[6] else {},
         }  # fmt: skip
         for r in rows
     ]
