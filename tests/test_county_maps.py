@@ -233,6 +233,9 @@ def test_an_investor_is_offered_the_second_countys_net_land(demo_client: TestCli
     assert set(listed) <= published
     city = _listed(demo_client.get("/maps/investors").text)
     assert set(listed) <= set(city) and any(c.startswith("HY-") for c in city)
+    # a plot sheet opened from the county's map returns to the county's map
+    sheet = demo_client.get(f"/maps/investors/parcels/{listed[0]}?county={DC}").text
+    assert f'href="/maps/investors?county={DC}">返回地图' in sheet
 
 
 def test_a_countys_charts_and_report_links_stay_that_countys(

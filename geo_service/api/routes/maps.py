@@ -173,7 +173,6 @@ def plot_sheet(
     investment_wan: InvestmentWan = None,
     area_mu: AreaNeeded = None,
     tax_per_mu: TaxPerMu = None,
-    county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     lang: Lang = "zh",
 ) -> HTMLResponse:
     """A printable sheet for one available plot (public). Opened from the investor map it takes
@@ -183,7 +182,7 @@ def plot_sheet(
     if investment_wan is not None and area_mu is not None:
         fit = FitQuery(investment_wan, area_mu, tax_per_mu)
     back = {
-        "county": county,
+        "county": county_scope.current(),  # the gate's county= (declared by the route's rule)
         "zone": zone or None,
         "industry": industry or None,
         "min_area_mu": min_area_mu,
