@@ -6,7 +6,7 @@ reported; with ``dry_run`` the merge runs and is rolled back, so the report says
 change.
 
 The parts: :mod:`.readers` (files → a GeoDataFrame), :mod:`.chunks` (a large file in chunks of
-100 000 features), :mod:`.crs` (which coordinate system), :mod:`.checks` (every check),
+50 000 features), :mod:`.crs` (which coordinate system), :mod:`.checks` (every check),
 :mod:`.pipeline` (the checks and merge of each piece, the database on its own thread, the extent
 check on another), :mod:`.report` (the report and its words). This module runs them in order in
 ONE transaction: a problem anywhere in the file rolls all of it back with nothing written, and its
