@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from tests.browser import open_page, pdf_facts, query_of, serve
+from tests.browser import follow_popup_link, open_page, pdf_facts, query_of, serve
 from tests.databases import DEMO_AS_OF
 from tests.helpers import token
 
@@ -209,7 +209,7 @@ def test_investor_takes_the_fit_check_to_the_plot_sheet_and_back(
     popup.wait_for()
     code = popup.locator("a.gs-sheet-link").get_attribute("href").split("?")[0].rsplit("/", 1)[1]
     in_popup = popup.inner_text()
-    popup.locator("a.gs-sheet-link").click()
+    follow_popup_link(page, "地块详情")  # once the map has stopped panning the popup into view
     page.wait_for_selector(".gs-plot-sheet")
     sheet = page.locator(".gs-plot-sheet").inner_text()
     assert code in sheet and "项目匹配" in sheet
