@@ -283,6 +283,12 @@ def test_investor_reads_the_dates_of_a_plot_on_sale(demo_site, browser, tmp_path
     assert "供应信息" in body and "出让公告发布" in body
     for e in supply["events"]:  # the dates the public answer gives, on the sheet
         assert e["on"] in body
+    # with a fit check and in English (longer lines) it is still one page (it ran onto two)
+    fit = "?min_area_mu=25&investment_wan=9500&area_mu=28&lang=en"
+    page.goto(demo_site["base"] + "/maps/investors/parcels/HY-2026-045" + fit)
+    page.wait_for_selector(".gs-sheet-fit")
+    pages, _, body = pdf_facts(page.pdf(prefer_css_page_size=True), tmp_path)
+    assert pages == 1 and "Fit check" in body
     assert errors == []
 
 
