@@ -83,6 +83,16 @@ NOT_ON_OFFER_ZH = (
 )
 
 
+def _fit_query(
+    investment_wan: float | None, area_mu: float | None, tax_per_mu: float | None
+) -> FitQuery | None:
+    """The investor's fit check from the map's boxes (the map and the plot sheet): both the
+    investment and the land are needed; a blank tax is "not checked"."""
+    if investment_wan is None or area_mu is None:
+        return None
+    return FitQuery(investment_wan, area_mu, tax_per_mu)
+
+
 @router.get(
     "/maps/investors",
     response_class=HTMLResponse,
@@ -113,10 +123,8 @@ def investors_map(
         min_area_mu=min_area_mu,
         max_area_mu=max_area_mu,
     )
-    fit, notice = None, ""
-    if investment_wan is not None and area_mu is not None:
-        fit = FitQuery(investment_wan, area_mu, tax_per_mu)  # a blank tax is "not checked"
-    elif investment_wan is not None or area_mu is not None or tax_per_mu is not None:
+    fit, notice = _fit_query(investment_wan, area_mu, tax_per_mu), ""
+    if fit is None and (investment_wan, area_mu, tax_per_mu) != (None, None, None):
         notice = pages.fit_notice(settings, lang)
     typed = {"investment_wan": investment_wan, "area_mu": area_mu, "tax_per_mu": tax_per_mu}
     page = pages.investors_page(
@@ -178,9 +186,7 @@ def plot_sheet(
     """A printable sheet for one available plot (public). Opened from the investor map it takes
     the map's query: with the fit check's three numbers it shows the plot's fit result, and its
     "back to the map" link returns to the map as it was (filters, fit check, county)."""
-    fit = None
-    if investment_wan is not None and area_mu is not None:
-        fit = FitQuery(investment_wan, area_mu, tax_per_mu)
+    fit = _fit_query(investment_wan, area_mu, tax_per_mu)
     back = {
         "county": county_scope.current(),  # the gate's county= (declared by the route's rule)
         "zone": zone or None,
