@@ -291,3 +291,64 @@ def test_condition_rows_refer_to_existing_parcels_and_go_with_them(clean_engine:
         ).scalar_one()
     assert left == 0
     assert {code for code, _ in _rows(clean_engine)} == {"B", "C"}
+
+
+def test_a_network_row_is_rewritten_when_its_evidence_changes_and_its_status_does_not(
+    clean_engine: Engine, make_client: ClientFactory
+) -> None:
+    """A covering run compares a network row's decision key (migration 0013), not the evidence
+    it builds only for the rows it writes: a renamed main changes every water row that names it
+    (met or not) without a status change; a row stored without a key is written once."""
+    _district(clean_engine)
+    _run(clean_engine)
+    history = _history(clean_engine)
+    before = _rows(clean_engine)
+    with clean_engine.begin() as c:
+        c.execute(text("UPDATE infrastructure SET name = '槐东干管' WHERE code = 'W-B'"))
+
+    again = _run(clean_engine)
+
+    assert again.written == 3 and again.changed == 0
+    after = _rows(clean_engine)
+    assert {k for k in before if after[k] != before[k]} == {(c, "water") for c in CODES}
+    assert _history(clean_engine) == history
+    client, bureau = _client(clean_engine, make_client)
+    for code, status in (("A", "unmet"), ("B", "met"), ("C", "met")):
+        water = client.get(f"/api/v1/parcels/{code}/readiness", headers=bureau).json()[
+            "conditions"
+        ]["water"]
+        assert water["status"] == status
+        assert water["evidence"]["nearest"]["name"] == "槐东干管", code
+    # A's water is not met: the reason and the nearest main, as the popup reads them
+    a = client.get("/api/v1/parcels/A/readiness", headers=bureau).json()["conditions"]["water"]
+    assert a["evidence"]["reason"].startswith("no qualifying water main within")
+    assert (
+        a["evidence"]["nearest"]["code"] == "W-B" and a["evidence"]["nearest"]["distance_m"] > 2000
+    )
+
+    # a county's tighter water rule that changes no status still changes every water row's rule
+    with clean_engine.begin() as c:
+        c.execute(
+            text(
+                "UPDATE counties SET readiness = CAST(:r AS jsonb) "
+                "WHERE code = (SELECT DISTINCT county FROM parcels)"
+            ),
+            {"r": '{"water": {"max_distance_m": 150}}'},
+        )
+    before = _rows(clean_engine)
+    tighter = _run(clean_engine)
+    assert tighter.written == 3 and tighter.changed == 0
+    after = _rows(clean_engine)
+    assert {k for k in before if after[k] != before[k]} == {(c, "water") for c in CODES}
+    b = client.get("/api/v1/parcels/B/readiness", headers=bureau).json()["conditions"]["water"]
+    assert b["status"] == "met" and b["evidence"]["rule"]["max_distance_m"] == 150
+
+    # rows stored before the key existed (or by hand) carry none: the next run writes them once
+    with clean_engine.begin() as c:
+        c.execute(text("UPDATE parcel_conditions SET decision = NULL"))
+    before = _rows(clean_engine)
+    once = _run(clean_engine)
+    assert once.written == 9 and once.changed == 0
+    after = _rows(clean_engine)
+    assert {k[1] for k in before if after[k] != before[k]} == {"water", "power", "road"}
+    assert _run(clean_engine).written == 0

@@ -2,7 +2,8 @@
 (``counties.readiness``, e.g. ``{"water": {"max_distance_m": 100}}``) over the settings.
 
 A run fills the temporary table ``_rd_cr`` (one row per county and network kind: distance,
-diameter, voltage, road classes, the rule as shown in the evidence) and the network statements
+diameter, voltage, road classes, the rule as shown in the evidence and its text as part of a
+row's decision key, ``rule_key``) and the network statements
 (``networks.py``) join it on the parcel's county: still one set-based statement per network,
 each parcel judged by its own county's threshold. Only the network rules (``water``, ``power``,
 ``road``) may differ by county; any other key stored for a county stops the run with a message
@@ -27,11 +28,11 @@ KINDS = ("water", "power", "road")
 _TABLE = """
 CREATE TEMP TABLE _rd_cr (
   county text, kind text, max_d float8, min_diam float8, min_volt float8, classes text[],
-  rule jsonb, PRIMARY KEY (county, kind)) ON COMMIT DROP
+  rule jsonb, rule_key text, PRIMARY KEY (county, kind)) ON COMMIT DROP
 """
 _ROW = """
 INSERT INTO _rd_cr VALUES (:county, :kind, :max_d, :min_diam, :min_volt,
-  CAST(:classes AS text[]), CAST(:rule AS jsonb))
+  CAST(:classes AS text[]), CAST(:rule AS jsonb), CAST(CAST(:rule AS jsonb) AS text))
 """
 
 

@@ -201,7 +201,9 @@ def check_parcels(
     step(6)
     for stmt in st.INDEX_RESULTS.split(";"):
         session.execute(text(stmt))
-    session.execute(text(st.OVERRIDES), {"as_of": as_of, "max_age": max_age})
+    overrides = {"as_of": as_of, "max_age": max_age}
+    session.execute(text(st.NETWORK_EVIDENCE), overrides)
+    session.execute(text(st.OVERRIDES), overrides)
     step(7)
     session.execute(text("DROP TABLE IF EXISTS _rd_diff"))
     session.execute(text(st.diff(every=not covering)))

@@ -48,6 +48,9 @@ class ParcelCondition(Base):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     run_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: a network row's decision as a short key, compared by covering runs instead of the
+    #: evidence (migration 0013_condition_decision; NULL for record and override rows)
+    decision: Mapped[str | None] = mapped_column(Text)
 
 
 class ConditionOverride(IdMixin, Base):

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_service.readiness import county_rules, rules
-from geo_service.readiness.statements import AS_OF
+from geo_service.readiness.rules import AS_OF
 from geo_service.settings import NetworkRule, Settings
 from geo_service.spatial import local_metric_epsg
 
@@ -75,40 +75,31 @@ def copy_metric(session: Session) -> int:
 
 def spatial_statement(rule: NetworkRule) -> tuple[str, dict[str, Any]]:
     """One INSERT … SELECT over all target parcels for one network rule (metric copies); each
-    parcel is judged by its county's thresholds (``r``: the ``_rd_cr`` row, ``county_rules``)."""
+    parcel is judged by its county's thresholds (``r``: the ``_rd_cr`` row, ``county_rules``).
+
+    It stores the decision's parts and their key (``decision``), not the evidence: the run
+    builds that only for the rows it writes (``evidence_sql``, migration 0013)."""
     sq = county_rules.spatial_sql(rule.kind)
     # the kind is a literal (validated: one of three keys) so the per-kind partial index is used
     kind = {"water": "'water'", "power": "'power'", "road": "'road'"}[rule.kind]
     attr = rules.ATTRIBUTE[rule.kind]
-    noun = rules.FEATURE_NOUN[rule.kind]
-
-    def feature(alias: str) -> str:
-        return (
-            f"jsonb_build_object('code', {alias}.code, 'name', {alias}.name, 'distance_m', "
-            f"round(CAST({alias}.d AS numeric), 1), '{attr}', {alias}.{attr})"
-        )
-
     cols = "i.code, i.name, i.status, i.diameter_mm, i.voltage_kv, i.road_class"
     dist = "ST_Distance(i.m, p.m) / p.k"  # metres on the ellipsoid (see the module docstring)
+    # n: the nearest qualifying feature, else the nearest existing one (n runs only without q);
+    # f: the nearest of the kind at all, when nothing qualifies (why it fails)
+    near = {c: f"coalesce(q.{c}, n.{c})" for c in ("code", "name", attr)}
+    near_d = "round(CAST(coalesce(q.d, n.d) AS numeric), 1)"
+    fail_d = "round(CAST(f.d AS numeric), 1)"
+    why = f"CASE WHEN f.code IS NOT NULL THEN {sq.why} END"
     sql = f"""
-INSERT INTO _rd_res (parcel_id, condition, status, method, evidence, verified_at, reason)
-SELECT p.id, :cond,
-  CASE WHEN q.code IS NOT NULL THEN 'met' ELSE 'unmet' END,
-  'spatial',
-  jsonb_build_object(
-    'nearest', CASE WHEN q.code IS NOT NULL THEN {feature("q")}
-                    WHEN n.code IS NOT NULL THEN {feature("n")} END,
-    'rule', r.rule)
-  || CASE WHEN q.code IS NULL THEN jsonb_build_object(
-       'reason', format('no qualifying {noun} within %s m', r.max_d),
-       'nearest_failing', CASE WHEN f.code IS NOT NULL THEN jsonb_build_object(
-          'code', f.code, 'name', f.name, 'distance_m', round(CAST(f.d AS numeric), 1),
-          '{attr}', f.{attr}, 'why', {sq.why}) END)
-     ELSE '{{}}'::jsonb END,
+INSERT INTO _rd_res (parcel_id, condition, status, method, verified_at, decision, max_d, rule,
+  n_code, n_name, n_d, n_{attr}, f_code, f_name, f_d, f_{attr}, f_why)
+SELECT p.id, :cond, CASE WHEN q.code IS NOT NULL THEN 'met' ELSE 'unmet' END, 'spatial',
   {AS_OF},
-  CASE WHEN q.code IS NOT NULL
-       THEN format('{noun} %s at %s m', q.code, round(CAST(q.d AS numeric), 1))
-       ELSE format('no qualifying {noun} within %s m', r.max_d) END
+  CAST(ROW({near["code"]}, {near["name"]}, {near_d}, {near[attr]}, f.code, f.name, {fail_d},
+           f.{attr}, {why}, r.rule_key) AS text),
+  r.max_d, r.rule,
+  {near["code"]}, {near["name"]}, {near_d}, {near[attr]}, f.code, f.name, {fail_d}, f.{attr}, {why}
 FROM _rd_pm p JOIN _rd_cr r ON r.county = p.county AND r.kind = :cond
 LEFT JOIN LATERAL (
   SELECT {cols}, {dist} AS d FROM _rd_im i
@@ -126,6 +117,40 @@ LEFT JOIN LATERAL (
 """  # noqa: S608
     params = {**sq.params, "cond": rule.kind}
     return sql, params
+
+
+def _feature(prefix: str, attr: str, r: str) -> str:
+    return (
+        f"jsonb_build_object('code', {r}.{prefix}_code, 'name', {r}.{prefix}_name, "
+        f"'distance_m', {r}.{prefix}_d, '{attr}', {r}.{prefix}_{attr}"
+    )
+
+
+def evidence_sql(r: str = "r") -> tuple[str, str]:
+    """(evidence, reason) of a network row of ``_rd_res`` (alias ``r``) from its stored parts, as
+    the popup, the timeline and the history read them: the nearest qualifying feature (else the
+    nearest), the rule, and when not met the reason and the nearest failing feature with why."""
+    evidence, reason = [], []
+    for kind in NETWORKS:
+        attr, noun = rules.ATTRIBUTE[kind], rules.FEATURE_NOUN[kind]
+        evidence.append(
+            f"""WHEN '{kind}' THEN jsonb_build_object(
+    'nearest', CASE WHEN {r}.n_code IS NOT NULL THEN {_feature("n", attr, r)}) END,
+    'rule', {r}.rule)
+  || CASE WHEN {r}.status = 'met' THEN '{{}}'::jsonb ELSE jsonb_build_object(
+       'reason', format('no qualifying {noun} within %s m', {r}.max_d),
+       'nearest_failing', CASE WHEN {r}.f_code IS NOT NULL
+                          THEN {_feature("f", attr, r)}, 'why', {r}.f_why) END) END"""
+        )
+        reason.append(
+            f"""WHEN '{kind}' THEN CASE WHEN {r}.status = 'met'
+    THEN format('{noun} %s at %s m', {r}.n_code, {r}.n_d)
+    ELSE format('no qualifying {noun} within %s m', {r}.max_d) END"""
+        )
+    return (
+        f"CASE {r}.condition " + "\n".join(evidence) + " END",
+        f"CASE {r}.condition " + "\n".join(reason) + " END",
+    )
 
 
 def spatial_statements(settings: Settings) -> list[tuple[str, str, dict[str, Any]]]:

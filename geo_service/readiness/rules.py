@@ -15,6 +15,10 @@ from typing import Any
 from geo_service.errors import InvalidInput
 from geo_service.settings import CONDITIONS, NetworkRule, ReadinessRules
 
+#: a run's ``as_of`` (bound as ``:as_of``) in SQL, as an instant and as a date
+AS_OF = "CAST(:as_of AS timestamptz)"
+AS_OF_DATE = "CAST(CAST(:as_of AS timestamptz) AS date)"
+
 SPATIAL = ("water", "power", "road")
 RECORD = ("leveling", "title")
 

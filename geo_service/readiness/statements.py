@@ -7,15 +7,26 @@ one result row per parcel and condition); values are bound, only constants are i
 
 from __future__ import annotations
 
-from geo_service.readiness.rules import run_dated_sql
+from geo_service.readiness.networks import evidence_sql
+from geo_service.readiness.rules import AS_OF, AS_OF_DATE, run_dated_sql
 from geo_service.settings import CONDITIONS
 
 TEMP = """
 DROP TABLE IF EXISTS _rd_res;
 CREATE TEMP TABLE _rd_res (
   parcel_id bigint NOT NULL, condition text NOT NULL, status text NOT NULL, method text NOT NULL,
-  evidence jsonb NOT NULL, verified_at timestamptz, reason text) ON COMMIT DROP
+  evidence jsonb, verified_at timestamptz, reason text,
+  decision text, max_d float8, rule jsonb,
+  n_code text, n_name text, n_d numeric, n_diameter_mm float8, n_voltage_kv float8,
+  n_road_class text,
+  f_code text, f_name text, f_d numeric, f_diameter_mm float8, f_voltage_kv float8,
+  f_road_class text, f_why text) ON COMMIT DROP
 """
+#: ``_rd_res``: one row per target parcel and condition. A record row (leveling, title) carries
+#: its evidence and reason; a network row carries the parts they are made of (``n_*``: the
+#: nearest qualifying feature, else the nearest; ``f_*``: the nearest failing one, with why; the
+#: county's rule) and their key ``decision``; its evidence and reason are built only for the rows
+#: the run writes (``networks.evidence_sql``) or overrides (``NETWORK_EVIDENCE``)
 
 #: after the five statements filled ``_rd_res``: one index build instead of 5 × N inserts into
 #: it (and a duplicate result would fail the run here)
@@ -23,9 +34,6 @@ INDEX_RESULTS = """
 ALTER TABLE _rd_res ADD PRIMARY KEY (parcel_id, condition);
 ANALYZE _rd_res (parcel_id, condition, status, method)
 """
-
-AS_OF = "CAST(:as_of AS timestamptz)"
-AS_OF_DATE = "CAST(CAST(:as_of AS timestamptz) AS date)"
 
 
 LEVELING = f"""
@@ -154,9 +162,18 @@ WHERE o.parcel_id IN (SELECT id FROM _rd_t) AND o.revoked_at IS NULL
 ORDER BY o.parcel_id, o.condition, o.verified_at DESC, o.id DESC
 """  # noqa: S608
 
+_EVIDENCE, _REASON = evidence_sql("r")
+
+#: the evidence of the network rows an override is laid over (it keeps the computed one)
+NETWORK_EVIDENCE = f"""
+UPDATE _rd_res r SET evidence = {_EVIDENCE}, reason = {_REASON}
+WHERE r.evidence IS NULL
+  AND (r.parcel_id, r.condition) IN (SELECT o.parcel_id, o.condition FROM ({ACTIVE_OVERRIDES}) o)
+"""  # noqa: S608
+
 OVERRIDES = f"""
 UPDATE _rd_res r SET status = o.status, method = 'override', verified_at = o.verified_at,
-  reason = 'override: ' || o.reason,
+  reason = 'override: ' || o.reason, decision = NULL,
   evidence = jsonb_build_object(
     'override', jsonb_build_object('id', o.id, 'status', o.status, 'reason', o.reason,
         'document_ref', o.document_ref, 'expires_at', o.expires_at, 'by', o.created_by,
@@ -169,8 +186,9 @@ WHERE r.parcel_id = o.parcel_id AND r.condition = o.condition
 
 
 def _decision(a: str) -> str:
-    """What a covering run compares: status, method, evidence and the evidence date — except
-    for a run-dated row, whose date is the run's own (``rules.verified_at_sql``)."""
+    """What a covering run compares for a record or override row: status, method, evidence and
+    the evidence date — except for a run-dated row, whose date is the run's own
+    (``rules.verified_at_sql``)."""
     return (
         f"({a}.status, {a}.method, {a}.evidence, "
         f"CASE WHEN {run_dated_sql(a)} THEN NULL ELSE {a}.verified_at END)"
@@ -178,39 +196,42 @@ def _decision(a: str) -> str:
 
 
 def diff(*, every: bool) -> str:
-    """``_rd_diff``: the results to write, with the stored status and method they replace — one
-    pass over the stored rows, which history and save then share. A run that covers all parcels
-    (or a county's) keeps only the new rows and those whose decision (status, method, evidence,
-    evidence date — unless it is the run's own, ``rules.verified_at_sql``) changed: it tells
-    when it checked the rest through ``readiness_runs.covers`` (``rules.checked_at_sql``), and
-    a network row's evidence date follows from that run. A partial check (``every``) keeps
-    all of its few rows, so their ``checked_at`` moves."""
+    """``_rd_diff``: the results to write, with the stored status and method they replace and
+    their evidence and reason — one pass over the stored rows, which history and save then
+    share. A run that covers all parcels (or a county's) keeps only the new rows and those whose
+    decision changed: for a network row its status, method and ``decision`` key (its evidence
+    date is the run's own), for the others status, method, evidence and evidence date (unless
+    it is the run's own, ``rules.verified_at_sql``); it tells when it checked the rest through
+    ``readiness_runs.covers`` (``rules.checked_at_sql``). A network row's evidence is built
+    here, for the kept rows only. A partial check (``every``) keeps all of its few rows, so
+    their ``checked_at`` moves."""
     changed = (
         ""
         if every
-        else f"WHERE c.parcel_id IS NULL OR {_decision('c')} IS DISTINCT FROM {_decision('r')}"
+        else f"""WHERE c.parcel_id IS NULL OR CASE WHEN r.decision IS NOT NULL
+  THEN (c.status, c.method, c.decision) IS DISTINCT FROM (r.status, r.method, r.decision)
+  ELSE {_decision("c")} IS DISTINCT FROM {_decision("r")} END"""
     )
     return f"""
 CREATE TEMP TABLE _rd_diff ON COMMIT DROP AS
-SELECT r.parcel_id, r.condition, c.status AS old_status, c.method AS old_method,
-  c.parcel_id IS NULL AS fresh
+SELECT r.parcel_id, r.condition, r.status, r.method, r.verified_at, r.decision,
+  coalesce(r.evidence, {_EVIDENCE}) AS evidence, coalesce(r.reason, {_REASON}) AS reason,
+  c.status AS old_status, c.method AS old_method, c.parcel_id IS NULL AS fresh
 FROM _rd_res r
 LEFT JOIN parcel_conditions c ON c.parcel_id = r.parcel_id AND c.condition = r.condition
 {changed}
 """  # noqa: S608
 
 
-_WRITE = "_rd_diff d JOIN _rd_res r ON r.parcel_id = d.parcel_id AND r.condition = d.condition"
-
-HISTORY = f"""
+HISTORY = """
 INSERT INTO condition_history (parcel_id, condition, old_status, new_status, method, actor,
                                reason, evidence, changed_at, run_id)
-SELECT r.parcel_id, r.condition, d.old_status, r.status, r.method, :actor,
-  CASE WHEN d.old_method = 'override' AND r.method <> 'override'
-       THEN 'override expired or revoked; ' || coalesce(r.reason, '') ELSE r.reason END,
-  r.evidence, now(), :run_id
-FROM {_WRITE}
-WHERE d.old_status IS DISTINCT FROM r.status
+SELECT d.parcel_id, d.condition, d.old_status, d.status, d.method, :actor,
+  CASE WHEN d.old_method = 'override' AND d.method <> 'override'
+       THEN 'override expired or revoked; ' || coalesce(d.reason, '') ELSE d.reason END,
+  d.evidence, now(), :run_id
+FROM _rd_diff d
+WHERE d.old_status IS DISTINCT FROM d.status
 """  # noqa: S608
 
 #: the history rows, and the parcels they name into ``_rd_changed``: the parcels whose stored
@@ -221,21 +242,22 @@ INSERT INTO _rd_changed SELECT parcel_id FROM h
 """  # noqa: S608
 
 _SET = """status = {r}.status, method = {r}.method, evidence = {r}.evidence,
-  verified_at = {r}.verified_at, checked_at = now(), run_id = :run_id"""
+  verified_at = {r}.verified_at, decision = {r}.decision, checked_at = now(), run_id = :run_id"""
 
 #: the stored rows ``_rd_diff`` names
 SAVE_CHANGED = f"""
-UPDATE parcel_conditions c SET {_SET.format(r="r")}
-FROM {_WRITE}
+UPDATE parcel_conditions c SET {_SET.format(r="d")}
+FROM _rd_diff d
 WHERE NOT d.fresh AND c.parcel_id = d.parcel_id AND c.condition = d.condition
 """  # noqa: S608
 
 #: the results never stored before (a concurrent writer's row is updated, as a plain upsert would)
 SAVE_NEW = f"""
 INSERT INTO parcel_conditions (parcel_id, condition, status, method, evidence, verified_at,
-                               checked_at, run_id)
-SELECT r.parcel_id, r.condition, r.status, r.method, r.evidence, r.verified_at, now(), :run_id
-FROM {_WRITE}
+                               decision, checked_at, run_id)
+SELECT d.parcel_id, d.condition, d.status, d.method, d.evidence, d.verified_at, d.decision, now(),
+  :run_id
+FROM _rd_diff d
 WHERE d.fresh
 ON CONFLICT (parcel_id, condition) DO UPDATE SET {_SET.format(r="EXCLUDED")}
 """  # noqa: S608
