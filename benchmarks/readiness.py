@@ -166,6 +166,10 @@ def main() -> None:
                 c.execute(text("TRUNCATE parcel_conditions, condition_history"))
                 c.execute(text("UPDATE parcels SET needs_check = true"))
                 args.parcels = c.execute(text("SELECT count(*) FROM parcels")).scalar_one()
+            # the reset leaves 100 000 dead parcel rows: without a vacuum the cold run's
+            # needs_check reset and summary refresh pay for them (a save 18–20 s, not 13–14 s)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(text("VACUUM ANALYZE parcels, parcel_conditions, condition_history"))
         else:
             generate(engine, args.parcels)
         with engine.connect() as c:
