@@ -55,3 +55,33 @@ def test_the_engines_reasons_read_in_chinese_part_by_part() -> None:
     assert reason_text(zh, stored) == "集体所有，非国有；征收未完成；2 项权属争议未解决；odd"
     assert reason_text(zh, "water main DC-WS-001 at 59.9 m") == "供水管 DC-WS-001 距地块 59.9 m"
     assert reason_text(en, stored) == stored  # English pages keep the engine's words
+
+
+def test_a_survey_not_leveled_says_the_earthwork_left_and_a_title_its_source_once() -> None:
+    """The list's CSV reads the engine's reason: "not leveled" alone dropped the earthwork the
+    popup gives; a title record's source line had a space where the surveyor would stand."""
+    zh = load_definition(Settings().maps_dir, "readiness", "zh")
+    stored = "not leveled; 18500 m³ earthwork outstanding"
+    assert reason_text(zh, stored) == "场地未平整；剩余土方 18500 m³"
+    title = {
+        "record": {
+            "recorded_on": "2024-06-01",
+            "ownership": "state",
+            "requisition_done": True,
+            "compensation_settled": True,
+            "open_disputes": 0,
+            "document_ref": "QS-1",
+        }
+    }
+    lines = explain(zh, "title", "met", title, max_age_days=90)
+    assert "依据：QS-1" in lines, lines
+    survey = {
+        "survey": {
+            "surveyed_on": "2024-06-01",
+            "leveled": True,
+            "earthwork_outstanding_m3": 0,
+            "surveyor": "测绘院",
+            "document_ref": "",
+        }
+    }
+    assert explain(zh, "leveling", "met", survey, max_age_days=90)[-1] == "依据：测绘院"

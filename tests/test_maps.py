@@ -174,6 +174,9 @@ def test_plot_sheet_carries_the_fit_check_and_returns_to_the_map_as_left(offline
     indicators = r.text.split('class="gs-indicators"')[1].split("</ul>")[0]
     assert "≥ 300 10k yuan/mu" in indicators and "万元" not in indicators  # units in English too
     assert "≥ 300 万元/亩" in plain.text
+    # the unit said once: after the figure, not also in the name's brackets
+    assert "Investment intensity ≥ 300 10k yuan/mu" in indicators, indicators
+    assert "固定资产投资强度 ≥ 300 万元/亩" in plain.text and "（万元/亩） ≥" not in plain.text
     ok = offline.get("/maps/investors/parcels/INV-OK-1?investment_wan=12000&area_mu=30")
     assert 'class="gs-sheet-fit gs-fits"' in ok.text
 
@@ -431,6 +434,29 @@ def test_fit_rule_without_tax_checks_no_tax_minimum(district) -> None:
         assert sorted(r["rule"] for r in got) == rules, tax
         intensity = next(r for r in got if r["rule"] == "intensity")
         assert float(intensity["value"]) == 400.0 and intensity["min"] == 500
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_blank_tax_box_is_not_called_unchecked_on_a_plot_without_a_tax_minimum(lang: str) -> None:
+    """郸城县's plots set no tax minimum: "未核对税收要求" (the tax minimum was not checked)
+    misled there; the plot is said to set none. A plot with one still says it was not checked."""
+    from geo_service.maps.data import FitQuery
+    from geo_service.maps.definitions import load_definition
+    from geo_service.maps.investor_map import fit_lines
+    from geo_service.settings import PROJECT_DIR
+
+    defn = load_definition(PROJECT_DIR / "maps", "investors", lang)
+    fd = defn.section("fit")
+    unchecked = defn.text(fd["tax_not_checked"])
+    blank = FitQuery(12000, 30, None)
+    none_set = fit_lines(defn, [], blank, [])
+    assert unchecked not in none_set
+    tax = defn.text(fd["rule_words"]["tax"])
+    assert none_set[-1] == defn.text(fd["unbound"]).format(rule=tax), none_set
+    assert fit_lines(defn, [], blank, ["intensity", "tax"])[-1] == unchecked
+    # a plot that misfits on area and sets no tax minimum: the same
+    misfit = [{"rule": "area", "value": 2000, "min": 20, "max": 30}]
+    assert unchecked not in fit_lines(defn, misfit, blank, ["intensity"])
 
 
 def test_a_bad_filter_is_explained_in_the_page_in_its_language(offline, district) -> None:

@@ -80,7 +80,7 @@ def test_an_unleveled_survey_makes_leveling_unmet_with_the_earthwork_in_its_evid
     assert body["condition"]["status"] == "unmet"
     assert body["status_changes"] == [
         {"parcel": "LV-1", "condition": "leveling", "old": "unknown", "new": "unmet",
-         "reason": "not leveled"}
+         "reason": "not leveled; 18500 m³ earthwork outstanding"}
     ]  # fmt: skip
     cond = leveling(client, hdr)
     assert cond["status"] == "unmet"

@@ -147,9 +147,8 @@ def _spatial(defn: MapDefinition, kind: str, status: str, ev: Mapping[str, Any])
 
 
 def _source(defn: MapDefinition, who: Any, doc: Any) -> list[str]:
-    if not who and not doc:
-        return []
-    return [defn.phrase("record_source", who=who or "", doc=doc or "").strip()]
+    source = " ".join(str(x).strip() for x in (who, doc) if x and str(x).strip())
+    return [defn.phrase("record_source", source=source)] if source else []
 
 
 def _leveling(defn: MapDefinition, status: str, ev: Mapping[str, Any], max_age: int) -> list[str]:

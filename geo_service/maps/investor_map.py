@@ -3,6 +3,7 @@ district, zones and roads around them, a fit check that says why, and a printabl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -34,6 +35,9 @@ from geo_service.maps.panels import (
 )
 from geo_service.settings import CONDITIONS, Settings
 
+#: a name's trailing unit in brackets, full- or half-width
+_IN_BRACKETS = re.compile(r"\s*[（(][^（()）]*[)）]$")
+
 
 def indicator_text(defn: MapDefinition, ind: Mapping[str, Any]) -> str:
     names = defn.data.get("indicator_names", {})
@@ -41,6 +45,8 @@ def indicator_text(defn: MapDefinition, ind: Mapping[str, Any]) -> str:
     name = defn.text(names.get(key), str(ind.get("name") or key))
     unit = str(ind.get("unit") or "")
     unit = defn.text(defn.data.get("indicator_units", {}).get(unit), unit)  # as stored if unknown
+    if unit:  # said once, after the figure: not also in the name's brackets ("强度（万元/亩）")
+        name = _IN_BRACKETS.sub("", name)
     parts = []
     if ind.get("min") is not None and ind.get("max") is not None:
         parts.append(f"{ind['min']}–{ind['max']}")
@@ -69,6 +75,7 @@ def fit_lines(
     plot that fits is told which of its bounds (``bound``: :data:`data.fit.BOUND_SQL`) were
     checked and which it does not set."""
     fd = defn.section("fit")
+    bound_given = bound
     if not misfit:
         bound = bound or []
         asked = ["intensity", *(["tax"] if fit.tax_per_mu is not None else [])]
@@ -90,8 +97,10 @@ def fit_lines(
             )
             for r in misfit
         ]
-    if fit.tax_per_mu is None:
-        lines.append(defn.text(fd["tax_not_checked"]))
+    if fit.tax_per_mu is None:  # no tax given: not checked, or nothing to check on this plot
+        sets_tax = bound_given is None or "tax" in bound_given
+        no_tax = defn.text(fd["unbound"]).format(rule=defn.text(fd["rule_words"]["tax"]))
+        lines.append(defn.text(fd["tax_not_checked"]) if sets_tax else no_tax)
     return lines
 
 

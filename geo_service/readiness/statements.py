@@ -60,6 +60,8 @@ CROSS JOIN LATERAL (SELECT
   CASE WHEN s.id IS NULL THEN 'no site survey on record'
        WHEN {AS_OF_DATE} - s.surveyed_on > :max_age THEN 'stale'
        WHEN s.leveled AND s.earthwork_outstanding_m3 = 0 THEN 'leveled, no earthwork outstanding'
+       WHEN NOT s.leveled AND s.earthwork_outstanding_m3 > 0
+         THEN format('not leveled; %s m³ earthwork outstanding', s.earthwork_outstanding_m3)
        WHEN NOT s.leveled THEN 'not leveled'
        ELSE format('%s m³ earthwork outstanding', s.earthwork_outstanding_m3) END AS reason) x
 """  # noqa: S608
