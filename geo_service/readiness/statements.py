@@ -52,6 +52,8 @@ LEFT JOIN LATERAL (
   SELECT * FROM leveling_surveys l
   WHERE l.parcel_id = t.id AND l.surveyed_on <= {AS_OF_DATE}
   ORDER BY l.surveyed_on DESC, l.id DESC LIMIT 1) s ON true
+-- the earthwork as people write it: 18500, not 18500.00
+CROSS JOIN LATERAL (SELECT trim_scale(s.earthwork_outstanding_m3) AS m3) x_m3
 CROSS JOIN LATERAL (SELECT
   CASE WHEN s.id IS NULL THEN 'unknown'
        WHEN {AS_OF_DATE} - s.surveyed_on > :max_age THEN 'unknown'
@@ -61,9 +63,9 @@ CROSS JOIN LATERAL (SELECT
        WHEN {AS_OF_DATE} - s.surveyed_on > :max_age THEN 'stale'
        WHEN s.leveled AND s.earthwork_outstanding_m3 = 0 THEN 'leveled, no earthwork outstanding'
        WHEN NOT s.leveled AND s.earthwork_outstanding_m3 > 0
-         THEN format('not leveled; %s m³ earthwork outstanding', s.earthwork_outstanding_m3)
+         THEN format('not leveled; %s m³ earthwork outstanding', x_m3.m3)
        WHEN NOT s.leveled THEN 'not leveled'
-       ELSE format('%s m³ earthwork outstanding', s.earthwork_outstanding_m3) END AS reason) x
+       ELSE format('%s m³ earthwork outstanding', x_m3.m3) END AS reason) x
 """  # noqa: S608
 
 OVERLAP = """
