@@ -222,6 +222,26 @@ def test_the_overviews_late_column_says_it_counts_projects(
     assert "Projects late" in en
 
 
+def test_the_investor_overview_says_its_counts_do_not_follow_the_filters(
+    demo_client: TestClient,
+) -> None:
+    """The investor map's 全市概览 counts every plot each county has on offer; its note said
+    "与本图的筛选结果同一口径" beside a filtered list (role-play): it says the filters do not
+    change it, and its counts are the same with a filter as without."""
+    plain = demo_client.get("/maps/investors").text
+    filtered = demo_client.get("/maps/investors", params={"min_area_mu": 150}).text
+    assert "不随本图的筛选变化" in filtered and "同一口径" not in filtered
+    assert len(_listed(filtered)) < len(_listed(plain))
+
+    def overview(page: str) -> list[str]:  # the figures of each row (its links keep the filter)
+        table = re.search(r"全市概览（按县区）.*?</table>", page, re.S)[0]  # type: ignore[index]
+        return re.findall(r"<td>([0-9.,]+)</td>", table)
+
+    assert overview(plain) and overview(filtered) == overview(plain)
+    en = demo_client.get("/maps/investors", params={"lang": "en", "min_area_mu": 150}).text
+    assert "whatever this map's filters" in html.unescape(en)
+
+
 def test_an_investor_is_offered_the_second_countys_net_land(demo_client: TestClient) -> None:
     """郸城县 has its regional assessments (区域评估), so its published net land is on offer to
     investors, as 淮阳区's is; what the map lists is what the investor plot search finds."""
