@@ -85,7 +85,7 @@ def test_clerk_exports_the_list_with_the_reasons_in_chinese(demo_site, browser) 
     with page.expect_download() as got:
         page.get_by_role("button", name="导出 CSV").click()
     download = got.value
-    assert download.suggested_filename == "readiness-411603.csv"
+    assert download.suggested_filename == "readiness-411603-filtered.csv"  # one filter chosen
     rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
     head, body = rows[0], rows[1:]
     assert head[-1] == "未满足的原因"

@@ -343,3 +343,25 @@ def test_a_parcels_timeline_shows_its_readiness_history(
     reasons = {i["reason"] for i in api["items"]}
     assert "no title record" in reasons  # the engine's words …
     assert "没有权属记录" in section and "no title record" not in section  # … in the page's
+
+
+def test_a_lists_csv_is_named_for_its_county_filter_and_language(
+    demo_client: TestClient, heads: dict[str, Any]
+) -> None:
+    """导出 CSV of the full list and of a filtered one, in Chinese and in English, saved four
+    files as one name (readiness.csv); the name says the county, a filter and the language."""
+
+    def csv_name(path: str, h: dict[str, str] | None, **params: Any) -> str:
+        r = demo_client.get(path, headers=h or {}, params=params)
+        assert r.status_code == 200, r.text
+        return re.search(r'data-gs-csv="([^"]+)"', r.text)[1]  # type: ignore[index]
+
+    bureau = heads["bureau"]
+    assert csv_name("/maps/readiness", bureau) == "readiness.csv"
+    assert csv_name("/maps/readiness", bureau, county=HY) == f"readiness-{HY}.csv"
+    assert csv_name("/maps/readiness", bureau, county=HY, fails="leveling", lang="en") == (
+        f"readiness-{HY}-filtered-en.csv"
+    )
+    assert csv_name("/maps/investors", None, lang="en") == "plots-en.csv"
+    assert csv_name("/maps/investors", None, min_area_mu=50) == "plots-filtered.csv"
+    assert csv_name("/maps/projects", heads["dc_official"]) == f"projects-{DC}.csv"

@@ -303,7 +303,7 @@ def render_investors(
             columns=columns,
             rows=rows,
             count=count,
-            csv_name=county_csv("plots"),
+            csv_name=county_csv("plots", filtered=filtered, lang=defn.lang),
             heading=heading,
         ),  # fmt: skip
         panel("legend", heading=defn.label("legend"), rows=legend_rows),

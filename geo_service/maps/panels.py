@@ -106,11 +106,14 @@ def filters_panel(
     )
 
 
-def county_csv(stem: str) -> str:
+def county_csv(stem: str, *, filtered: bool = False, lang: str = "zh") -> str:
     """A list's CSV file name: one county's is named for it, as the API's export
-    (``readiness-411625.csv``); the whole city's is ``readiness.csv``."""
+    (``readiness-411625.csv``); the whole city's is ``readiness.csv``; a filtered list's says
+    so and an English page's ends ``-en`` (``readiness-411625-filtered-en.csv``), so the full
+    list and a filtered one, or the Chinese and the English, are not saved as one name."""
     county = county_scope.current()
-    return f"{stem}-{county}.csv" if county else f"{stem}.csv"
+    parts = [stem, county or "", "filtered" if filtered else "", "" if lang == "zh" else lang]
+    return "-".join(p for p in parts if p) + ".csv"
 
 
 def results_panel(

@@ -266,7 +266,7 @@ def render_projects(
             columns=columns,
             rows=rows,
             count=int(figures.get("count") or 0),
-            csv_name=county_csv("projects"),
+            csv_name=county_csv("projects", filtered=filtered, lang=defn.lang),
             heading=defn.text(lb["wall_table"]) if wall else None,
             compact=wall,
         ),  # fmt: skip

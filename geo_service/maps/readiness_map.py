@@ -321,7 +321,7 @@ def render_readiness(
             ],
             rows=rows,
             count=count,
-            csv_name=county_csv("readiness"),
+            csv_name=county_csv("readiness", filtered=filtered, lang=defn.lang),
             csv_only=1,  # the reasons: in the CSV, not in the narrow list on the map
         ),  # fmt: skip
         panel("legend", heading=defn.label("legend"), rows=legend_rows),
