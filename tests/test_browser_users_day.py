@@ -209,6 +209,7 @@ def test_investor_takes_the_fit_check_to_the_plot_sheet_and_back(
     popup.wait_for()
     code = popup.locator("a.gs-sheet-link").get_attribute("href").split("?")[0].rsplit("/", 1)[1]
     in_popup = popup.inner_text()
+    fitted = page.evaluate("GS.map.getZoom()")
     follow_popup_link(page, "地块详情")  # once the map has stopped panning the popup into view
     page.wait_for_selector(".gs-plot-sheet")
     sheet = page.locator(".gs-plot-sheet").inner_text()
@@ -220,6 +221,11 @@ def test_investor_takes_the_fit_check_to_the_plot_sheet_and_back(
     page.get_by_role("link", name="返回地图").click()
     page.wait_for_selector(".leaflet-container")
     assert query_of(page) == left
+    # at the zoom it was left (the plot the list showed), not the first view of every record
+    assert page.evaluate("GS.map.getZoom()") == fitted
+    page.goto(page.url.split("#")[0])
+    page.wait_for_selector(".leaflet-container")
+    assert page.evaluate("GS.map.getZoom()") < fitted  # a fresh visit fits every record
     assert page.input_value("input[name=investment_wan]") == "9500"
     assert page.input_value("input[name=min_area_mu]") == "20"
     assert errors == []

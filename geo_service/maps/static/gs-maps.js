@@ -71,7 +71,8 @@
       // the sheet shows the fit result and its back link returns to the map as it was
       var query = spec.link.keepQuery ? new URLSearchParams(window.location.search).toString() : '';
       var tail = query ? '?' + query : (spec.link.suffix || '');
-      if (href) h += '<a class="gs-sheet-link" href="' + spec.link.base + href + tail + '">' + spec.link.label + '</a>';
+      var keep = spec.link.keepQuery ? ' gs-keep-view' : '';
+      if (href) h += '<a class="gs-sheet-link' + keep + '" href="' + spec.link.base + href + tail + '">' + spec.link.label + '</a>';
     }
     return h + '</div>';
   };
@@ -399,6 +400,31 @@
     });
   }
 
+  // the view a person left, carried in the URL's fragment (#view=zoom/lat/lon): a sheet link
+  // that keeps the query takes the map's view along at the click, the sheet's back link returns
+  // it, and the map opens at it instead of fitting every record again; anything else is ignored
+  GS.viewFromHash = function () {
+    var m = /^#view=(\d{1,2})\/(-?\d{1,2}(?:\.\d+)?)\/(-?\d{1,3}(?:\.\d+)?)$/.exec(window.location.hash);
+    if (!m) return null;
+    var z = Number(m[1]), lat = Number(m[2]), lon = Number(m[3]);
+    return z <= 22 && Math.abs(lat) <= 90 && Math.abs(lon) <= 180 ? { z: z, lat: lat, lon: lon } : null;
+  };
+  function bindViewLinks() {
+    document.addEventListener('click', function (e) {
+      var a = e.target.closest ? e.target.closest('a.gs-keep-view') : null;
+      if (!a || !GS.map) return;
+      var c = GS.map.getCenter();
+      a.href = a.href.split('#')[0] + '#view=' + GS.map.getZoom() + '/' + c.lat.toFixed(6) + '/' +
+        c.lng.toFixed(6);
+    }, true);
+    var view = GS.viewFromHash();
+    if (view) {
+      document.querySelectorAll('a[data-gs-back]').forEach(function (a) {
+        a.href = a.href.split('#')[0] + window.location.hash;
+      });
+    }
+  }
+
   // the plot sheet: its map sits where the sheet says, sized for one A4 page
   function placeSheetMap() {
     var slot = document.querySelector('[data-gs-map-slot]');
@@ -494,6 +520,9 @@
       document.body.classList.add('gs-wall', 'gs-paper-' + wall.getAttribute('data-gs-wall'));
       fitAll();
       fitWallList();
+    } else if (!document.querySelector('[data-gs-map-slot]') && GS.map && GS.viewFromHash()) {
+      var view = GS.viewFromHash();  // back from a plot sheet: the view the person left
+      GS.map.setView([view.lat, view.lon], view.z, { animate: false });
     } else if (!document.querySelector('[data-gs-map-slot]') &&
                (document.querySelector('.gs-results') || GS.vectorBounds)) {
       fitAll();
@@ -505,6 +534,7 @@
     bindForms();
     bindCounties();
     bindResults();
+    bindViewLinks();
     placeSheetMap();
     document.querySelectorAll('[data-gs-print]').forEach(function (b) {
       b.addEventListener('click', function () { window.print(); });
