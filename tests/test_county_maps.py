@@ -322,7 +322,7 @@ def test_words_and_numbers_read_as_typed_in_each_language(
     page = demo_client.get(f"/maps/readiness?county={DC}&lang=en", headers=heads["bureau"]).text
     assert "Water, " in page or "water, " in page.lower()
     assert "、" not in "".join(re.findall(r'<tr data-gs-code="[^"]+">(.*?)</tr>', page, re.S))
-    assert f'data-gs-csv="readiness-{DC}.csv"' in page
+    assert f'data-gs-csv="readiness-{DC}-en.csv"' in page  # the county's, in English
     zh = demo_client.get(f"/maps/readiness?county={DC}", headers=heads["bureau"]).text
     assert "满足 2/5" in zh and "2/5 · 满足 2/5" not in zh
 

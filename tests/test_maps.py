@@ -166,7 +166,8 @@ def test_plot_sheet_carries_the_fit_check_and_returns_to_the_map_as_left(offline
     assert r.status_code == 200
     fit = r.text.split('class="gs-sheet-fit gs-misfits"')[1].split("</ul>")[0]
     assert "100.0" in fit and "300" in fit  # 3 000 万元 / 30 亩 below the 300 minimum
-    back = html.unescape(re.search(r'<a href="([^"]+)">Back to the map', r.text).group(1))  # type: ignore[union-attr]
+    back_link = re.search(r'<a data-gs-back href="([^"]+)">Back to the map', r.text)
+    back = html.unescape(back_link.group(1))  # type: ignore[union-attr]
     assert back == (
         "/maps/investors?industry=A%26B&min_area_mu=20&investment_wan=3000&area_mu=30"
         "&tax_per_mu=20&lang=en"

@@ -210,7 +210,7 @@ def test_leveling_from_the_latest_survey(clean_engine: Engine) -> None:
     assert a["evidence"]["survey"]["surveyed_on"] == "2024-05-10"
     b = _cond(clean_engine, "B", "leveling")
     assert b["status"] == "unmet"
-    assert b["evidence"]["reason"] == "120.50 m³ earthwork outstanding"
+    assert b["evidence"]["reason"] == "120.5 m³ earthwork outstanding"  # as typed, not 120.50
     c = _cond(clean_engine, "C", "leveling")
     assert c["status"] == "unknown"  # a missing record is unknown, not unmet
     assert c["evidence"]["reason"] == "no site survey on record"
