@@ -85,21 +85,26 @@ def spatial_statement(rule: NetworkRule) -> tuple[str, dict[str, Any]]:
     attr = rules.ATTRIBUTE[rule.kind]
     cols = "i.code, i.name, i.status, i.diameter_mm, i.voltage_kv, i.road_class"
     dist = "ST_Distance(i.m, p.m) / p.k"  # metres on the ellipsoid (see the module docstring)
-    # n: the nearest qualifying feature, else the nearest existing one (n runs only without q);
-    # f: the nearest of the kind at all, when nothing qualifies (why it fails)
-    near = {c: f"coalesce(q.{c}, n.{c})" for c in ("code", "name", attr)}
-    near_d = "round(CAST(coalesce(q.d, n.d) AS numeric), 1)"
-    fail_d = "round(CAST(f.d AS numeric), 1)"
-    why = f"CASE WHEN f.code IS NOT NULL THEN {sq.why} END"
+    # the evidence's parts, column → expression, stored and (with the rule) the decision key;
+    # n_: the nearest qualifying feature, else the nearest existing one (n runs only without q);
+    # f_: the nearest of the kind at all, when nothing qualifies (why it fails)
+    parts = {
+        "n_code": "coalesce(q.code, n.code)",
+        "n_name": "coalesce(q.name, n.name)",
+        "n_d": "round(CAST(coalesce(q.d, n.d) AS numeric), 1)",
+        f"n_{attr}": f"coalesce(q.{attr}, n.{attr})",
+        "f_code": "f.code",
+        "f_name": "f.name",
+        "f_d": "round(CAST(f.d AS numeric), 1)",
+        f"f_{attr}": f"f.{attr}",
+        "f_why": f"CASE WHEN f.code IS NOT NULL THEN {sq.why} END",
+    }
+    values = ", ".join(parts.values())
     sql = f"""
 INSERT INTO _rd_res (parcel_id, condition, status, method, verified_at, decision, max_d, rule,
-  n_code, n_name, n_d, n_{attr}, f_code, f_name, f_d, f_{attr}, f_why)
+  {", ".join(parts)})
 SELECT p.id, :cond, CASE WHEN q.code IS NOT NULL THEN 'met' ELSE 'unmet' END, 'spatial',
-  {AS_OF},
-  CAST(ROW({near["code"]}, {near["name"]}, {near_d}, {near[attr]}, f.code, f.name, {fail_d},
-           f.{attr}, {why}, r.rule_key) AS text),
-  r.max_d, r.rule,
-  {near["code"]}, {near["name"]}, {near_d}, {near[attr]}, f.code, f.name, {fail_d}, f.{attr}, {why}
+  {AS_OF}, CAST(ROW({values}, r.rule_key) AS text), r.max_d, r.rule, {values}
 FROM _rd_pm p JOIN _rd_cr r ON r.county = p.county AND r.kind = :cond
 LEFT JOIN LATERAL (
   SELECT {cols}, {dist} AS d FROM _rd_im i
