@@ -75,19 +75,18 @@ def fit_lines(
     plot that fits is told which of its bounds (``bound``: :data:`data.fit.BOUND_SQL`) were
     checked and which it does not set."""
     fd = defn.section("fit")
-    bound_given = bound
+    words = fd["rule_words"]
+    sets = bound or []
+
+    def unbound(rule: str) -> str:  # "this plot sets no … minimum"
+        return defn.text(fd["unbound"]).format(rule=defn.text(words[rule]))
+
     if not misfit:
-        bound = bound or []
         asked = ["intensity", *(["tax"] if fit.tax_per_mu is not None else [])]
-        words = fd["rule_words"]
-        checked = ["area", *(r for r in asked if r in bound)]
+        checked = ["area", *(r for r in asked if r in sets)]
         head = fd["fits"] if len(checked) > 1 else fd["fits_one"]
         lines = [defn.text(head).format(rules=defn.join(defn.text(words[r]) for r in checked))]
-        lines += [
-            defn.text(fd["unbound"]).format(rule=defn.text(words[r]))
-            for r in asked
-            if r not in bound
-        ]
+        lines += [unbound(r) for r in asked if r not in sets]
     else:
         lines = [
             defn.text(fd[f"why_{r.get('rule')}"]).format(
@@ -98,9 +97,9 @@ def fit_lines(
             for r in misfit
         ]
     if fit.tax_per_mu is None:  # no tax given: not checked, or nothing to check on this plot
-        sets_tax = bound_given is None or "tax" in bound_given
-        no_tax = defn.text(fd["unbound"]).format(rule=defn.text(fd["rule_words"]["tax"]))
-        lines.append(defn.text(fd["tax_not_checked"]) if sets_tax else no_tax)
+        # bounds not asked (None): as for a plot that sets a tax minimum, it was not checked
+        sets_tax = bound is None or "tax" in sets
+        lines.append(defn.text(fd["tax_not_checked"]) if sets_tax else unbound("tax"))
     return lines
 
 

@@ -417,8 +417,7 @@
       a.href = a.href.split('#')[0] + '#view=' + GS.map.getZoom() + '/' + c.lat.toFixed(6) + '/' +
         c.lng.toFixed(6);
     }, true);
-    var view = GS.viewFromHash();
-    if (view) {
+    if (GS.viewFromHash()) {
       document.querySelectorAll('a[data-gs-back]').forEach(function (a) {
         a.href = a.href.split('#')[0] + window.location.hash;
       });
@@ -515,21 +514,21 @@
 
   document.addEventListener('DOMContentLoaded', function () {
     var wall = document.querySelector('[data-gs-wall]');
+    var sheet = document.querySelector('[data-gs-map-slot]');  // the plot sheet fits its plot
+    var view = sheet ? null : GS.viewFromHash();  // back from a plot sheet: the view left
     if (wall) {
       document.documentElement.classList.add('gs-wall-page');
       document.body.classList.add('gs-wall', 'gs-paper-' + wall.getAttribute('data-gs-wall'));
       fitAll();
       fitWallList();
-    } else if (!document.querySelector('[data-gs-map-slot]') && GS.map && GS.viewFromHash()) {
-      var view = GS.viewFromHash();  // back from a plot sheet: the view the person left
+    } else if (view && GS.map) {
       GS.map.setView([view.lat, view.lon], view.z, { animate: false });
-    } else if (!document.querySelector('[data-gs-map-slot]') &&
-               (document.querySelector('.gs-results') || GS.vectorBounds)) {
+    } else if (!sheet && (document.querySelector('.gs-results') || GS.vectorBounds)) {
       fitAll();
     }
     // a print from the browser is laid out on its paper: fit the records to it first
     window.addEventListener('beforeprint', function () {
-      if (!document.querySelector('[data-gs-map-slot]')) fitAll();
+      if (!sheet) fitAll();
     });
     bindForms();
     bindCounties();
