@@ -37,13 +37,13 @@ GENERATE = """
 INSERT INTO zones (code, name, geom) VALUES ('BZ', 'bench zone',
   ST_Multi(ST_Transform(ST_MakeEnvelope(560000, 3700000, 700000, 3800000, 4547), 4490)));
 INSERT INTO parcels (code, name, zone_id, geom, published, supply_stage, industry, indicators,
-  contact, needs_check)
+  contact)
 SELECT format('B%s', i), format('地块 %s', i), (SELECT id FROM zones WHERE code = 'BZ'),
   ST_Multi(ST_Transform(ST_MakeEnvelope(
     580000 + (i % :cols) * 220, 3720000 + (i / :cols) * 170,
     580000 + (i % :cols) * 220 + 200, 3720000 + (i / :cols) * 170 + 150, 4547), 4490)),
   true, 'plan', 'equipment',
-  '[{"key": "investment_intensity", "min": 300, "unit": "万元/亩"}]'::jsonb, '0394-1', false
+  '[{"key": "investment_intensity", "min": 300, "unit": "万元/亩"}]'::jsonb, '0394-1'
 FROM generate_series(0, :n - 1) AS i;
 INSERT INTO parcel_conditions (parcel_id, condition, status, method, evidence, verified_at)
 SELECT p.id, c, 'met', 'spatial', '{"nearest": "W-1", "distance_m": 42}'::jsonb, now()

@@ -55,12 +55,12 @@ SELECT 'BZ', 'bench zone', u.c, ST_Multi(ST_Transform(ST_MakeEnvelope(
     570000 + (u.j - 1) * :ncol * 220.0 / :k, 3730000,
     570000 + u.j * :ncol * 220.0 / :k, 3730000 + (:nrow + 1) * 170, 4547), 4490))
 FROM unnest(CAST(:codes AS text[])) WITH ORDINALITY AS u(c, j);
-INSERT INTO parcels (code, name, zone_id, county, geom, published, indicators, needs_check)
+INSERT INTO parcels (code, name, zone_id, county, geom, published, indicators)
 SELECT format('B%s', i), format('bench %s', i), z.id, z.county,
   ST_Multi(ST_Transform(ST_MakeEnvelope(
     570000 + (i % :ncol) * 220, 3730000 + (i / :ncol) * 170,
     570000 + (i % :ncol) * 220 + 200, 3730000 + (i / :ncol) * 170 + 150, 4547), 4490)),
-  random() < 0.5, '[{"key": "far", "min": 1.0}]'::jsonb, true
+  random() < 0.5, '[{"key": "far", "min": 1.0}]'::jsonb
 FROM generate_series(0, :n - 1) i
 JOIN zones z ON z.code = 'BZ' AND z.county = (CAST(:codes AS text[]))[1 + (i % :ncol) * :k / :ncol];
 
@@ -163,13 +163,17 @@ def main() -> None:
         t = time.perf_counter()
         if args.reuse:  # back to "never checked", so the first run is cold again
             with engine.begin() as c:
-                c.execute(text("TRUNCATE parcel_conditions, condition_history"))
-                c.execute(text("UPDATE parcels SET needs_check = true"))
+                c.execute(text("TRUNCATE parcel_conditions, condition_history, parcel_marks"))
                 args.parcels = c.execute(text("SELECT count(*) FROM parcels")).scalar_one()
-            # the reset leaves 100 000 dead parcel rows: without a vacuum the cold run's
-            # needs_check reset and summary refresh pay for them (a save 18–20 s, not 13–14 s)
+            # the previous runs leave dead rows (summaries refreshed, parcels of a database made
+            # before parcel_marks): without a vacuum the cold run pays for them
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.execute(text("VACUUM ANALYZE parcels, parcel_conditions, condition_history"))
+                c.execute(
+                    text(
+                        "VACUUM ANALYZE parcels, parcel_summary, parcel_conditions, "
+                        "condition_history, parcel_marks"
+                    )
+                )
         else:
             generate(engine, args.parcels)
         with engine.connect() as c:
@@ -222,7 +226,7 @@ def main() -> None:
             print(
                 f"{label} run (load average {load:.1f}): {res}  ({res.changed} status changes, "
                 f"{res.written} condition rows written)\n"
-                f"  steps, s: {steps} (save: the save, needs_check reset and summary refresh)",
+                f"  steps, s: {steps} (save: the save, marks cleared, summary refreshed)",
                 flush=True,
             )
             measure_floor()

@@ -71,7 +71,7 @@ SELECT format('BZ%s', q), format('bench zone %s', q),
     563000 + (q % 2 + 1) * 18500, 3720000 + (q / 2 + 1) * 14000, 4547), 4490))
 FROM generate_series(0, 3) q;
 INSERT INTO parcels (code, name, zone_id, geom, published, supply_stage, land_use, industry,
-  indicators, contact, needs_check)
+  indicators, contact)
 SELECT format('B%s', i), format('地块 %s', i),
   (SELECT id FROM zones WHERE code = format('BZ%s',
      ((i % :cols) * 110 >= 18500)::int + 2 * ((i / :cols) * 90 >= 14000)::int)),
@@ -79,7 +79,7 @@ SELECT format('B%s', i), format('地块 %s', i),
     563000 + (i % :cols) * 110, 3720000 + (i / :cols) * 90,
     563000 + (i % :cols) * 110 + 100, 3720000 + (i / :cols) * 90 + 80, 4547), 4490)),
   true, (ARRAY['plan', 'notice', 'sale', 'contract'])[1 + i % 4], 'industrial', 'equipment',
-  '[{"key": "investment_intensity", "min": 300, "unit": "万元/亩"}]'::jsonb, '0394-1', false
+  '[{"key": "investment_intensity", "min": 300, "unit": "万元/亩"}]'::jsonb, '0394-1'
 FROM generate_series(0, :n - 1) AS i;
 INSERT INTO parcel_conditions (parcel_id, condition, status, method, evidence, verified_at)
 SELECT p.id, c.name, CASE WHEN (p.id * 7 + c.k) % 10 < 8 THEN 'met' ELSE 'unmet' END, 'spatial',

@@ -383,7 +383,7 @@ def test_net_land_summary_and_history(clean_engine: Engine) -> None:
     again = _run(clean_engine)
     assert again.changed == 0 and _history_count(clean_engine) == before
     with clean_engine.connect() as c:
-        assert c.execute(text("SELECT count(*) FROM parcels WHERE needs_check")).scalar() == 0
+        assert c.execute(text("SELECT count(*) FROM parcel_marks")).scalar() == 0
         assert (
             c.execute(
                 text("SELECT count(*) FROM audit_events WHERE action = 'readiness.run'")
@@ -426,7 +426,8 @@ def test_a_failed_run_leaves_the_previous_results(clean_engine: Engine) -> None:
             c.execute(text("SELECT status FROM readiness_runs ORDER BY id DESC LIMIT 1")).scalar()
             == "failed"
         )
-        assert c.execute(text("SELECT needs_check FROM parcels WHERE code = 'A'")).scalar() is True
+        marked = "SELECT count(*) FROM parcel_marks m JOIN parcels p ON p.id = m.parcel_id"
+        assert c.execute(text(f"{marked} WHERE p.code = 'A'")).scalar() == 1
 
 
 def test_progress_is_reported_between_steps(clean_engine: Engine) -> None:

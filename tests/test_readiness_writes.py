@@ -189,7 +189,8 @@ def test_a_partial_run_moves_only_its_own_parcels_checked_at(
     _yesterday(clean_engine)
     then, then_shown = _started(clean_engine, first.run_id)
     with clean_engine.begin() as c:
-        c.execute(text("UPDATE parcels SET needs_check = (code = 'B')"))
+        c.execute(text("DELETE FROM parcel_marks"))
+        c.execute(text("INSERT INTO parcel_marks SELECT id FROM parcels WHERE code = 'B'"))
 
     partial = _run(clean_engine, only_marked=True)
 

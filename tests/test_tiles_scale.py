@@ -175,7 +175,7 @@ def test_the_stored_summary_equals_the_computed_one_after_every_kind_of_write(
                 "earthwork_outstanding_m3) SELECT id, current_date, true, 0 FROM parcels"
             )
         )
-        s.execute(text("UPDATE parcels SET needs_check = true"))
+        s.execute(text("INSERT INTO parcel_marks SELECT id FROM parcels ON CONFLICT DO NOTHING"))
     run_readiness(clean_engine, settings=settings, actor="test", only_marked=True)
     assert _drift(clean_engine) == []
     with clean_engine.connect() as c:

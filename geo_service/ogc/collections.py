@@ -128,7 +128,12 @@ PARCEL_FIELDS = (
     Field("net_land", "boolean", "净地 net land", parcels_repo.NET_LAND.element),
     Field("published", "boolean", "已发布 published", Parcel.published),
     Field("notes", _S, "内部备注 internal notes", Parcel.notes),
-    Field("needs_check", "boolean", "待复核 needs a readiness check", Parcel.needs_check),
+    Field(
+        "needs_check",
+        "boolean",
+        "待复核 needs a readiness check",
+        parcels_repo.NEEDS_CHECK.element,
+    ),
     Field("version", "integer", "版本 version", Parcel.version),
     Field("updated_at", "date-time", "更新时间 updated", Parcel.updated_at),
 )

@@ -82,8 +82,6 @@ class Parcel(IdMixin, Versioned, Base):
     indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     contact: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
-    #: set by any change that affects readiness; cleared by a readiness run
-    needs_check: Mapped[bool] = mapped_column(Boolean, server_default="true")
 
 
 class LevelingSurvey(IdMixin, Base):

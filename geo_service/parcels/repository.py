@@ -7,12 +7,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from geo_service.errors import InvalidInput, NotFound
 from geo_service.parcels.models import Parcel, Zone
-from geo_service.readiness.models import ParcelCondition
+from geo_service.readiness.models import ParcelCondition, ParcelMark
 from geo_service.spatial import SQM_PER_MU, BBox, m2_to_mu
 
 #: fields only the land bureau and officials see
@@ -26,6 +26,11 @@ _met_count = (
     .scalar_subquery()
 )
 NET_LAND = (_met_count == 5).label("net_land")
+#: due for a readiness check: marked by a write, or never checked (migration 0014_parcel_marks)
+NEEDS_CHECK = or_(
+    exists().where(ParcelMark.parcel_id == Parcel.id).correlate(Parcel),
+    ~exists().where(ParcelCondition.parcel_id == Parcel.id).correlate(Parcel),
+).label("needs_check")
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ def _base_query(f: ParcelFilter) -> Select[Any]:
             Zone.code.label("zone_code"),
             Zone.name.label("zone_name"),
             NET_LAND,
+            NEEDS_CHECK,
             func.ST_AsGeoJSON(Parcel.geom, 7, 0).label("geojson"),
         )
         .outerjoin(Zone, Zone.id == Parcel.zone_id)
@@ -70,7 +76,11 @@ def _base_query(f: ParcelFilter) -> Select[Any]:
 
 
 def to_properties(
-    parcel: Parcel, zone_code: str | None, zone_name: str | None, net_land: bool
+    parcel: Parcel,
+    zone_code: str | None,
+    zone_name: str | None,
+    net_land: bool,
+    needs_check: bool,
 ) -> dict[str, Any]:
     """All fields of a parcel as GeoJSON properties (role filtering happens in the caller)."""
     return {
@@ -89,14 +99,14 @@ def to_properties(
         "net_land": bool(net_land),
         "published": parcel.published,
         "notes": parcel.notes,
-        "needs_check": parcel.needs_check,
+        "needs_check": bool(needs_check),
         "version": parcel.version,
         "updated_at": parcel.updated_at.isoformat() if parcel.updated_at else None,
     }
 
 
 def _feature(row: Any, fields: Collection[str] | None) -> dict[str, Any]:
-    props = to_properties(row.Parcel, row.zone_code, row.zone_name, row.net_land)
+    props = to_properties(row.Parcel, row.zone_code, row.zone_name, row.net_land, row.needs_check)
     if fields is not None:
         props = {k: v for k, v in props.items() if k in fields}
     return {
@@ -108,8 +118,9 @@ def _feature(row: Any, fields: Collection[str] | None) -> dict[str, Any]:
 
 
 def select_parcels(*, published_only: bool = False) -> Select[Any]:
-    """The register's query (rows: Parcel, zone_code, zone_name, net_land, geojson), ordered by
-    code, for callers that add their own conditions and columns (the OGC API)."""
+    """The register's query (rows: Parcel, zone_code, zone_name, net_land, needs_check,
+    geojson), ordered by code, for callers that add their own conditions and columns (the OGC
+    API)."""
     return _base_query(ParcelFilter(published_only=published_only))
 
 

@@ -22,6 +22,10 @@ from sqlalchemy.orm import Session
 
 from geo_service.parcels.layers import LAYERS, SAME_GEOM, ZONE_BY_LOCATION, Col, Layer
 
+#: a mark written again is a new version of its row, even where the parcel was marked already: a
+#: readiness run under way keeps it (it clears only the marks as it found them, ``engine``)
+REMARK = "ON CONFLICT (parcel_id) DO UPDATE SET parcel_id = EXCLUDED.parcel_id"
+
 
 @dataclass
 class MergeResult:
@@ -151,10 +155,6 @@ def merge_staged(
     upd = [c.column for c in layer.cols if c.name in present]
     set_cols = [f"{c} = EXCLUDED.{c}" for c in upd] + ["geom = EXCLUDED.geom"]
     same = SAME_GEOM.format(a=f"{t}.geom", b="EXCLUDED.geom")
-    if kind == "parcels":
-        set_cols.append(f"needs_check = parcels.needs_check OR NOT {same}")
-        targets.append("needs_check")
-        values.append("true")
     changed = f"NOT {same}"
     if upd:
         old = ", ".join(f"{t}.{c}" for c in upd)
@@ -172,12 +172,25 @@ def merge_staged(
     # first load spends a quarter less without ON CONFLICT's speculative insertion); one
     # transaction.
     known = f"SELECT 1 FROM {t} x WHERE x.code = s.code AND x.county = cc.county"  # noqa: S608
-    sql = f"""{select}
+    upsert = f"""{select}
         WHERE EXISTS ({known})
         ON CONFLICT (county, code) DO UPDATE SET {", ".join(set_cols)},
             updated_at = now(), version = {t}.version + 1
         WHERE {changed}
         RETURNING code, (xmax = 0) AS inserted"""  # noqa: S608 -- fixed fragments only; values bound
+    sql = upsert
+    if kind == "parcels":
+        # a moved parcel is marked for re-checking: its shape before the upsert (the statement's
+        # snapshot) against after; a new one needs no mark (never checked: the run takes it)
+        moved = SAME_GEOM.format(a="o.geom", b="u.geom")
+        sql = f"""WITH o AS (
+            SELECT x.id, x.geom FROM parcels x JOIN {staged} st ON st.code = x.code
+            WHERE x.county = gs_current_county()),
+          u AS ({upsert}, id, geom),
+          m AS (INSERT INTO parcel_marks (parcel_id)
+            SELECT u.id FROM u JOIN o ON o.id = u.id WHERE NOT {moved}
+            {REMARK})
+        SELECT code, inserted FROM u"""  # noqa: S608
     # the codes of the layer are matched by hashing, never by a nested loop: within an import
     # the layer's statistics are those of before it (an emptied table looks empty while earlier
     # pieces of the same transaction fill it), and a nested loop over "empty" is quadratic
@@ -230,12 +243,13 @@ def mark_near_infrastructure(session: Session, *, codes: list[str], within_m: fl
     # degrees of longitude at its poleward edge (the larger of the two); then the exact test in m
     session.execute(
         text(
-            """UPDATE parcels p SET needs_check = true
-            FROM infrastructure i
-            WHERE i.code = ANY(:codes) AND NOT p.needs_check
-              AND p.geom && ST_Expand(i.geom, :within / 111000.0
+            f"""INSERT INTO parcel_marks (parcel_id)
+            SELECT DISTINCT p.id FROM infrastructure i JOIN parcels p
+              ON p.geom && ST_Expand(i.geom, :within / 111000.0
                     / cos(radians(least(80, greatest(abs(ST_YMin(i.geom)), abs(ST_YMax(i.geom)))))))
-              AND ST_DWithin(i.geom::geography, p.geom::geography, :within)"""
+              AND ST_DWithin(i.geom::geography, p.geom::geography, :within)
+            WHERE i.code = ANY(:codes)
+            {REMARK}"""  # noqa: S608 -- fixed fragments only; values bound
         ),
         {"codes": codes, "within": within_m},
     )
@@ -256,8 +270,11 @@ def mark_near_protected(session: Session, *, codes: list[str]) -> None:
     if codes:
         session.execute(
             text(
-                """UPDATE parcels p SET needs_check = true FROM protected_areas a
-                WHERE a.code = ANY(:codes) AND ST_Intersects(a.geom, p.geom)"""
+                f"""INSERT INTO parcel_marks (parcel_id)
+                SELECT DISTINCT p.id FROM protected_areas a JOIN parcels p
+                  ON ST_Intersects(a.geom, p.geom)
+                WHERE a.code = ANY(:codes)
+                {REMARK}"""  # noqa: S608 -- fixed fragments only; values bound
             ),
             {"codes": codes},
         )
@@ -313,7 +330,10 @@ def replace_records(session: Session, *, table: str, rows: Iterable[Mapping[str,
             data,
         )
         session.execute(
-            text("UPDATE parcels SET needs_check = true WHERE code = ANY(:codes)"),
+            text(
+                "INSERT INTO parcel_marks (parcel_id) SELECT id FROM parcels "  # noqa: S608
+                f"WHERE code = ANY(:codes) {REMARK}"
+            ),
             {"codes": codes},
         )
     return len(data)

@@ -53,6 +53,17 @@ class ParcelCondition(Base):
     decision: Mapped[str | None] = mapped_column(Text)
 
 
+class ParcelMark(Base):
+    """A parcel a write marked for re-checking (moved, a record changed, a network feature or
+    protected area changed nearby); a readiness run deletes the marks of the parcels it checked.
+    A parcel never checked needs none (migration 0014_parcel_marks: no foreign key, deleted with
+    the parcel by the same trigger as its conditions)."""
+
+    __tablename__ = "parcel_marks"
+
+    parcel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
 class ConditionOverride(IdMixin, Base):
     """An attestation or override by the land bureau; it expires and can be revoked."""
 
