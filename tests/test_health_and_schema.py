@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from geo_service.db import cluster, migrate
 from geo_service.db.models import Base
 from tests.databases import ClientFactory, target_cluster
+from tests.helpers import token
 
 
 def test_healthz_and_readyz(client: TestClient) -> None:
@@ -79,6 +80,32 @@ def test_readyz_is_503_while_the_schema_cannot_be_migrated(make_client: ClientFa
         cluster.drop_database(target, url.rsplit("/", 1)[1])
         with create_engine(_admin_url(target)).begin() as conn:
             conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
+
+
+def test_a_database_migrated_by_newer_code_is_not_called_unmigrated(
+    make_client: ClientFactory,
+) -> None:
+    """A rolling upgrade: new hosts have migrated, this one still runs the old code. It is not
+    ready, and it says to run the newer code, not to migrate (which cannot help)."""
+    target = target_cluster()
+    url = cluster.create_database(target)
+    eng = create_engine(url)
+    try:
+        migrate.upgrade(eng)
+        with eng.begin() as conn:  # what a newer revision might do: a column renamed
+            conn.execute(text("ALTER TABLE parcels RENAME COLUMN notes TO remarks"))
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999_newer'"))
+        c = make_client(url)
+        r = c.get("/readyz")
+        assert r.status_code == 503
+        assert "newer than this server" in r.json()["detail"]
+        assert "9999_newer" in r.json()["detail"]
+        r = c.get("/api/v1/parcels", headers=token(eng, "bureau"))
+        assert r.status_code == 503 and "newer than this server" in r.json()["detail"]
+        assert "db migrate" not in r.json()["detail"]
+    finally:
+        eng.dispose()
+        cluster.drop_database(target, url.rsplit("/", 1)[1])
 
 
 def _admin_url(target: object) -> str:

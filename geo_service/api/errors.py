@@ -23,6 +23,7 @@ from starlette.routing import Match
 from geo_service.api.deps import BodySizeLimit
 from geo_service.api.html_pages import login_page, map_error_page, validation_text
 from geo_service.api.params import EmptyQueryIsAbsent
+from geo_service.db.migrate import schema_mismatch
 from geo_service.errors import DatabaseUnavailable, GeoServiceError, ServiceBusy
 
 log = logging.getLogger("geo_service.api")
@@ -250,14 +251,19 @@ def install(app: FastAPI) -> None:
         return problem(status, title, detail)
 
     @app.exception_handler(sa_exc.ProgrammingError)
-    async def _schema(_: Request, e: sa_exc.ProgrammingError) -> JSONResponse:
+    async def _schema(request: Request, e: sa_exc.ProgrammingError) -> JSONResponse:
         if getattr(e.orig, "sqlstate", None) in ("42P01", "42703"):  # table / column missing
             log.warning("schema not current: %s", type(e.orig).__name__)
+            try:  # behind (migrate) or ahead of this server (run the newer code), as /readyz says
+                why = schema_mismatch(request.app.state.engine)
+            except Exception:  # noqa: BLE001 -- the database may be going away as well
+                why = None
             return problem(
                 503,
                 "Schema out of date",
-                "the database schema is not migrated; run `geo-service db migrate` "
-                "(the service does it at start when its role may)",
+                why
+                or "the database schema is not what this server expects; run `geo-service db "
+                "migrate` (the service does it at start when its role may)",
                 headers={"Retry-After": "30"},
             )
         log.exception("database programming error")

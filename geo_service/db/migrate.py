@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -21,10 +22,36 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
+@cache
 def head_revision() -> str | None:
-    """The code's head(s), comma-joined (independent branches off one base are allowed)."""
-    heads = sorted(ScriptDirectory.from_config(alembic_config()).get_heads())
+    """The code's head(s), comma-joined (independent branches off one base are allowed): read
+    once per process, so a server compares the database with the code it runs, not with
+    migration files written on disk since it started."""
+    heads = sorted(_scripts().get_heads())
     return ",".join(heads) or None
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+@cache
+def _known() -> frozenset[str]:
+    """Every revision of the code this process runs (read once, as the head)."""
+    return frozenset(s.revision for s in _scripts().walk_revisions())
+
+
+def schema_mismatch(engine: Engine) -> str | None:
+    """None when the database's schema is the code's; else what is wrong, for an operator."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return None
+    if current and not set(current.split(",")) <= _known():
+        return (
+            f"the database schema is at {current}, newer than this server knows (its newest is "
+            f"{head}): run this server from the code that migrated the database"
+        )
+    return f"schema is at {current or 'none'}, the code needs {head}: run `geo-service db migrate`"
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from geo_service.api.deps import open_route
 from geo_service.api.errors import problem
-from geo_service.db.migrate import current_revision, head_revision
+from geo_service.db.migrate import current_revision, head_revision, schema_mismatch
 
 router = APIRouter(tags=["health"])
 
@@ -40,14 +40,8 @@ def readyz(request: Request) -> JSONResponse:
             "the database is not answering",
             headers={"Retry-After": "5"},
         )
-    head = head_revision()
-    if current != head:
-        return problem(
-            503,
-            "Schema out of date",
-            f"schema is at {current}, the code needs {head}: run `geo-service db migrate`",
-            headers={"Retry-After": "30"},
-        )
+    if current != head_revision() and (why := schema_mismatch(engine)) is not None:
+        return problem(503, "Schema out of date", why, headers={"Retry-After": "30"})
     body: dict[str, object] = {"status": "ready", "schema": current}
     router = getattr(request.app.state, "read_router", None)
     if router is not None and (replica := router.report()) is not None:
