@@ -52,9 +52,17 @@ def test_the_engines_reasons_read_in_chinese_part_by_part() -> None:
     zh = load_definition(Settings().maps_dir, "readiness", "zh")
     en = load_definition(Settings().maps_dir, "readiness", "en")
     stored = "ownership collective, not state; requisition not done; 2 open dispute(s); odd"
-    assert reason_text(zh, stored) == "集体所有，非国有；征收未完成；2 项权属争议未解决；odd"
+    assert reason_text(zh, stored) == "权属为集体，不是国有；征收未完成；2 起权属争议未解决；odd"
     assert reason_text(zh, "water main DC-WS-001 at 59.9 m") == "供水管 DC-WS-001 距地块 59.9 m"
     assert reason_text(en, stored) == stored  # English pages keep the engine's words
+    # the list's words are the popup's for the same finding
+    for reason, phrase in (
+        ("compensation not settled", zh.phrase("title_compensation")),
+        ("ownership collective, not state", zh.phrase("title_ownership", own="集体")),
+        ("2 open dispute(s)", zh.phrase("title_disputes", n=2)),
+        ("requisition not done", zh.phrase("title_requisition")),
+    ):
+        assert reason_text(zh, reason) == phrase
 
 
 def test_a_survey_not_leveled_says_the_earthwork_left_and_a_title_its_source_once() -> None:
