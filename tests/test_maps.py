@@ -476,3 +476,16 @@ def test_a_bad_filter_is_explained_in_the_page_in_its_language(offline, district
     assert api.status_code == 422 and "zone" in api.json()["detail"]
     login = offline.get("/maps/readiness", headers=html_)
     assert login.status_code == 401 and "此页面需要登录" in login.text
+    # a value not on the list, a status not in the select, an unknown county: said in Chinese
+    bureau = {**html_, **token(district, "bureau")}
+    r = offline.get("/maps/readiness?fails=gas", headers=bureau)
+    assert r.status_code == 422 and "Value error" not in r.text
+    said = html.unescape(r.text)
+    assert "不是可选的值（应为 water, power, road, leveling, title 之一；收到 'gas'）" in said
+    r = offline.get("/maps/readiness?status=foo", headers=bureau)
+    said = html.unescape(r.text)
+    assert r.status_code == 422 and "'net_land'、'not_net_land'、" in said and " or " not in said
+    r = offline.get("/maps/investors?county=999999", headers=html_)
+    assert r.status_code == 422 and "本平台没有县区" in r.text and "GET /api" not in r.text
+    api = offline.get("/api/v1/parcels?county=999999")
+    assert api.status_code == 422 and "no county '999999'" in api.json()["detail"]

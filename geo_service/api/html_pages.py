@@ -70,6 +70,8 @@ def validation_text(errors: list[dict[str, Any]], words: Mapping[str, Any], lang
         label = (labels.get(name) or {}).get(lang) or name
         phrase = (phrases.get(err.get("type", "")) or {}).get(lang)
         ctx = {k: v for k, v in (err.get("ctx") or {}).items()}
+        if lang == "zh" and isinstance(ctx.get("expected"), str):  # "'a', 'b' or 'c'"
+            ctx["expected"] = ctx["expected"].replace(" or ", "、").replace(", ", "、")
         try:
             text = phrase.format(**ctx) if phrase else str(err.get("msg", ""))
         except (KeyError, IndexError):

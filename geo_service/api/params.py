@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geo_service.errors import InvalidInput
@@ -114,8 +115,12 @@ class EmptyQueryIsAbsent:
 
 def _member_of(values: tuple[str, ...]) -> Any:
     def check(value: str) -> str:
-        if value not in values:
-            raise ValueError(f"must be one of {', '.join(values)}; got {value[:40]!r}")
+        if value not in values:  # a type of its own, so a map page can say it in its language
+            raise PydanticCustomError(
+                "not_one_of",
+                "must be one of {choices}; got {got}",
+                {"choices": ", ".join(values), "got": repr(value[:40])},
+            )
         return value
 
     return AfterValidator(check)

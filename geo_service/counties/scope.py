@@ -96,12 +96,14 @@ def check_code(session: Session, code: str, *, field: str = "county") -> str:
     if not _CODE.match(value):
         raise InvalidInput(
             f"{field}: {code[:20]!r} is not a division code (6 digits, e.g. 411603); "
-            "see GET /api/v1/counties"
+            "see GET /api/v1/counties",
+            zh=f"县区代码 {code[:20]!r} 不是行政区划代码（6 位数字，如 411603）",
         )
     found = session.execute(text("SELECT 1 FROM counties WHERE code = :c"), {"c": value}).first()
     if found is None:
         raise InvalidInput(
-            f"{field}: no county {value!r} on this service; see GET /api/v1/counties for the codes"
+            f"{field}: no county {value!r} on this service; see GET /api/v1/counties for the codes",
+            zh=f"本平台没有县区 {value!r}；请在页面的县区选择中选一个",
         )
     return value
 
