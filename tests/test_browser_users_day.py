@@ -231,6 +231,23 @@ def test_investor_takes_the_fit_check_to_the_plot_sheet_and_back(
     assert errors == []
 
 
+def test_investor_clicks_each_of_the_first_rows_and_sees_its_plot_up_close(
+    demo_site, browser
+) -> None:
+    """Every row of the list brings its plot into view at street level, the first one too (the
+    first view's fit had grown the first plot's bounds to cover every record: zoom 12)."""
+    page, errors, _ = open_page(browser, demo_site["base"] + "/maps/investors")
+    page.wait_for_selector(".leaflet-container")
+    rows = page.locator("[data-gs-results] tr[data-gs-code]")
+    assert rows.count() >= 3
+    for i in (0, 1, 2, 0):
+        code = rows.nth(i).get_attribute("data-gs-code")
+        rows.nth(i).click()
+        page.locator(".leaflet-popup-content", has_text=code).wait_for()  # its popup opens
+        assert page.evaluate("GS.map.getZoom()") >= 16, (i, code)
+    assert errors == []
+
+
 def test_investor_sees_a_bad_link_explained_in_the_page(demo_site, browser) -> None:
     """An old link to a zone that is gone: the reason in Chinese, in the page, and a way back."""
     ctx = browser.new_context()

@@ -451,7 +451,8 @@
     (only.length ? only : keys).forEach(function (k) {
       var l = GS.index[k];
       var lb = l.getBounds ? l.getBounds() : L.latLngBounds([l.getLatLng()]);
-      b = b ? b.extend(lb) : lb;
+      // a copy: a polygon's getBounds() is its own bounds, which extend() would grow
+      b = b ? b.extend(lb) : L.latLngBounds(lb.getSouthWest(), lb.getNorthEast());
     });
     if (!b && GS.vectorBounds) b = L.latLngBounds(GS.vectorBounds);  // tile mode: the extent
     if (!b || !b.isValid()) return;
