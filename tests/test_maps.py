@@ -173,10 +173,10 @@ def test_plot_sheet_carries_the_fit_check_and_returns_to_the_map_as_left(offline
         "&tax_per_mu=20&lang=en"
     )
     indicators = r.text.split('class="gs-indicators"')[1].split("</ul>")[0]
-    assert "≥ 300 10k yuan/mu" in indicators and "万元" not in indicators  # units in English too
+    assert "≥ 300 (10k yuan/mu)" in indicators and "万元" not in indicators  # units in English too
     assert "≥ 300 万元/亩" in plain.text
     # the unit said once: after the figure, not also in the name's brackets
-    assert "Investment intensity ≥ 300 10k yuan/mu" in indicators, indicators
+    assert "Investment intensity ≥ 300 (10k yuan/mu)" in indicators, indicators
     assert "固定资产投资强度 ≥ 300 万元/亩" in plain.text and "（万元/亩） ≥" not in plain.text
     ok = offline.get("/maps/investors/parcels/INV-OK-1?investment_wan=12000&area_mu=30")
     assert 'class="gs-sheet-fit gs-fits"' in ok.text

@@ -44,7 +44,7 @@ def indicator_text(defn: MapDefinition, ind: Mapping[str, Any]) -> str:
     key = str(ind.get("key", ""))
     name = defn.text(names.get(key), str(ind.get("name") or key))
     unit = str(ind.get("unit") or "")
-    unit = defn.text(defn.data.get("indicator_units", {}).get(unit), unit)  # as stored if unknown
+    unit = defn.vocab("indicator_units", unit) if unit else ""  # as stored if unknown
     if unit:  # said once, after the figure: not also in the name's brackets ("强度（万元/亩）")
         name = _IN_BRACKETS.sub("", name)
     parts = []

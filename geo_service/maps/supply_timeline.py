@@ -136,12 +136,13 @@ def _commitment_rows(sd: MapDefinition, promised: Mapping[str, Any] | None) -> l
                 if lo is not None and hi is not None
                 else (f"≥ {lo}" if lo is not None else f"≤ {hi}")
             )
+            unit = sd.vocab("indicator_units", r.get("unit"))  # as stored if unknown
             out.append(
                 {
                     "check": sd.vocab("checks", check.get("check")),
                     "on": check.get("on"),
                     "indicator": sd.vocab("indicators", r.get("key")),
-                    "committed": f"{committed} {r.get('unit') or ''}".strip(),
+                    "committed": f"{committed} {unit}".strip(),
                     "measured": r.get("measured"),
                     "result": sd.label(str(r.get("status"))),
                     "penalty": "" if r.get("penalty_wan") is None else r["penalty_wan"],
